@@ -1,0 +1,67 @@
+"""`python -m core jobs` / `job ID` / `cancel ID`: the jobs view on the command line."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from core.errors import UserError
+from core.store import Job
+from core.store.models import utcnow
+
+
+def job_to_dict(job: Job, with_log: bool = False) -> dict[str, Any]:
+    from core.jobs.api import read_job_log
+
+    data: dict[str, Any] = {
+        "id": job.id,
+        "kind": job.kind,
+        "target": job.target,
+        "state": job.state,
+        "progress": round(job.progress or 0.0, 4),
+        "message": job.message,
+        "error": job.error,
+        "hint": job.error_hint,
+        "elapsed_s": None if job.elapsed_s(utcnow()) is None else round(job.elapsed_s(utcnow()) or 0, 2),
+        "created_at": job.created_at.isoformat() if job.created_at else None,
+        "result": job.result,
+    }
+    if with_log:
+        data["log"] = read_job_log(job)
+    return data
+
+
+def _list(args: argparse.Namespace) -> Any:
+    from core.jobs.api import list_jobs, reconcile_interrupted_jobs
+
+    reconcile_interrupted_jobs()
+    return [job_to_dict(j) for j in list_jobs(limit=args.limit)]
+
+
+def _show(args: argparse.Namespace) -> Any:
+    from core.jobs.api import get_job
+
+    job = get_job(args.job_id)
+    if job is None:
+        raise UserError(f"There is no job {args.job_id}.", "List jobs with `python -m core jobs`.")
+    return job_to_dict(job, with_log=True)
+
+
+def _cancel(args: argparse.Namespace) -> Any:
+    from core.jobs.api import cancel_job
+
+    job = cancel_job(args.job_id)
+    if job is None:
+        raise UserError(f"There is no job {args.job_id}.")
+    return job_to_dict(job)
+
+
+def register(subparsers: Any) -> None:
+    from core.cli import add_command
+
+    parser = add_command(subparsers, "jobs", "list recent jobs and their state", _list)
+    parser.add_argument("--limit", type=int, default=50)
+    parser = add_command(subparsers, "job", "one job with its log", _show)
+    parser.add_argument("job_id", type=int)
+    parser = add_command(subparsers, "cancel", "cancel a queued or running job", _cancel)
+    parser.add_argument("job_id", type=int)

@@ -1,0 +1,54 @@
+"""The Dask client jobs are submitted to: our own LocalCluster, or an existing scheduler."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from core.config import get_settings
+
+log = logging.getLogger("ovwb.jobs")
+_client = None
+_lock = threading.Lock()
+
+
+def get_client():  # type: ignore[no-untyped-def]
+    """One client per process, created on first use (starting a cluster takes ~2 s).
+
+    Worker processes (not threads): a job supervisor that dies takes one worker with it,
+    never the UI. Each worker runs two supervisors at a time; the heavy work is in their
+    child processes, and measuring jobs serialise themselves with device locks.
+    """
+    global _client
+    with _lock:
+        if _client is not None and _client.status == "running":
+            return _client
+        from dask.distributed import Client, LocalCluster
+
+        settings = get_settings()
+        if settings.dask_scheduler:
+            log.info("connecting to Dask scheduler %s", settings.dask_scheduler)
+            _client = Client(settings.dask_scheduler, timeout="10s")
+        else:
+            cluster = LocalCluster(
+                n_workers=settings.dask_workers,
+                threads_per_worker=2,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                memory_limit=0,  # the job children own the memory; the supervisors use little
+            )
+            _client = Client(cluster)
+            log.info("started LocalCluster %s", cluster.scheduler_address)
+        return _client
+
+
+def shutdown_client() -> None:
+    global _client
+    with _lock:
+        if _client is not None:
+            cluster = getattr(_client, "cluster", None)
+            _client.close()
+            if cluster is not None:
+                cluster.close()
+            _client = None

@@ -1,0 +1,104 @@
+"""What a job function sees while it runs in its child process."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import update
+
+from core.store import Job, JobState, session_scope
+from core.store.models import utcnow
+from core.workspace import locks_dir
+
+log = logging.getLogger("ovwb.job")
+
+PROGRESS_WRITE_INTERVAL_S = 0.2  # the UI polls at 0.5 s; more writes would only load the DB
+
+
+class JobCancelled(Exception):
+    """Raised inside a job when the user pressed cancel."""
+
+
+class JobContext:
+    """Progress, log, cancel and exclusive resources for one running job."""
+
+    def __init__(self, job_id: int, params: dict[str, Any]) -> None:
+        self.job_id = job_id
+        self.params = params
+        self._last_write = 0.0
+        self._last_cancel_check = 0.0
+
+    def log(self, message: str, *args: object) -> None:
+        """A line in the job's log (the child's stdout goes to the log file)."""
+        log.info(message, *args)
+
+    def progress(self, fraction: float | None, message: str | None = None, force: bool = False) -> None:
+        """Report progress (0..1, None = unknown) and a step message; raises JobCancelled."""
+        now = time.monotonic()
+        if force or now - self._last_write >= PROGRESS_WRITE_INTERVAL_S or fraction == 1.0:
+            values: dict[str, Any] = {}
+            if fraction is not None:
+                values["progress"] = min(1.0, max(0.0, float(fraction)))
+            if message is not None:
+                values["message"] = message
+            if values:
+                with session_scope() as s:
+                    s.execute(update(Job).where(Job.id == self.job_id).values(**values))
+            self._last_write = now
+            if message:
+                log.info("[%s] %s", f"{fraction:.0%}" if fraction is not None else "…", message)
+        self.check_cancelled()
+
+    def check_cancelled(self) -> None:
+        """Raise JobCancelled if the user asked to cancel (checked at most 4 times a second)."""
+        now = time.monotonic()
+        if now - self._last_cancel_check < 0.25:
+            return
+        self._last_cancel_check = now
+        with session_scope() as s:
+            requested = s.get(Job, self.job_id).cancel_requested  # type: ignore[union-attr]
+        if requested:
+            raise JobCancelled()
+
+    def _set_state(self, state: JobState, message: str) -> None:
+        with session_scope() as s:
+            s.execute(update(Job).where(Job.id == self.job_id).values(state=state.value, message=message))
+
+    @contextmanager
+    def exclusive(self, resource: str, waiting_message: str | None = None) -> Iterator[None]:
+        """Hold a host-wide lock (e.g. "device-CPU") while measuring; wait queued until free.
+
+        Two benchmarks on one device corrupt each other's numbers, so jobs that measure take
+        the device's lock. It is a file lock: it also serialises CLI runs and a second app.
+        """
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in resource)
+        path = locks_dir() / f"{safe}.lock"
+        with open(path, "w") as handle:
+            waited = False
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not waited:
+                        waited = True
+                        self._set_state(
+                            JobState.QUEUED,
+                            waiting_message or f"Waiting for {resource}: another job is using it",
+                        )
+                        log.info("waiting for lock %s", resource)
+                    self.check_cancelled()
+                    time.sleep(0.5)
+            if waited:
+                self._set_state(JobState.RUNNING, f"{resource} is free, starting")
+                with session_scope() as s:
+                    s.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=utcnow()))
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,152 @@
+"""Runs on a Dask worker (or inline for the CLI): starts the job's child process and
+watches it — heartbeat, cancel, watchdog timeout, and a verdict when it dies."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import update
+
+from core.config import get_settings
+from core.store import Job, JobState, session_scope
+from core.store.models import utcnow
+from core.workspace import jobs_log_dir, to_relative
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+POLL_S = 0.2
+HEARTBEAT_S = 2.0
+CANCEL_GRACE_S = 3.0
+STALE_HEARTBEAT_S = 60.0
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGKILL if its supervisor dies, so no orphan keeps a device."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def crash_reason(returncode: int) -> tuple[str, str]:
+    """A returncode the child did not explain, in a user's words."""
+    if returncode < 0:
+        sig = -returncode
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        if sig == signal.SIGKILL:
+            return (
+                "The job's process was killed (SIGKILL) — most often the system ran out of memory.",
+                "Try a smaller model, batch or calibration subset; the app itself is unaffected.",
+            )
+        if sig == signal.SIGSEGV:
+            return (
+                "The job crashed inside native code (segmentation fault).",
+                "This is a bug in a library (often a plugin); the log shows the last step reached.",
+            )
+        return (f"The job's process ended on signal {name}.", "See the full log.")
+    return (f"The job's process exited with code {returncode} without a result.", "See the full log.")
+
+
+def _update(job_id: int, **values: object) -> None:
+    with session_scope() as s:
+        s.execute(update(Job).where(Job.id == job_id).values(**values))
+
+
+def supervise(job_id: int, on_poll: Callable[[Job], None] | None = None) -> str:
+    """Run job `job_id` to its end; returns the final state. Safe to call again (retries)."""
+    with session_scope() as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            return "missing"
+        if job.state == JobState.RUNNING.value:
+            # Dask re-ran a task whose worker died: the first attempt's child is gone too.
+            stale = job.heartbeat_at is None or (utcnow() - job.heartbeat_at).total_seconds() > 5
+            if stale:
+                message, hint = crash_reason(-signal.SIGKILL)
+                job.state, job.error, job.error_hint = JobState.FAILED.value, message, hint
+                job.finished_at = utcnow()
+            return job.state
+        if job.state != JobState.QUEUED.value:
+            return job.state  # cancelled or interrupted while it waited
+        if job.cancel_requested:
+            job.state, job.finished_at, job.message = JobState.CANCELLED.value, utcnow(), "Cancelled"
+            return job.state
+        log_file = jobs_log_dir() / f"job-{job_id}.log"
+        job.state, job.started_at, job.heartbeat_at = JobState.RUNNING.value, utcnow(), utcnow()
+        job.log_path, job.message = to_relative(log_file), "Starting"
+        timeout_s = job.timeout_s or get_settings().job_timeout_s
+
+    settings = get_settings()
+    env = dict(os.environ)
+    env.update(
+        OVWB_WORKSPACE=str(settings.workspace),
+        OVWB_DATABASE_URL=settings.database_url,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
+        PYTHONUNBUFFERED="1",
+    )
+    with open(log_file, "ab") as log_handle:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "core.jobs.child", str(job_id)],
+            stdout=log_handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=str(PROJECT_ROOT),
+            env=env,
+            preexec_fn=_die_with_parent,
+        )
+        started = time.monotonic()
+        last_beat = 0.0
+        kill_reason: tuple[str, str, JobState] | None = None
+        term_sent_at: float | None = None
+        while child.poll() is None:
+            time.sleep(POLL_S)
+            now = time.monotonic()
+            with session_scope() as s:
+                job = s.get(Job, job_id)
+                assert job is not None
+                if now - last_beat >= HEARTBEAT_S:
+                    job.heartbeat_at = utcnow()
+                    last_beat = now
+                cancel = job.cancel_requested
+                if on_poll is not None:
+                    on_poll(job)
+            if kill_reason is None and cancel:
+                kill_reason = ("Cancelled", "", JobState.CANCELLED)
+            if kill_reason is None and now - started > timeout_s:
+                kill_reason = (
+                    f"The job exceeded its watchdog limit of {timeout_s:.0f} s and was stopped.",
+                    "A run this long usually means a hang; raise OVWB_JOB_TIMEOUT_S if it is genuine.",
+                    JobState.FAILED,
+                )
+            if kill_reason is not None:
+                if term_sent_at is None:
+                    child.send_signal(signal.SIGTERM)
+                    term_sent_at = now
+                elif now - term_sent_at > CANCEL_GRACE_S:
+                    child.kill()
+        returncode = child.wait()
+
+    with session_scope() as s:
+        job = s.get(Job, job_id)
+        assert job is not None
+        if job.state in (JobState.RUNNING.value, JobState.QUEUED.value):  # child wrote no verdict
+            if kill_reason is not None:
+                message, hint, state = kill_reason
+                job.state = state.value
+                job.message = "Cancelled" if state is JobState.CANCELLED else "Stopped by watchdog"
+                if state is JobState.FAILED:
+                    job.error, job.error_hint = message, hint
+            else:
+                job.error, job.error_hint = crash_reason(returncode)
+                job.state, job.message = JobState.FAILED.value, "Crashed"
+            job.finished_at = utcnow()
+        if on_poll is not None:
+            on_poll(job)
+        return job.state

@@ -1,0 +1,65 @@
+"""The workspace folder: artifacts under generated names, never under names users chose.
+
+Uploaded file names are untrusted (`../../etc/passwd`, `model.xml` twice ...), so every
+artifact goes into a fresh folder named by a UUID; the original name is kept only as data.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+from core.config import get_settings
+
+ARTIFACT_KINDS = ("models", "uploads", "datasets", "results", "exports", "tmp")
+
+
+def workspace_root() -> Path:
+    root = get_settings().workspace
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def new_artifact_dir(kind: str) -> Path:
+    """A new empty folder `<workspace>/<kind>/<uuid>` for one artifact."""
+    if kind not in ARTIFACT_KINDS:
+        raise ValueError(f"unknown artifact kind {kind!r}")
+    folder = workspace_root() / kind / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    return folder
+
+
+def to_relative(path: Path | str) -> str:
+    """Store paths relative to the workspace so the folder can be moved or mounted elsewhere."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(workspace_root()).as_posix()
+    except ValueError:
+        return str(path)  # outside the workspace (CLI on a user's own file): keep absolute
+
+
+def resolve(relative: str | Path) -> Path:
+    """Inverse of `to_relative`."""
+    path = Path(relative)
+    return path if path.is_absolute() else workspace_root() / path
+
+
+def remove_artifact_dir(folder: Path) -> None:
+    """Delete a folder only if it really is inside the workspace (never follow a bad path)."""
+    folder = folder.resolve()
+    root = workspace_root().resolve()
+    if root in folder.parents and folder != root:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def jobs_log_dir() -> Path:
+    folder = workspace_root() / "logs" / "jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def locks_dir() -> Path:
+    folder = workspace_root() / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
