@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "core.system_info",
     "core.jobs.cli",
     "core.sample",
+    "core.variants",
 ]
 
 Handler = Callable[[argparse.Namespace], Any]

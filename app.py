@@ -1,0 +1,53 @@
+"""OV Workbench — the router and frame. Run with `make run` (see README.md).
+
+Pages live in pages/ and are thin views over the `core` library; this file only builds the
+navigation, the sidebar frame, and forwards deep links that bypassed it (pages/ui/frame.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from core.config import get_settings
+from pages.ui.frame import DEEP_LINK_KEY, ROUTER_FLAG
+
+APP_DIR = Path(__file__).resolve().parent
+PAGES_DIR = APP_DIR / "pages"
+
+st.set_page_config(page_title="OV Workbench", page_icon=str(APP_DIR / "assets" / "logo.png"), layout="wide")
+
+# (file, title, icon, url) per section; the first page is the default.
+PAGE_SPECS: dict[str, list[tuple[str, str, str, str]]] = {
+    "Workbench": [
+        ("home.py", "Home", "🏠", "home"),
+        ("import_model.py", "Import & convert", "📥", "import"),
+        ("optimize.py", "Optimize precision", "🎚️", "optimize"),
+        ("graph.py", "Graph", "🕸️", "graph"),
+        ("benchmark.py", "Benchmark & profile", "⏱️", "benchmark"),
+        ("compare.py", "Compare", "📊", "compare"),
+    ],
+    "System": [
+        ("jobs.py", "Jobs", "🧵", "jobs"),
+    ],
+}
+pages_by_file: dict[str, st.Page] = {}
+sections: dict[str, list[st.Page]] = {}
+for section, specs in PAGE_SPECS.items():
+    for file_name, title, icon, url in specs:
+        page = st.Page(PAGES_DIR / file_name, title=title, icon=icon, url_path=url, default=file_name == "home.py")
+        pages_by_file[f"pages/{file_name}"] = page
+        sections.setdefault(section, []).append(page)
+
+navigation = st.navigation(sections)
+st.session_state[ROUTER_FLAG] = True
+
+deep_link = st.session_state.pop(DEEP_LINK_KEY, None)
+if deep_link in pages_by_file and pages_by_file[deep_link].url_path != navigation.url_path:
+    st.switch_page(pages_by_file[deep_link])
+
+with st.sidebar:
+    st.caption(f"Workspace: `{get_settings().workspace}`")
+
+navigation.run()

@@ -1,0 +1,188 @@
+"""Read the IR, set the batch, and make the input data, the way benchmark_app does.
+
+The frames-per-second figure is inferences x batch, so the batch dimension has to be found
+exactly as benchmark_app finds it (layout "N", else the NCHW/NHWC guess for images), or our
+FPS would differ from theirs by a factor on the same model.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.errors import UserError
+
+IMAGE_COLOURS_MAX = 4  # benchmark_app's rule for telling channels from spatial dims
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+@dataclass
+class PreparedModel:
+    model: Any  # ov.Model, reshaped
+    read_ms: float
+    batch: int  # frames per inference, for FPS
+    input_shapes: dict[str, list[int]]
+
+
+def batch_index(port: Any) -> int | None:
+    """Index of the batch dimension of a model input, or None when it has none."""
+    import openvino as ov
+
+    layout = port.get_node().layout
+    if layout != ov.Layout() and layout.has_name("N"):
+        return layout.get_index_by_name("N")
+    shape = port.get_partial_shape()
+    if shape.rank.is_dynamic:
+        return None
+    dims = [d.get_max_length() for d in shape]
+    if len(dims) == 4:
+        if dims[1] <= IMAGE_COLOURS_MAX < dims[3] or dims[3] <= IMAGE_COLOURS_MAX < dims[1]:
+            return 0  # NCHW or NHWC
+        return None
+    if len(dims) == 3:
+        return None  # CHW / HWC: no batch
+    return None
+
+
+def _supposed_batch_index(port: Any) -> int | None:
+    """With an explicit batch, benchmark_app also takes a first dim of 1 or dynamic as batch."""
+    index = batch_index(port)
+    if index is not None:
+        return index
+    shape = port.get_partial_shape()
+    if shape.rank.is_static and len(shape) >= 1 and (shape[0].is_dynamic or shape[0].get_length() in (0, 1)):
+        return 0
+    return None
+
+
+def _name(port: Any) -> str:
+    names = port.get_names()
+    return sorted(names)[0] if names else port.get_node().get_friendly_name()
+
+
+def read_model(xml_path: Path, batch: int | None) -> PreparedModel:
+    """Read the IR and give every input a static shape (with `batch` when asked)."""
+    from core.system_info import core_instance
+
+    started = time.perf_counter()
+    try:
+        model = core_instance().read_model(str(xml_path))
+    except Exception as exc:  # a broken or foreign file: say so plainly
+        raise UserError(f"OpenVINO cannot read {Path(xml_path).name}: {str(exc).splitlines()[0][:300]}") from exc
+    read_ms = (time.perf_counter() - started) * 1000
+
+    new_shapes: dict[Any, Any] = {}
+    batch_found = False
+    frames = None
+    for port in model.inputs:
+        if not port.get_names():
+            port.set_names({port.get_node().get_friendly_name()})
+        shape = port.get_partial_shape()
+        if shape.rank.is_dynamic:
+            raise UserError(
+                f"Input {_name(port)} has a dynamic rank; a benchmark needs a fixed input shape.",
+                "Convert the model with a fixed input shape (import page, 'input shape').",
+            )
+        index = _supposed_batch_index(port) if batch else batch_index(port)
+        dims = list(shape)
+        if batch and index is not None:
+            dims[index] = batch
+            batch_found = True
+        elif index is not None and dims[index].is_dynamic:
+            dims[index] = 1  # a dynamic batch without -b runs as batch 1
+        if any(d.is_dynamic for d in dims if hasattr(d, "is_dynamic")):
+            raise UserError(
+                f"Input {_name(port)} has dynamic dimensions {shape}; a benchmark needs a fixed shape.",
+                "Convert the model with a fixed input shape, or set only the batch here.",
+            )
+        new_shapes[port] = [d if isinstance(d, int) else d.get_length() for d in dims]
+        if index is not None and frames is None:
+            frames = new_shapes[port][index]
+    if batch and not batch_found:
+        raise UserError(
+            f"This model's batch cannot be changed: no input has a batch dimension "
+            f"(shapes {', '.join(str(list(p.get_partial_shape())) for p in model.inputs)}).",
+            "Leave the batch empty; the model processes one fixed input per inference.",
+        )
+    if batch:
+        try:
+            model.reshape({port: shape for port, shape in new_shapes.items()})
+        except Exception as exc:
+            raise UserError(
+                f"This model's batch cannot be changed to {batch}: {str(exc).splitlines()[0][:300]}",
+                "Some models fix the batch inside the graph (e.g. a Reshape to a constant shape); "
+                "re-export the model with a dynamic batch or leave the batch empty.",
+            ) from exc
+    elif any(p.get_partial_shape().is_dynamic for p in model.inputs):
+        model.reshape({port: shape for port, shape in new_shapes.items()})
+    shapes = {_name(p): [int(d) for d in p.get_shape()] for p in model.inputs}
+    return PreparedModel(model=model, read_ms=read_ms, batch=int(frames or 1), input_shapes=shapes)
+
+
+def random_inputs(compiled: Any, count: int, seed: int = 0) -> list[dict[int, np.ndarray]]:
+    """`count` sets of random input data in the range benchmark_app uses for each type."""
+    rng = np.random.default_rng(seed)
+    sets = []
+    for _ in range(count):
+        data: dict[int, np.ndarray] = {}
+        for index, port in enumerate(compiled.inputs):
+            dtype = port.get_element_type().to_dtype()
+            shape = list(port.get_shape())
+            if dtype == np.bool_:
+                data[index] = rng.integers(0, 2, shape).astype(dtype)
+            elif np.issubdtype(dtype, np.integer):
+                info = np.iinfo(dtype)
+                data[index] = rng.integers(max(info.min, 0), min(info.max, 255), shape, endpoint=True).astype(dtype)
+            else:
+                data[index] = rng.uniform(0, 255, shape).astype(dtype)
+        sets.append(data)
+    return sets
+
+
+def dataset_inputs(compiled: Any, dataset_id: int, count: int, preprocessing: dict[str, Any] | None) -> list[dict[int, np.ndarray]]:
+    """Input sets made of real images from a stored dataset (one image per batch slot)."""
+    import cv2
+    from core.store import Dataset, session_scope
+    from core.workspace import resolve
+
+    with session_scope() as s:
+        dataset = s.get(Dataset, dataset_id)
+        if dataset is None:
+            raise UserError(f"There is no dataset {dataset_id}.", "Use random input, or pick a stored dataset.")
+        folder = resolve(dataset.path)
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise UserError(f"Dataset {dataset_id} has no images to feed the model.", "Use random input.")
+    if len(compiled.inputs) != 1:
+        raise UserError("Images can feed only a model with one input; this one has several.", "Use random input.")
+    port = compiled.inputs[0]
+    shape = list(port.get_shape())
+    if len(shape) != 4:
+        raise UserError(f"Images need a 4-D image input; this model's input is {shape}.", "Use random input.")
+    channels_first = shape[1] <= IMAGE_COLOURS_MAX
+    height, width = (shape[2], shape[3]) if channels_first else (shape[1], shape[2])
+    prep = preprocessing or {}
+    dtype = port.get_element_type().to_dtype()
+    sets = []
+    cursor = 0
+    for _ in range(count):
+        batch = []
+        for _slot in range(shape[0]):
+            image = cv2.imread(str(files[cursor % len(files)]), cv2.IMREAD_COLOR)
+            cursor += 1
+            if image is None:
+                raise UserError(f"Image {files[(cursor - 1) % len(files)].name} in dataset {dataset_id} cannot be read.")
+            if prep.get("color", "RGB") == "RGB":
+                image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+            image = cv2.resize(image, (width, height)).astype(np.float32)
+            if prep.get("scale_to_unit"):
+                image /= 255.0
+            if prep.get("mean") and prep.get("std"):
+                image = (image - np.array(prep["mean"], np.float32)) / np.array(prep["std"], np.float32)
+            batch.append(image.transpose(2, 0, 1) if channels_first else image)
+        sets.append({0: np.stack(batch).astype(dtype)})
+    return sets

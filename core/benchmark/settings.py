@@ -1,0 +1,123 @@
+"""Benchmark settings, checked against the device before anything is compiled.
+
+Bad settings must fail in a sentence the user understands (streams beyond what the device
+allows, a device not present, a batch the model cannot take) rather than as a plugin
+exception halfway through a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from core.benchmark.devices import HINTS, PRECISION_CAPABILITY, check_device, device_ranges, physical_devices_of
+from core.errors import UserError
+
+DEFAULT_DURATION_S = 10.0
+MAX_REPEATS = 20
+
+
+@dataclass
+class BenchmarkSettings:
+    """What one benchmark run uses; stored verbatim in the result's config."""
+
+    device: str = "CPU"
+    hint: str = "throughput"
+    nstreams: int | None = None
+    nireq: int | None = None
+    batch: int | None = None
+    nthreads: int | None = None
+    infer_precision: str | None = None
+    cache: bool = False
+    duration_s: float | None = None
+    iterations: int | None = None
+    input: str = "random"  # "random" or a dataset id as text
+    repeats: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BenchmarkSettings:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        settings = cls(**known)
+        settings.input = str(settings.input)
+        return settings
+
+    def to_config(self) -> dict[str, Any]:
+        """The stored `config` of a result (a fixed set of keys other features read)."""
+        config = asdict(self)
+        config.pop("extra")
+        if self.iterations:
+            config.pop("duration_s")
+        else:
+            config.pop("iterations")
+            config["duration_s"] = self.effective_duration_s
+        return config
+
+    @property
+    def effective_duration_s(self) -> float | None:
+        if self.iterations:
+            return None
+        return self.duration_s or DEFAULT_DURATION_S
+
+
+def _positive(name: str, value: int | float | None) -> None:
+    if value is not None and value <= 0:
+        raise UserError(f"{name} must be a positive number, got {value}.")
+
+
+def validate_settings(settings: BenchmarkSettings) -> None:
+    """Everything that can be checked without the model: device, ranges, precision."""
+    if settings.hint not in HINTS:
+        raise UserError(
+            f"Unknown performance hint {settings.hint!r}.", f"Use one of: {', '.join(HINTS)}."
+        )
+    for name in ("nstreams", "nireq", "batch", "nthreads", "duration_s", "iterations"):
+        _positive(name, getattr(settings, name))
+    if settings.duration_s and settings.iterations:
+        raise UserError("Give either a duration or an iteration count, not both.")
+    if not 1 <= settings.repeats <= MAX_REPEATS:
+        raise UserError(f"Repeats must be between 1 and {MAX_REPEATS}, got {settings.repeats}.")
+    check_device(settings.device)
+    for device in physical_devices_of(settings.device):
+        ranges = device_ranges(device)
+        streams = ranges["streams"]
+        if settings.nstreams and streams and not streams[0] <= settings.nstreams <= streams[1]:
+            raise UserError(
+                f"{device} accepts {streams[0]} to {streams[1]} streams; {settings.nstreams} is out of range.",
+                "Streams run in parallel on separate cores; more streams than the device allows cannot be made.",
+            )
+        if settings.infer_precision:
+            wanted = PRECISION_CAPABILITY.get(settings.infer_precision)
+            if wanted is None:
+                raise UserError(
+                    f"Unknown inference precision {settings.infer_precision!r}.",
+                    f"Use one of: {', '.join(PRECISION_CAPABILITY)}.",
+                )
+            if not ranges["supports_precision_hint"] or wanted not in ranges["capabilities"]:
+                raise UserError(
+                    f"{device} cannot run inference in {settings.infer_precision}: it reports "
+                    f"{', '.join(ranges['capabilities']) or 'no capabilities'}.",
+                    "A CPU without AVX-512 BF16/AMX or FP16 units computes in f32; leave the precision empty.",
+                )
+
+
+def compile_config(settings: BenchmarkSettings, cache_dir: str | None, perf_count: bool = False) -> dict[str, Any]:
+    """The properties passed to compile_model, built the way benchmark_app builds them."""
+    config: dict[str, Any] = {}
+    hint = HINTS[settings.hint]
+    if hint is not None:
+        config["PERFORMANCE_HINT"] = hint
+    if settings.nireq:
+        config["PERFORMANCE_HINT_NUM_REQUESTS"] = str(settings.nireq)
+    config["PERF_COUNT"] = perf_count
+    if settings.nstreams:
+        config["NUM_STREAMS"] = str(settings.nstreams)
+    if settings.nthreads:
+        config["INFERENCE_NUM_THREADS"] = str(settings.nthreads)
+    if settings.infer_precision:
+        config["INFERENCE_PRECISION_HINT"] = settings.infer_precision
+    if settings.batch:
+        config["ALLOW_AUTO_BATCHING"] = False  # as benchmark_app: an explicit batch disables auto-batching
+    if cache_dir:
+        config["CACHE_DIR"] = cache_dir
+    return config

@@ -1,0 +1,230 @@
+"""Datasets uploaded once and reused: import (folder, archive or .npz), list, look up.
+
+An import copies the data into a fresh workspace folder, decides its kind from its shape
+(flat images = unlabelled; one sub-folder per class = labelled; .npz = tensors), checks every
+image decodes, and writes a manifest (file list + label per file) next to the data, so a
+calibration run never re-scans folders or trusts names again.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from sqlalchemy import select
+
+from core.datasets.archive import is_archive, safe_extract
+from core.errors import UserError
+from core.store import Dataset, session_scope
+from core.workspace import new_artifact_dir, remove_artifact_dir, resolve, to_relative
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+LABEL_FILE_NAMES = ("labels.txt", "classes.txt")
+MANIFEST_NAME = "manifest.json"
+NPZ_LABELS_KEY = "labels"
+KIND_IMAGES, KIND_LABELLED, KIND_NPZ = "images", "labelled-images", "npz"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The items of an image dataset: paths relative to the data folder, label index or None."""
+
+    files: list[str]
+    labels: list[int | None]
+    classes: list[str] | None
+
+
+def _image_files(root: Path) -> list[Path]:
+    return sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def _data_root(folder: Path) -> Path:
+    """Skip wrapper folders: a zip of `photos/` holds `photos/a.jpg`, not `a.jpg`."""
+    root = folder
+    while True:
+        entries = [p for p in root.iterdir() if not p.name.startswith(".") and p.name != "__MACOSX"]
+        dirs = [p for p in entries if p.is_dir()]
+        files = [p for p in entries if p.is_file()]
+        if len(dirs) == 1 and not files:
+            root = dirs[0]
+        else:
+            return root
+
+
+def _read_label_file(root: Path, explicit: Path | None) -> list[str] | None:
+    path = explicit if explicit is not None else next(
+        (root / n for n in LABEL_FILE_NAMES if (root / n).is_file()), None
+    )
+    if path is None:
+        return None
+    names = [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    if len(set(names)) != len(names):
+        raise UserError(f"The labels file {path.name} lists a class twice.")
+    return names
+
+
+def _unreadable(paths: list[Path], root: Path) -> list[str]:
+    bad = []
+    for path in paths:
+        data = np.fromfile(path, dtype=np.uint8)
+        if data.size == 0 or cv2.imdecode(data, cv2.IMREAD_COLOR) is None:
+            bad.append(path.relative_to(root).as_posix())
+    return bad
+
+
+def scan_images(root: Path, labels_file: Path | None = None) -> Manifest:
+    """Find the images under `root` and their classes; UserError for anything inconsistent."""
+    images = _image_files(root)
+    if not images:
+        raise UserError(
+            "No images found (looked for " + ", ".join(IMAGE_SUFFIXES) + ").",
+            "Upload a zip/tar of a folder of images, or a .npz of tensors.",
+        )
+    bad = _unreadable(images, root)
+    if bad:
+        shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise UserError(f"{len(bad)} image(s) cannot be decoded: {shown}.", "Remove or re-save them, then upload again.")
+    relative = [p.relative_to(root) for p in images]
+    top_level_files = [r for r in relative if len(r.parts) == 1]
+    class_dirs = sorted({r.parts[0] for r in relative if len(r.parts) > 1})
+    if not class_dirs or top_level_files:
+        if class_dirs:
+            raise UserError(
+                "Some images are at the top level and some in sub-folders.",
+                "Put every image in one sub-folder per class (labelled) or all in one folder (unlabelled).",
+            )
+        return Manifest([r.as_posix() for r in relative], [None] * len(relative), None)
+    classes = _read_label_file(root, labels_file) or class_dirs
+    missing = [d for d in class_dirs if d not in classes]
+    if missing:
+        raise UserError(
+            f"Folders {', '.join(missing)} are not in the labels file.",
+            "Every class folder must be named exactly as one line of labels.txt.",
+        )
+    index = {name: i for i, name in enumerate(classes)}
+    return Manifest([r.as_posix() for r in relative], [index[r.parts[0]] for r in relative], classes)
+
+
+def _npz_summary(path: Path) -> dict[str, Any]:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise UserError(
+            f"{path.name} is not a readable .npz of plain arrays ({exc}).",
+            "Save it with numpy.savez(file, input_name=array, labels=array); object arrays are refused.",
+        ) from exc
+    tensors = {k: v for k, v in arrays.items() if k != NPZ_LABELS_KEY}
+    if not tensors:
+        raise UserError(f"{path.name} holds no input arrays.", "Add one array per model input, named like the input.")
+    counts = {k: (v.shape[0] if v.ndim else 0) for k, v in arrays.items()}
+    if len(set(counts.values())) != 1 or 0 in counts.values():
+        raise UserError(
+            f"The arrays in {path.name} have different numbers of samples: {counts}.",
+            "The first axis of every array is the sample axis and must have the same length.",
+        )
+    labels = arrays.get(NPZ_LABELS_KEY)
+    if labels is not None and (labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer)):
+        raise UserError("The `labels` array must be one integer class index per sample.")
+    return {
+        "count": next(iter(counts.values())),
+        "arrays": {k: {"shape": list(v.shape[1:]), "dtype": v.dtype.name} for k, v in tensors.items()},
+        "labelled": labels is not None,
+        "classes": sorted({int(x) for x in labels}) if labels is not None else None,
+    }
+
+
+def import_dataset(source: Path, name: str | None = None, labels_file: Path | None = None) -> int:
+    """Copy a folder, zip/tar or .npz into the workspace as a Dataset row; returns its id."""
+    source = Path(source)
+    if not source.exists():
+        raise UserError(f"{source} does not exist.")
+    display_name = name or source.name
+    folder = new_artifact_dir("datasets")
+    try:
+        if source.is_file() and source.suffix.lower() == ".npz":
+            target = folder / "data.npz"
+            shutil.copyfile(source, target)
+            summary = _npz_summary(target)
+            row = Dataset(
+                name=display_name, kind=KIND_NPZ, path=to_relative(target), item_count=summary["count"],
+                classes=summary["classes"], info={"arrays": summary["arrays"], "labelled": summary["labelled"]},
+            )
+        else:
+            data = folder / "data"
+            if source.is_dir():
+                shutil.copytree(source, data, symlinks=False)
+            elif is_archive(source):
+                safe_extract(source, data)
+            else:
+                raise UserError(
+                    f"{source.name} is neither an image archive (.zip, .tar, .tar.gz) nor a .npz.",
+                    "Upload a zip of a folder of images, or a .npz of tensors.",
+                )
+            root = _data_root(data)
+            manifest = scan_images(root, labels_file)
+            (folder / MANIFEST_NAME).write_text(json.dumps({
+                "root": root.relative_to(folder).as_posix(), "files": manifest.files,
+                "labels": manifest.labels, "classes": manifest.classes,
+            }))
+            row = Dataset(
+                name=display_name, kind=KIND_LABELLED if manifest.classes else KIND_IMAGES,
+                path=to_relative(folder), item_count=len(manifest.files), classes=manifest.classes,
+                info={"labelled": manifest.classes is not None},
+            )
+        with session_scope() as s:
+            s.add(row)
+            s.flush()
+            return row.id
+    except BaseException:
+        remove_artifact_dir(folder)
+        raise
+
+
+def get_dataset(dataset_id: int) -> Dataset:
+    with session_scope() as s:
+        dataset = s.get(Dataset, dataset_id)
+    if dataset is None:
+        raise UserError(f"There is no dataset {dataset_id}.", "List them with `python -m core dataset list`.")
+    return dataset
+
+
+def list_datasets() -> list[Dataset]:
+    with session_scope() as s:
+        return list(s.scalars(select(Dataset).order_by(Dataset.id)))
+
+
+def load_manifest(dataset: Dataset) -> tuple[Path, Manifest]:
+    """The data root folder and items of an image dataset."""
+    folder = resolve(dataset.path)
+    raw = json.loads((folder / MANIFEST_NAME).read_text())
+    return folder / raw["root"], Manifest(raw["files"], raw["labels"], raw["classes"])
+
+
+def dataset_to_dict(dataset: Dataset) -> dict[str, Any]:
+    return {
+        "id": dataset.id,
+        "name": dataset.name,
+        "kind": dataset.kind,
+        "items": dataset.item_count,
+        "labelled": bool((dataset.info or {}).get("labelled")),
+        "classes": dataset.classes,
+        "path": str(resolve(dataset.path)),
+        "created_at": dataset.created_at.isoformat() if dataset.created_at else None,
+    }
+
+
+def resolve_dataset_argument(value: str, labels_file: Path | None = None) -> int:
+    """A CLI `--data` value: a dataset id, or a folder/archive/.npz to import (and keep) now."""
+    if value.isdigit():
+        return get_dataset(int(value)).id
+    return import_dataset(Path(value), labels_file=labels_file)

@@ -1,0 +1,100 @@
+"""Home: what this machine offers, what the workspace holds, what ran recently."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.jobs import list_jobs
+from core.system_info import system_info
+from core.variants import list_models
+from pages.ui.frame import page_setup
+from pages.ui.jobs import STATE_BADGES, format_elapsed
+
+page_setup("OV Workbench", "Import a model, choose its precision, see its graph, measure it on every device, compare.")
+
+
+@st.cache_data(ttl=600, show_spinner="Asking OpenVINO which devices this machine has…")
+def cached_system_info() -> dict:
+    return system_info()
+
+
+info = cached_system_info()
+versions = info["versions"]
+cols = st.columns(4)
+cols[0].metric("OpenVINO", versions["openvino"] or "missing")
+cols[1].metric("NNCF", versions["nncf"] or "missing")
+cols[2].metric("CPU", info["machine"]["cpu"], help=f"{info['machine']['cpu_count']} logical cores")
+cols[3].metric("PyTorch frontend", versions["torch"] or "not installed", help="Optional: install torch to import PyTorch models")
+
+st.subheader("Inference devices")
+for device in info["devices"]:
+    props = device["properties"]
+    with st.container(border=True):
+        st.markdown(f"**{device['device']}** — {device['full_name']}")
+        c1, c2, c3 = st.columns(3)
+        c1.markdown("Capabilities: " + ", ".join(f"`{c}`" for c in device["capabilities"]))
+        if "RANGE_FOR_STREAMS" in props:
+            low, high = props["RANGE_FOR_STREAMS"]
+            c2.markdown(f"Streams: {low}–{high}")
+        if "RANGE_FOR_ASYNC_INFER_REQUESTS" in props:
+            low, high, step = props["RANGE_FOR_ASYNC_INFER_REQUESTS"]
+            c3.markdown(f"Async requests: {low}–{high} (step {step})")
+        with st.expander("All properties"):
+            st.json(props)
+for absent in info["absent_devices"]:
+    st.caption(f"{absent['device']}: {absent['why']}")
+st.caption(
+    "Virtual devices: "
+    + "; ".join(f"**{v['device']}** {v['what']}" for v in info["virtual_devices"])
+)
+
+
+@st.fragment(run_every=2.0)
+def workspace_overview() -> None:
+    st.subheader("Models in the workspace")
+    models = list_models()
+    if not models:
+        st.info("No models yet. The first-run sample is being prepared — or import your own on **Import & convert**.")
+    rows = [
+        {
+            "Model": m.name,
+            "Format": m.source_format,
+            "Task": m.task or "",
+            "Variants": ", ".join(f"{v.precision} ({v.method})" for v in m.variants),
+            "Size (MB)": round(sum(v.size_bytes for v in m.variants) / 1e6, 2),
+            "Added": m.created_at,
+        }
+        for m in models
+    ]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+    st.subheader("Recent jobs")
+    jobs = list_jobs(limit=10)
+    if not jobs:
+        st.caption("No jobs yet.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Job": j.id,
+                        "Kind": j.kind,
+                        "Target": j.target,
+                        "State": STATE_BADGES[j.state],
+                        "Progress": j.progress or 0.0,
+                        "Step": j.message,
+                        "Elapsed": format_elapsed(j),
+                    }
+                    for j in jobs
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={"Progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0)},
+        )
+        st.page_link("pages/jobs.py", label="All jobs, logs and cancel →")
+
+
+workspace_overview()

@@ -1,0 +1,1 @@
+"""Streamlit building blocks shared by the pages (not pages themselves: not in pages/*.py)."""

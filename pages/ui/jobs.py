@@ -1,0 +1,103 @@
+"""Start a job from a page and follow it: progress, state, cancel, error and log.
+
+The page keeps only the job id (in session_state); the job itself lives in the database
+and a Dask worker, so a page switch, a second browser tab or a server restart loses nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from core.jobs import cancel_job, get_job, read_job_log, submit_job
+from core.store import Job, JobState
+from core.store.models import utcnow
+
+STATE_BADGES = {
+    "queued": "⏳ queued",
+    "running": "⚙️ running",
+    "done": "✅ done",
+    "failed": "❌ failed",
+    "cancelled": "⛔ cancelled",
+    "interrupted": "⚠️ interrupted",
+}
+
+
+def _session_id() -> str | None:
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return ctx.session_id if ctx else None
+    except Exception:
+        return None
+
+
+def start_job(
+    kind: str,
+    entrypoint: str,
+    params: dict[str, Any],
+    target: str,
+    key: str,
+    variant_id: int | None = None,
+) -> int:
+    """Submit a job and remember its id under `key` for `job_panel(key)`."""
+    job_id = submit_job(kind, entrypoint, params, target=target, variant_id=variant_id, session_id=_session_id())
+    st.session_state[key] = job_id
+    return job_id
+
+
+def format_elapsed(job: Job) -> str:
+    seconds = job.elapsed_s(utcnow())
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+
+
+def render_job(job: Job, key: str, show_log: bool = True) -> None:
+    """One job's status block (no polling)."""
+    state = JobState(job.state)
+    st.markdown(f"**Job {job.id}** · {job.kind} · {job.target} · {STATE_BADGES[job.state]} · {format_elapsed(job)}")
+    if state in (JobState.QUEUED, JobState.RUNNING):
+        st.progress(min(1.0, max(0.0, job.progress or 0.0)), text=job.message or job.state)
+        if st.button("Cancel", key=f"{key}-cancel-{job.id}", help="Stops the job within seconds, even mid-calculation"):
+            cancel_job(job.id)
+            st.rerun()
+    elif state is JobState.FAILED:
+        st.error(f"{job.error or 'The job failed.'}" + (f"\n\n{job.error_hint}" if job.error_hint else ""))
+    elif state is JobState.INTERRUPTED:
+        st.warning(f"{job.error}\n\n{job.error_hint or ''}")
+    elif state is JobState.CANCELLED:
+        st.info("Cancelled.")
+    if show_log and job.log_path:
+        with st.expander("Full log", expanded=False):
+            st.code(read_job_log(job, tail_bytes=200_000) or "(empty)", language="log")
+
+
+def job_panel(key: str, show_log: bool = True) -> Job | None:
+    """Show the job remembered under `key`; polls twice a second while it runs.
+
+    Returns the Job once it finished (so the page can show its result), else None.
+    """
+    job_id = st.session_state.get(key)
+    if job_id is None:
+        return None
+    job = get_job(job_id)
+    if job is None:
+        return None
+    running = not JobState(job.state).finished
+
+    @st.fragment(run_every=0.5 if running else None)
+    def _poll() -> None:
+        current = get_job(job_id)
+        if current is None:
+            return
+        render_job(current, key, show_log=show_log)
+        if running and JobState(current.state).finished:
+            st.rerun()  # whole page: the caller now shows the result
+
+    _poll()
+    return job if not running else None

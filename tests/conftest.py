@@ -1,0 +1,185 @@
+"""Shared fixtures: an isolated workspace per test, AppTest pages, a real Streamlit server
+and Debian's Chromium driven by Playwright. Nothing is mocked."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh workspace + SQLite database for this test (no first-run sample unless asked)."""
+    ws = tmp_path / "workspace"
+    monkeypatch.setenv("OVWB_WORKSPACE", str(ws))
+    monkeypatch.setenv("OVWB_NO_SAMPLE", "1")
+    monkeypatch.delenv("OVWB_DATABASE_URL", raising=False)
+    monkeypatch.delenv("OVWB_DASK_SCHEDULER", raising=False)
+    from core.store import init_db
+
+    init_db()
+    yield ws
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_dask_at_end() -> Iterator[None]:
+    yield
+    from core.jobs.cluster import shutdown_client
+
+    shutdown_client()
+
+
+def open_page(page: str | None = None, timeout: float = 60):  # type: ignore[no-untyped-def]
+    """An AppTest that went through app.py (the router) and then to `page` (e.g. "pages/jobs.py")."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.run()
+    if page is not None and page != "pages/home.py":
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def page_text(at) -> str:  # type: ignore[no-untyped-def]
+    """All visible text of an AppTest run, for simple assertions."""
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success", "text", "code"):
+        for element in getattr(at, kind, []):
+            parts.append(str(element.value))
+    for metric in at.metric:
+        parts.append(f"{metric.label} {metric.value}")
+    return "\n".join(parts)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StreamlitServer:
+    """`streamlit run app.py` on 127.0.0.1 with its own workspace; start/stop/restart."""
+
+    def __init__(self, workspace: Path, env: dict[str, str] | None = None) -> None:
+        self.workspace = workspace
+        self.port = free_port()
+        self.env = env or {}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = workspace.parent / f"streamlit-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> None:
+        env = dict(os.environ)
+        env.update(OVWB_WORKSPACE=str(self.workspace), PYTHONPATH=str(ROOT), **self.env)
+        self.workspace.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+                "--server.address=127.0.0.1", f"--server.port={self.port}", "--server.headless=true",
+                "--browser.gatherUsageStats=false",
+            ],
+            cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"streamlit did not start; log: {self.log_path.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            import signal
+
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
+    servers: list[StreamlitServer] = []
+
+    def make(workspace: Path | None = None, env: dict[str, str] | None = None, start: bool = True) -> StreamlitServer:
+        server = StreamlitServer(workspace or tmp_path / "workspace", env=env)
+        if start:
+            server.start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Save a full-page screenshot under test-artifacts/ (look at it)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def wait_for_app(page, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until Streamlit finished running the script (after load or a click)."""
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)

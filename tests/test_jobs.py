@@ -1,0 +1,109 @@
+"""Jobs on a real Dask LocalCluster with real child processes: progress, results, user errors,
+crashes, cancel (also mid native call), watchdog, device lock, interrupted jobs."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from core.jobs import cancel_job, get_job, read_job_log, reconcile_interrupted_jobs, run_job_inline, submit_job, wait_for_job
+from core.jobs.api import create_job
+from core.store import Job, JobState, session_scope
+from core.store.models import utcnow
+
+
+def test_job_runs_on_the_cluster_with_progress_log_and_result(workspace: Path) -> None:
+    job_id = submit_job("test", "tests.jobfns:count", {"steps": 4}, target="counting")
+    job = wait_for_job(job_id, timeout_s=120)
+    assert job.state == "done", job.error
+    assert job.result == {"counted": 4}
+    assert job.progress == 1.0 and job.started_at and job.finished_at
+    log = read_job_log(job)
+    assert "step 4/4" in log and "counted to 4" in log
+    assert (workspace / job.log_path).is_file()
+
+
+def test_user_error_is_stored_in_words(workspace: Path) -> None:
+    job = wait_for_job(submit_job("test", "tests.jobfns:fail_for_user"), timeout_s=120)
+    assert job.state == "failed"
+    assert job.error == "The input has 4 channels, the model wants 3."
+    assert job.error_hint == "Convert the images to RGB."
+
+
+def test_a_crashing_job_fails_with_a_reason_and_the_cluster_lives_on(workspace: Path) -> None:
+    crashed = wait_for_job(submit_job("test", "tests.jobfns:crash"), timeout_s=120)
+    assert crashed.state == "failed"
+    assert "segmentation fault" in crashed.error
+    assert "about to crash" in read_job_log(crashed)
+    after = wait_for_job(submit_job("test", "tests.jobfns:count", {"steps": 1}), timeout_s=120)
+    assert after.state == "done"
+
+
+def test_cancel_stops_a_job_stuck_in_a_call_that_never_checks(workspace: Path) -> None:
+    job_id = submit_job("test", "tests.jobfns:sleep_uninterruptibly", {"seconds": 120})
+    deadline = time.monotonic() + 60
+    while get_job(job_id).state != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    started = time.monotonic()
+    cancel_job(job_id)
+    job = wait_for_job(job_id, timeout_s=30)
+    assert job.state == "cancelled"
+    assert time.monotonic() - started < 10
+
+
+def test_cancel_of_a_queued_job_is_immediate(workspace: Path) -> None:
+    job_id = create_job("test", "tests.jobfns:count")  # never submitted
+    assert cancel_job(job_id).state == "cancelled"
+
+
+def test_watchdog_stops_a_hung_job(workspace: Path) -> None:
+    job_id = submit_job("test", "tests.jobfns:sleep_forever", timeout_s=2.0)
+    job = wait_for_job(job_id, timeout_s=60)
+    assert job.state == "failed" and "watchdog" in job.error
+
+
+def test_inline_run_uses_the_same_rows_and_log(workspace: Path) -> None:
+    seen: list[str] = []
+    job = run_job_inline("test", "tests.jobfns:count", {"steps": 2}, on_poll=lambda j: seen.append(j.state))
+    assert job.state == "done" and job.result == {"counted": 2}
+    assert "done" in seen
+
+
+def test_device_lock_serialises_measurements(workspace: Path) -> None:
+    ids = [submit_job("test", "tests.jobfns:hold_device", {"seconds": 1.5}) for _ in range(2)]
+    first, second = (wait_for_job(i, timeout_s=120) for i in ids)
+    assert first.state == second.state == "done"
+    spans = sorted([(first.result["start"], first.result["end"]), (second.result["start"], second.result["end"])])
+    assert spans[1][0] >= spans[0][1] - 0.01  # no overlap
+
+
+def test_two_sessions_submitting_at_once_keep_their_own_jobs(workspace: Path) -> None:
+    results: dict[int, int] = {}
+
+    def session(steps: int) -> None:
+        job_id = submit_job("test", "tests.jobfns:count", {"steps": steps, "delay": 0.01}, session_id=f"s{steps}")
+        results[steps] = wait_for_job(job_id, timeout_s=120).result["counted"]
+
+    threads = [threading.Thread(target=session, args=(n,)) for n in (3, 7)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {3: 3, 7: 7}
+
+
+def test_jobs_orphaned_by_a_stopped_app_show_as_interrupted(workspace: Path) -> None:
+    running = create_job("test", "tests.jobfns:count")
+    queued = create_job("test", "tests.jobfns:count")
+    with session_scope() as s:
+        for job in s.query(Job).all():
+            job.owner = "this-host-is-gone:1"
+        job = s.get(Job, running)
+        job.state, job.started_at, job.heartbeat_at = "running", utcnow(), None
+        s.get(Job, queued).owner = f"{__import__('socket').gethostname()}:999999999"
+    assert reconcile_interrupted_jobs() == 2
+    for job_id in (running, queued):
+        job = get_job(job_id)
+        assert job.state == JobState.INTERRUPTED.value and "stopped" in job.error
