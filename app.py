@@ -18,25 +18,26 @@ PAGES_DIR = APP_DIR / "pages"
 
 st.set_page_config(page_title="OV Workbench", page_icon=str(APP_DIR / "assets" / "logo.png"), layout="wide")
 
-# (file, title, icon, url) per section; the first page is the default.
-PAGE_SPECS: dict[str, list[tuple[str, str, str, str]]] = {
+# (file, title, url) per section. No icons: emoji need a font many labs lack, and
+# Material icons would fetch a web font (we work offline).
+PAGE_SPECS: dict[str, list[tuple[str, str, str]]] = {
     "Workbench": [
-        ("home.py", "Home", "🏠", "home"),
-        ("import_model.py", "Import & convert", "📥", "import"),
-        ("optimize.py", "Optimize precision", "🎚️", "optimize"),
-        ("graph.py", "Graph", "🕸️", "graph"),
-        ("benchmark.py", "Benchmark & profile", "⏱️", "benchmark"),
-        ("compare.py", "Compare", "📊", "compare"),
+        ("home.py", "Home", "home"),
+        ("import_model.py", "Import & convert", "import"),
+        ("optimize.py", "Optimize precision", "optimize"),
+        ("graph.py", "Graph", "graph"),
+        ("benchmark.py", "Benchmark & profile", "benchmark"),
+        ("compare.py", "Compare", "compare"),
     ],
     "System": [
-        ("jobs.py", "Jobs", "🧵", "jobs"),
+        ("jobs.py", "Jobs", "jobs"),
     ],
 }
 pages_by_file: dict[str, st.Page] = {}
 sections: dict[str, list[st.Page]] = {}
 for section, specs in PAGE_SPECS.items():
-    for file_name, title, icon, url in specs:
-        page = st.Page(PAGES_DIR / file_name, title=title, icon=icon, url_path=url, default=file_name == "home.py")
+    for file_name, title, url in specs:
+        page = st.Page(PAGES_DIR / file_name, title=title, url_path=url, default=file_name == "home.py")
         pages_by_file[f"pages/{file_name}"] = page
         sections.setdefault(section, []).append(page)
 

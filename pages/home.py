@@ -9,7 +9,7 @@ from core.jobs import list_jobs
 from core.system_info import system_info
 from core.variants import list_models
 from pages.ui.frame import page_setup
-from pages.ui.jobs import STATE_BADGES, format_elapsed
+from pages.ui.jobs import format_elapsed
 
 page_setup("OV Workbench", "Import a model, choose its precision, see its graph, measure it on every device, compare.")
 
@@ -56,19 +56,21 @@ def workspace_overview() -> None:
     models = list_models()
     if not models:
         st.info("No models yet. The first-run sample is being prepared — or import your own on **Import & convert**.")
-    rows = [
-        {
-            "Model": m.name,
-            "Format": m.source_format,
-            "Task": m.task or "",
-            "Variants": ", ".join(f"{v.precision} ({v.method})" for v in m.variants),
-            "Size (MB)": round(sum(v.size_bytes for v in m.variants) / 1e6, 2),
-            "Added": m.created_at,
-        }
-        for m in models
-    ]
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    for model in models:
+        with st.container(border=True):
+            total_mb = sum(v.size_bytes for v in model.variants) / 1e6
+            st.markdown(
+                f"**{model.name}** · {model.source_format.upper()} · {model.task or 'task unknown'}"
+                f" · {len(model.variants)} variant(s), {total_mb:.1f} MB"
+            )
+            st.markdown(
+                " ".join(
+                    f":blue-badge[{v.precision} ({v.method})]" if v.parent_id is None
+                    else f":green-badge[{v.precision} ({v.method}) from #{v.parent_id}]"
+                    for v in model.variants
+                )
+                or "no variants yet"
+            )
 
     st.subheader("Recent jobs")
     jobs = list_jobs(limit=10)
@@ -82,7 +84,7 @@ def workspace_overview() -> None:
                         "Job": j.id,
                         "Kind": j.kind,
                         "Target": j.target,
-                        "State": STATE_BADGES[j.state],
+                        "State": j.state,
                         "Progress": j.progress or 0.0,
                         "Step": j.message,
                         "Elapsed": format_elapsed(j),

@@ -8,7 +8,7 @@ import streamlit as st
 from core.jobs import get_job, list_jobs, reconcile_interrupted_jobs
 from core.store import JobState
 from pages.ui.frame import page_setup
-from pages.ui.jobs import STATE_BADGES, format_elapsed, render_job
+from pages.ui.jobs import format_elapsed, render_job
 
 page_setup("Jobs", "Long work runs outside the browser: close the tab, come back, it is still here.")
 
@@ -26,7 +26,7 @@ def jobs_table() -> None:
                 "Job": j.id,
                 "Kind": j.kind,
                 "Target": j.target,
-                "State": STATE_BADGES[j.state],
+                "State": j.state,
                 "Progress": j.progress or 0.0,
                 "Step": j.message,
                 "Elapsed": format_elapsed(j),

@@ -45,7 +45,7 @@ def page_setup(title: str, caption: str | None = None) -> None:
     if not st.session_state.get(ROUTER_FLAG):
         caller = Path(inspect.stack()[1].filename).resolve()
         st.session_state[DEEP_LINK_KEY] = str(caller.relative_to(APP_DIR))
-        st.switch_page(str(APP_DIR / "app.py"))
+        st.switch_page("app.py")  # paths are relative to the entrypoint, app.py
     startup()
     st.title(title)
     if caption:

@@ -14,13 +14,14 @@ from core.jobs import cancel_job, get_job, read_job_log, submit_job
 from core.store import Job, JobState
 from core.store.models import utcnow
 
+# Words, not emoji: the labs we serve often have no emoji font (boxes instead of icons).
 STATE_BADGES = {
-    "queued": "⏳ queued",
-    "running": "⚙️ running",
-    "done": "✅ done",
-    "failed": "❌ failed",
-    "cancelled": "⛔ cancelled",
-    "interrupted": "⚠️ interrupted",
+    "queued": ":gray-badge[queued]",
+    "running": ":blue-badge[running]",
+    "done": ":green-badge[done]",
+    "failed": ":red-badge[failed]",
+    "cancelled": ":orange-badge[cancelled]",
+    "interrupted": ":orange-badge[interrupted]",
 }
 
 
