@@ -25,6 +25,10 @@ COMMAND_MODULES = [
     "core.jobs.cli",
     "core.sample",
     "core.variants",
+    "core.benchmark.cli",
+    "core.datasets.cli",
+    "core.quantize.cli",
+    "core.accuracy.cli",
 ]
 
 Handler = Callable[[argparse.Namespace], Any]

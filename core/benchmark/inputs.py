@@ -17,7 +17,6 @@ import numpy as np
 from core.errors import UserError
 
 IMAGE_COLOURS_MAX = 4  # benchmark_app's rule for telling channels from spatial dims
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
 
 @dataclass
@@ -143,46 +142,34 @@ def random_inputs(compiled: Any, count: int, seed: int = 0) -> list[dict[int, np
     return sets
 
 
-def dataset_inputs(compiled: Any, dataset_id: int, count: int, preprocessing: dict[str, Any] | None) -> list[dict[int, np.ndarray]]:
-    """Input sets made of real images from a stored dataset (one image per batch slot)."""
-    import cv2
-    from core.store import Dataset, session_scope
-    from core.workspace import resolve
+def dataset_inputs(compiled: Any, model: Any, dataset_id: int, count: int) -> list[dict[int, np.ndarray]]:
+    """Input sets made of real samples of a stored dataset, preprocessed as the datasets
+    feature prepares them for this model (one sample per batch slot)."""
+    from core.datasets.feeding import open_source
 
-    with session_scope() as s:
-        dataset = s.get(Dataset, dataset_id)
-        if dataset is None:
-            raise UserError(f"There is no dataset {dataset_id}.", "Use random input, or pick a stored dataset.")
-        folder = resolve(dataset.path)
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise UserError(f"Dataset {dataset_id} has no images to feed the model.", "Use random input.")
-    if len(compiled.inputs) != 1:
-        raise UserError("Images can feed only a model with one input; this one has several.", "Use random input.")
-    port = compiled.inputs[0]
-    shape = list(port.get_shape())
-    if len(shape) != 4:
-        raise UserError(f"Images need a 4-D image input; this model's input is {shape}.", "Use random input.")
-    channels_first = shape[1] <= IMAGE_COLOURS_MAX
-    height, width = (shape[2], shape[3]) if channels_first else (shape[1], shape[2])
-    prep = preprocessing or {}
-    dtype = port.get_element_type().to_dtype()
+    source = open_source(dataset_id, model, minimum=1, purpose="a benchmark")
+    names = [(index, port.get_names()) for index, port in enumerate(compiled.inputs)]
     sets = []
     cursor = 0
     for _ in range(count):
-        batch = []
-        for _slot in range(shape[0]):
-            image = cv2.imread(str(files[cursor % len(files)]), cv2.IMREAD_COLOR)
-            cursor += 1
-            if image is None:
-                raise UserError(f"Image {files[(cursor - 1) % len(files)].name} in dataset {dataset_id} cannot be read.")
-            if prep.get("color", "RGB") == "RGB":
-                image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-            image = cv2.resize(image, (width, height)).astype(np.float32)
-            if prep.get("scale_to_unit"):
-                image /= 255.0
-            if prep.get("mean") and prep.get("std"):
-                image = (image - np.array(prep["mean"], np.float32)) / np.array(prep["std"], np.float32)
-            batch.append(image.transpose(2, 0, 1) if channels_first else image)
-        sets.append({0: np.stack(batch).astype(dtype)})
+        data: dict[int, np.ndarray] = {}
+        for index, port in enumerate(compiled.inputs):
+            shape = list(port.get_shape())
+            slots = []
+            for _slot in range(shape[0] if shape else 1):
+                sample = source.inputs((cursor + _slot) % len(source))
+                array = next((a for name, a in sample.items() if name in names[index][1]), None)
+                if array is None and len(sample) == 1:
+                    array = next(iter(sample.values()))
+                if array is None:
+                    raise UserError(f"The dataset has no data for the model input {sorted(names[index][1])}.",
+                                    "Use random input.")
+                slots.append(array)
+            batch = np.concatenate(slots, axis=0)
+            if list(batch.shape) != shape:
+                raise UserError(f"Dataset samples have shape {list(batch.shape)}; the model input wants {shape}.",
+                                "Use random input, or a dataset made for this model.")
+            data[index] = batch.astype(port.get_element_type().to_dtype())
+        cursor += shape[0] if shape else 1
+        sets.append(data)
     return sets

@@ -1,0 +1,34 @@
+"""Benchmark and per-layer profiling of model variants, measured the way benchmark_app measures.
+
+- settings.py / devices.py: what can be asked of which device, checked before compiling
+- inputs.py: read the IR, set the batch, input data (random or a dataset)
+- engine.py: the measurement loop (benchmark_app's), repeats, figures; watchdog.py guards it
+- profile.py / profile_summary.py: per-layer run with counters, summaries and hints
+- sweep.py: batch x streams matrix and the sweet spot under a latency limit
+- results.py: stored rows; jobs.py: job functions; lock.py: the host-wide device lock
+- cli.py: `python -m core benchmark | profile | sweep | results`
+"""
+
+from core.benchmark.devices import devices_overview, supported_precisions
+from core.benchmark.engine import run_benchmark
+from core.benchmark.lock import device_lock
+from core.benchmark.profile import profile_model
+from core.benchmark.results import get_result, list_results, result_to_dict, save_result
+from core.benchmark.settings import BenchmarkSettings, validate_settings
+from core.benchmark.sweep import run_sweep, sweet_spot
+
+__all__ = [
+    "BenchmarkSettings",
+    "device_lock",
+    "devices_overview",
+    "get_result",
+    "list_results",
+    "profile_model",
+    "result_to_dict",
+    "run_benchmark",
+    "run_sweep",
+    "save_result",
+    "supported_precisions",
+    "sweet_spot",
+    "validate_settings",
+]

@@ -1,0 +1,120 @@
+"""Benchmark, profile and sweep results in the store, in the shape other features read.
+
+The compare page and the reproduce bundle read these rows, so the keys of `config` and
+`metrics` are a contract (see the issue): keep them, add new ones beside them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.errors import UserError
+from core.store import Result, Variant, session_scope
+from core.system_info import machine_summary
+from core.workspace import resolve
+
+KINDS = ("benchmark", "profile", "sweep")
+
+
+def save_result(
+    kind: str,
+    config: dict[str, Any],
+    metrics: dict[str, Any],
+    variant_id: int | None = None,
+    job_id: int | None = None,
+    device: str | None = None,
+) -> int:
+    with session_scope() as s:
+        row = Result(
+            kind=kind,
+            variant_id=variant_id,
+            job_id=job_id,
+            device=device or config.get("device"),
+            config=config,
+            metrics=metrics,
+            machine=machine_summary(),
+        )
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def variant_for_path(xml_path: Path) -> int | None:
+    """The variant whose IR is this file, so a CLI run on a workspace file is comparable."""
+    target = Path(xml_path).resolve()
+    with session_scope() as s:
+        for variant_id, stored in s.execute(select(Variant.id, Variant.xml_path)):
+            if resolve(stored).resolve() == target:
+                return variant_id
+    return None
+
+
+def _variant_label(row: Result) -> str | None:
+    variant = row.variant
+    if variant is None:
+        return None
+    model = variant.model.name if variant.model is not None else "?"
+    return f"{model} / {variant.name}"
+
+
+def result_to_dict(row: Result, full: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": row.id,
+        "kind": row.kind,
+        "variant_id": row.variant_id,
+        "variant": _variant_label(row),
+        "job_id": row.job_id,
+        "device": row.device,
+        "created_at": row.created_at.isoformat() if row.created_at else None,
+        "config": row.config,
+        "machine": row.machine,
+    }
+    if full:
+        data["metrics"] = row.metrics
+    else:
+        data["summary"] = headline(row.kind, row.metrics or {})
+    return data
+
+
+def headline(kind: str, metrics: dict[str, Any]) -> dict[str, Any]:
+    """The few figures a list shows for each result."""
+    if kind == "benchmark":
+        return {
+            "throughput_fps": metrics.get("throughput_fps"),
+            "throughput_fps_std": metrics.get("throughput_fps_std"),
+            "latency_median_ms": (metrics.get("latency_ms") or {}).get("median"),
+        }
+    if kind == "profile":
+        return {"total_ms": metrics.get("total_ms"), "layers": len(metrics.get("layers") or [])}
+    if kind == "sweep":
+        return {"points": len(metrics.get("points") or []), "sweet_spot": metrics.get("sweet_spot")}
+    return {}
+
+
+def list_results(kind: str | None = None, variant_id: int | None = None, limit: int = 200) -> list[Result]:
+    if kind is not None and kind not in KINDS:
+        raise UserError(f"Unknown result kind {kind!r}.", f"Use one of: {', '.join(KINDS)}.")
+    with session_scope() as s:
+        query = (
+            select(Result)
+            .options(selectinload(Result.variant).selectinload(Variant.model))
+            .where(Result.kind.in_([kind] if kind else list(KINDS)))
+            .order_by(Result.id.desc())
+            .limit(limit)
+        )
+        if variant_id is not None:
+            query = query.where(Result.variant_id == variant_id)
+        return list(s.scalars(query))
+
+
+def get_result(result_id: int) -> Result:
+    with session_scope() as s:
+        row = s.get(Result, result_id, options=[selectinload(Result.variant).selectinload(Variant.model)])
+        if row is None or row.kind not in KINDS:
+            raise UserError(f"There is no benchmark, profile or sweep result {result_id}.",
+                            "List them with `python -m core results`.")
+        return row

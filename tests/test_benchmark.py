@@ -1,0 +1,167 @@
+"""The measurement engine on real IRs: figures, batch, repeats, validation, sweep."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from benchmark_models import conv_net, fixed_batch_net, no_batch_net
+from core.benchmark import BenchmarkSettings, run_benchmark, validate_settings
+from core.benchmark.stats import histogram, latency_summary, percentile, thin
+from core.benchmark.sweep import sweet_spot, sweep_settings
+from core.errors import UserError
+
+LATENCY_KEYS = {"min", "median", "avg", "p90", "p99", "max"}
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("bench-models")
+    return {
+        "dynamic": conv_net(folder, "dynamic", dynamic_batch=True),
+        "fixed": conv_net(folder, "fixed", dynamic_batch=False),
+        "fixed_batch": fixed_batch_net(folder),
+        "no_batch": no_batch_net(folder),
+    }
+
+
+def test_benchmark_figures_are_consistent(models: dict[str, Path], workspace: Path) -> None:
+    metrics = run_benchmark(models["fixed"], BenchmarkSettings(hint="throughput", iterations=40, repeats=2))
+    nireq = metrics["nireq_actual"]
+    assert nireq >= 1 and metrics["nstreams_actual"] >= 1
+    # benchmark_app rounds the iteration count up to whole rounds of requests
+    for run in metrics["repeats"]:
+        assert run["iterations"] == math.ceil(40 / nireq) * nireq
+        assert run["throughput_fps"] == pytest.approx(run["iterations"] / run["duration_s"])
+    assert len(metrics["repeats"]) == 2
+    assert metrics["throughput_fps"] == pytest.approx(sum(r["throughput_fps"] for r in metrics["repeats"]) / 2)
+    assert metrics["throughput_fps_std"] >= 0
+    latency = metrics["latency_ms"]
+    assert set(latency) == LATENCY_KEYS
+    assert 0 < latency["min"] <= latency["median"] <= latency["p90"] <= latency["p99"] <= latency["max"]
+    assert sum(metrics["latency_histogram"]["counts"]) == metrics["iterations"]
+    assert len(metrics["latency_histogram"]["edges"]) == len(metrics["latency_histogram"]["counts"]) + 1
+    assert len(metrics["latencies_ms_sample"]) == metrics["iterations"]  # fewer than 2000: all kept
+    for key in ("first_inference_ms", "read_ms", "compile_ms", "peak_rss_mb"):
+        assert metrics[key] > 0, key
+
+
+def test_duration_budget_and_latency_hint(models: dict[str, Path], workspace: Path) -> None:
+    metrics = run_benchmark(models["fixed"], BenchmarkSettings(hint="latency", duration_s=0.5))
+    assert metrics["nireq_actual"] == 1 and metrics["nstreams_actual"] == 1
+    assert 0.5 <= metrics["duration_s"] < 2.0
+    assert metrics["iterations"] > 10
+
+
+def test_batch_multiplies_frames(models: dict[str, Path], workspace: Path) -> None:
+    metrics = run_benchmark(models["dynamic"], BenchmarkSettings(batch=4, iterations=8, nireq=2))
+    assert metrics["batch_actual"] == 4
+    assert metrics["input_shapes"]["image"] == [4, 3, 32, 32]
+    run = metrics["repeats"][0]
+    assert run["throughput_fps"] == pytest.approx(4 * run["iterations"] / run["duration_s"])
+    assert metrics["compile_config"]["ALLOW_AUTO_BATCHING"] is False
+
+
+def test_dynamic_batch_without_setting_runs_as_one(models: dict[str, Path], workspace: Path) -> None:
+    metrics = run_benchmark(models["dynamic"], BenchmarkSettings(iterations=4))
+    assert metrics["input_shapes"]["image"] == [1, 3, 32, 32]
+
+
+def test_batch_that_cannot_change_is_a_clear_error(models: dict[str, Path], workspace: Path) -> None:
+    with pytest.raises(UserError, match="batch cannot be changed to 2"):
+        run_benchmark(models["fixed_batch"], BenchmarkSettings(batch=2, iterations=4))
+    with pytest.raises(UserError, match="no input has a batch dimension"):
+        run_benchmark(models["no_batch"], BenchmarkSettings(batch=2, iterations=4))
+    assert run_benchmark(models["no_batch"], BenchmarkSettings(iterations=4))["batch_actual"] == 1
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (BenchmarkSettings(nstreams=99), "accepts 1 to"),
+        (BenchmarkSettings(device="GPU"), "not present"),
+        (BenchmarkSettings(device="NPU.0"), "not present"),
+        (BenchmarkSettings(device="HETERO:GPU,CPU"), "GPU is not present"),
+        (BenchmarkSettings(hint="fast"), "Unknown performance hint"),
+        (BenchmarkSettings(infer_precision="f64"), "Unknown inference precision"),
+        (BenchmarkSettings(repeats=0), "Repeats"),
+        (BenchmarkSettings(batch=0), "positive"),
+        (BenchmarkSettings(duration_s=1, iterations=5), "either a duration"),
+    ],
+)
+def test_bad_settings_are_rejected(settings: BenchmarkSettings, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        validate_settings(settings)
+
+
+def test_unsupported_precision_names_the_capabilities() -> None:
+    from core.benchmark.devices import supported_precisions
+
+    missing = [p for p in ("bf16", "f16") if p not in supported_precisions("CPU")]
+    if not missing:
+        pytest.skip("this CPU supports bf16 and f16")
+    with pytest.raises(UserError, match="cannot run inference in"):
+        validate_settings(BenchmarkSettings(infer_precision=missing[0]))
+
+
+def test_virtual_devices_validate_their_parts() -> None:
+    validate_settings(BenchmarkSettings(device="AUTO"))
+    validate_settings(BenchmarkSettings(device="AUTO:CPU"))
+
+
+def test_percentile_matches_benchmark_app() -> None:
+    from openvino.tools.benchmark.benchmark import percentile as app_percentile
+
+    values = sorted([5.0, 1.0, 3.0, 2.0, 4.0, 9.0, 7.0])
+    for p in (1, 50, 90, 99, 100):
+        assert percentile(values, p) == app_percentile(values, p)
+    summary = latency_summary([1.0, 2.0, 3.0, 4.0])
+    assert summary["median"] == 2.0 and summary["avg"] == 2.5 and summary["max"] == 4.0
+
+
+def test_histogram_and_thinning() -> None:
+    values = [float(i % 50) for i in range(5000)]
+    hist = histogram(values)
+    assert sum(hist["counts"]) == 5000
+    sample = thin(values)
+    assert len(sample) == 2000 and sample[0] == 0.0
+
+
+def test_sweet_spot_is_fastest_under_the_limit() -> None:
+    points = [
+        {"throughput_fps": 100.0, "latency_median_ms": 5.0},
+        {"throughput_fps": 180.0, "latency_median_ms": 9.0},
+        {"throughput_fps": 250.0, "latency_median_ms": 20.0},
+    ]
+    assert sweet_spot(points, 10.0) == 1
+    assert sweet_spot(points, None) == 2
+    assert sweet_spot(points, 1.0) is None
+
+
+def test_sweep_plan_sets_streams_explicitly() -> None:
+    plan = sweep_settings(BenchmarkSettings(), [1, 2], [1, 2], [])
+    assert [(s.batch, s.nstreams, s.hint) for s in plan] == [
+        (1, 1, "none"), (1, 2, "none"), (2, 1, "none"), (2, 2, "none"),
+    ]
+    with pytest.raises(UserError, match="at most"):
+        sweep_settings(BenchmarkSettings(), list(range(1, 8)), [1, 2], [1, 2, 3])
+
+
+def test_dataset_images_as_input(models: dict[str, Path], workspace: Path, tmp_path: Path) -> None:
+    pytest.importorskip("core.datasets.feeding")
+    import cv2
+    import numpy as np
+
+    from core.datasets.catalog import import_dataset
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for index in range(3):
+        cv2.imwrite(str(folder / f"{index}.png"), (np.random.default_rng(index).random((40, 50, 3)) * 255).astype("uint8"))
+    dataset_id = import_dataset(folder, "three images")
+    metrics = run_benchmark(models["dynamic"], BenchmarkSettings(iterations=8, batch=2, input=str(dataset_id)))
+    assert metrics["input_shapes"]["image"] == [2, 3, 32, 32] and metrics["throughput_fps"] > 0
+    with pytest.raises(UserError, match="no dataset|There is no"):
+        run_benchmark(models["dynamic"], BenchmarkSettings(iterations=4, input="999"))

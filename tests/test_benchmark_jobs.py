@@ -1,0 +1,184 @@
+"""Benchmark jobs and the CLI: stored rows, the device lock, cancel, the watchdog, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from benchmark_models import conv_net
+from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, SWEEP_ENTRYPOINT
+from core.benchmark.lock import file_lock, lock_names
+from core.benchmark.results import get_result, list_results
+from core.benchmark.watchdog import LoopWatch
+from core.jobs import cancel_job, get_job, run_job_inline
+from core.store import Job, session_scope
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return conv_net(tmp_path_factory.mktemp("bench-jobs"), "net", dynamic_batch=True)
+
+
+@pytest.fixture
+def variant_id(model: Path, workspace: Path) -> int:
+    import shutil
+
+    from core.variants import create_model, register_variant
+    from core.workspace import new_artifact_dir
+
+    folder = new_artifact_dir("models")
+    shutil.copy(model, folder / "net.xml")
+    shutil.copy(model.with_suffix(".bin"), folder / "net.bin")
+    model_id = create_model("conv net", "ir", task="classification")
+    return register_variant(model_id, folder / "net.xml", precision="FP32", method="imported")
+
+
+def cli(*args: str, workspace: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, OVWB_WORKSPACE=str(workspace), OVWB_NO_SAMPLE="1", PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=300)
+
+
+def test_cli_benchmark_stores_a_comparable_result(variant_id: int, workspace: Path) -> None:
+    from core.variants import get_variant, variant_xml
+
+    xml = variant_xml(get_variant(variant_id))
+    done = cli("benchmark", str(xml), "-d", "CPU", "--hint", "latency", "-n", "30", "--repeats", "2", "--json",
+               workspace=workspace)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    for key in ("throughput_fps", "latency_ms", "first_inference_ms", "compile_ms", "config", "id"):
+        assert key in data
+    assert set(data["latency_ms"]) == {"min", "median", "avg", "p90", "p99", "max"}
+    row = get_result(data["id"])
+    assert row.kind == "benchmark" and row.variant_id == variant_id  # found by its file
+    config = row.config
+    assert {"device", "hint", "nstreams", "nireq", "batch", "nthreads", "infer_precision", "cache", "input",
+            "repeats"} <= set(config)
+    assert config["iterations"] == 30 and "duration_s" not in config
+    metrics = row.metrics
+    for key in ("throughput_fps", "throughput_fps_std", "latency_ms", "latency_histogram", "latencies_ms_sample",
+                "first_inference_ms", "read_ms", "compile_ms", "peak_rss_mb", "iterations", "duration_s",
+                "repeats", "nstreams_actual", "nireq_actual"):
+        assert key in metrics, key
+    assert len(metrics["repeats"]) == 2
+    assert row.machine["openvino"] and row.machine["cpu"]
+
+    listed = cli("results", "--json", workspace=workspace)
+    assert listed.returncode == 0
+    assert data["id"] in [item["id"] for item in json.loads(listed.stdout)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--nstreams", "64"], "streams"),
+        (["-d", "GPU"], "not present"),
+        (["-b", "0"], "positive"),
+    ],
+)
+def test_cli_bad_settings_exit_2(model: Path, workspace: Path, args: list[str], message: str) -> None:
+    done = cli("benchmark", str(model), *args, "--json", workspace=workspace)
+    assert done.returncode == 2
+    assert message in json.loads(done.stdout)["error"]
+    assert list_results() == []
+
+
+def test_cli_missing_model_exits_2(workspace: Path) -> None:
+    done = cli("benchmark", str(workspace / "nope.xml"), workspace=workspace)
+    assert done.returncode == 2 and "missing" in done.stderr
+
+
+def test_job_waits_for_the_device_lock(variant_id: int, workspace: Path) -> None:
+    """A measurement queues behind whoever holds the device (here: a script's file lock)."""
+    outcome: dict[str, object] = {}
+    with file_lock(lock_names("CPU")[0]):
+        runner = threading.Thread(
+            target=lambda: outcome.update(job=run_job_inline(
+                "benchmark", BENCHMARK_ENTRYPOINT, {"settings": {"iterations": 8}, "variant_id": variant_id},
+                target="t", variant_id=variant_id)),
+        )
+        runner.start()
+        deadline = time.monotonic() + 60
+        waiting = False
+        while time.monotonic() < deadline and not waiting:
+            with session_scope() as s:
+                job = s.query(Job).order_by(Job.id.desc()).first()
+                waiting = job is not None and "Waiting for device-CPU" in (job.message or "")
+            time.sleep(0.2)
+        assert waiting, "the job did not report that it waits for the device"
+        assert list_results() == []
+    runner.join(timeout=120)
+    job = outcome["job"]
+    assert job.state == "done", job.error  # type: ignore[attr-defined]
+    assert len(list_results("benchmark")) == 1
+
+
+def test_cancel_stops_a_running_benchmark(variant_id: int, workspace: Path) -> None:
+    outcome: dict[str, object] = {}
+    runner = threading.Thread(
+        target=lambda: outcome.update(job=run_job_inline(
+            "benchmark", BENCHMARK_ENTRYPOINT, {"settings": {"duration_s": 60}, "variant_id": variant_id},
+            target="t", variant_id=variant_id)),
+    )
+    started = time.monotonic()
+    runner.start()
+    deadline = time.monotonic() + 60
+    job_id = None
+    while time.monotonic() < deadline:
+        with session_scope() as s:
+            job = s.query(Job).order_by(Job.id.desc()).first()
+            if job is not None and (job.message or "").startswith("Measuring"):
+                job_id = job.id
+                break
+        time.sleep(0.2)
+    assert job_id is not None
+    cancel_job(job_id)
+    runner.join(timeout=60)
+    assert get_job(job_id).state == "cancelled"  # type: ignore[union-attr]
+    assert time.monotonic() - started < 45
+    assert list_results() == []
+
+
+def test_sweep_job_stores_points_and_sweet_spot(variant_id: int, workspace: Path) -> None:
+    job = run_job_inline(
+        "sweep", SWEEP_ENTRYPOINT,
+        {"settings": {"duration_s": 0.3}, "batches": [1, 2], "nstreams": [1, 2], "latency_limit_ms": 1000.0,
+         "variant_id": variant_id},
+        target="t", variant_id=variant_id,
+    )
+    assert job.state == "done", job.error
+    sweep = get_result(job.result["id"])  # type: ignore[index]
+    points = sweep.metrics["points"]
+    assert [(p["batch"], p["nstreams_actual"]) for p in points] == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    best = max(points, key=lambda p: p["throughput_fps"])
+    assert sweep.metrics["sweet_spot"]["throughput_fps"] == best["throughput_fps"]
+    assert len(list_results("benchmark", variant_id=variant_id)) == 4  # every point is stored
+
+
+def test_watchdog_flags_a_stalled_loop(model: Path) -> None:
+    import openvino as ov
+
+    request = ov.Core().compile_model(_static(model), "CPU").create_infer_request()
+    watch = LoopWatch(stall_s=0.6, report=None, requests=[request])
+    watch.start()
+    time.sleep(2.0)
+    watch.finish()
+    assert watch.stalled and watch.stop
+
+
+def _static(model: Path):  # type: ignore[no-untyped-def]
+    import openvino as ov
+
+    net = ov.Core().read_model(str(model))
+    net.reshape([1, 3, 32, 32])
+    return net
