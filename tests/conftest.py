@@ -89,7 +89,7 @@ class StreamlitServer:
     def __init__(self, workspace: Path, env: dict[str, str] | None = None) -> None:
         self.workspace = workspace
         self.port = free_port()
-        self.env = env or {}
+        self.env = {"OVWB_NO_SAMPLE": "1", **(env or {})}  # the sample job only where a test asks
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = workspace.parent / f"streamlit-{self.port}.log"
 

@@ -55,3 +55,23 @@ def test_deep_link_on_a_fresh_server_gets_the_frame(server_factory, page, tmp_pa
     expect(nav.get_by_text("Compare")).to_be_visible()
     assert page.url.rstrip("/").endswith(path)
     screenshot(page, f"shell-deeplink-{path}")
+
+
+def test_a_crashed_job_says_why_and_the_app_stays_up(server_factory, page, tmp_path: Path, monkeypatch) -> None:
+    from core.jobs import run_job_inline
+
+    workspace = tmp_path / "workspace"
+    server = server_factory(workspace)
+    monkeypatch.setenv("OVWB_WORKSPACE", str(workspace))
+    crashed = run_job_inline("test", "tests.jobfns:crash", target="a plugin that segfaults")
+    assert crashed.state == "failed"
+    page.goto(f"{server.url}/jobs")
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_text("The job crashed inside native code (segmentation fault).")).to_be_visible()
+    main.get_by_text("Full log").click()
+    expect(main.get_by_text("about to crash")).to_be_visible()
+    screenshot(page, "shell-crashed-job")
+    page.get_by_test_id("stSidebarNav").get_by_text("Home").click()
+    wait_for_app(page)
+    expect(page.get_by_test_id("stMain").get_by_text("Inference devices")).to_be_visible()
