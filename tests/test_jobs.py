@@ -107,3 +107,44 @@ def test_jobs_orphaned_by_a_stopped_app_show_as_interrupted(workspace: Path) -> 
     for job_id in (running, queued):
         job = get_job(job_id)
         assert job.state == JobState.INTERRUPTED.value and "stopped" in job.error
+
+
+def test_jobs_go_to_an_existing_dask_cluster_when_told(workspace: Path, monkeypatch, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from core.jobs.cluster import get_client
+    from tests.conftest import free_port
+
+    port = free_port()
+    bin_dir = Path(sys.executable).parent
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    scheduler = subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([str(bin_dir / "dask"), "worker", f"tcp://127.0.0.1:{port}", "--nworkers", "1",
+                               "--no-dashboard", "--name", "external-worker"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        monkeypatch.setenv("OVWB_DASK_SCHEDULER", f"tcp://127.0.0.1:{port}")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                client = get_client()
+                client.wait_for_workers(1, timeout=30)
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.5)
+        assert client.scheduler.address == f"tcp://127.0.0.1:{port}"
+        job = wait_for_job(submit_job("test", "tests.jobfns:count", {"steps": 2}), timeout_s=120)
+        assert job.state == "done" and job.result == {"counted": 2}
+    finally:
+        monkeypatch.delenv("OVWB_DASK_SCHEDULER")
+        from core.jobs.cluster import shutdown_client
+
+        shutdown_client()
+        worker.terminate()
+        scheduler.terminate()
+        worker.wait(timeout=30)
+        scheduler.wait(timeout=30)

@@ -9,6 +9,7 @@ from core.config import get_settings
 
 log = logging.getLogger("ovwb.jobs")
 _client = None
+_client_target: str | None = None  # the scheduler address the client was made for ("" = local)
 _lock = threading.Lock()
 
 
@@ -19,13 +20,17 @@ def get_client():  # type: ignore[no-untyped-def]
     never the UI. Each worker runs two supervisors at a time; the heavy work is in their
     child processes, and measuring jobs serialise themselves with device locks.
     """
-    global _client
+    global _client, _client_target
+    settings = get_settings()
+    target = settings.dask_scheduler or ""
     with _lock:
-        if _client is not None and _client.status == "running":
+        if _client is not None and _client.status == "running" and _client_target == target:
             return _client
+        if _client is not None:
+            _close(_client)
         from dask.distributed import Client, LocalCluster
 
-        settings = get_settings()
+        _client_target = target
         if settings.dask_scheduler:
             log.info("connecting to Dask scheduler %s", settings.dask_scheduler)
             _client = Client(settings.dask_scheduler, timeout="10s")
@@ -43,12 +48,16 @@ def get_client():  # type: ignore[no-untyped-def]
         return _client
 
 
+def _close(client) -> None:  # type: ignore[no-untyped-def]
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
 def shutdown_client() -> None:
     global _client
     with _lock:
         if _client is not None:
-            cluster = getattr(_client, "cluster", None)
-            _client.close()
-            if cluster is not None:
-                cluster.close()
+            _close(_client)
             _client = None
