@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8501
+OVWB_MAX_UPLOAD_MB ?= 2048
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup system-deps browser-deps clean-venv
@@ -28,7 +29,8 @@ browser-deps:
 	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
 run: setup
-	$(PY) -m streamlit run app.py --server.address=$(HOST) --server.port=$(PORT)
+	$(PY) -m streamlit run app.py --server.address=$(HOST) --server.port=$(PORT) \
+		--server.maxUploadSize=$(OVWB_MAX_UPLOAD_MB) --browser.gatherUsageStats=false
 
 test: setup browser-deps
 	$(PY) -m pytest
