@@ -1,0 +1,178 @@
+"""Conversion options as a user states them (form fields or `ovc`-style CLI arguments).
+
+One dataclass travels from the page or CLI to the job (as a JSON dict) and into the
+variant's lineage, so "how was this IR made" is answered by the stored params alone.
+Argument syntax follows ovc / the Model Optimizer:
+  --input image[1,3,224,224]   --input "image[?,3,224,224],mask[?,1,224,224]"   --input 1,3,224,224
+  --layout NCHW  or  image(NCHW)      --mean-values 123.7,116.3,103.5  or  image[123.7,116.3,103.5]
+A dimension may be ? or -1 (dynamic) or a range 1..8.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from core.errors import UserError
+
+ALL_INPUTS = ""  # key for values that apply to every (image) input
+
+
+@dataclass
+class InputSpec:
+    """One input to keep (and cut the graph at), optionally with a new shape."""
+
+    name: str | None = None  # None: by position
+    shape: str | None = None  # PartialShape text, e.g. "1,3,224,224" or "?,3,?,?"
+
+
+@dataclass
+class ConvertOptions:
+    inputs: list[InputSpec] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    layout: dict[str, str] = field(default_factory=dict)
+    mean_values: dict[str, list[float]] = field(default_factory=dict)
+    scale_values: dict[str, list[float]] = field(default_factory=dict)
+    reverse_channels: bool = False
+    compress_to_fp16: bool = False
+    name: str | None = None
+
+    def to_params(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_params(cls, data: dict[str, Any] | None) -> ConvertOptions:
+        data = dict(data or {})
+        data["inputs"] = [InputSpec(**spec) for spec in data.get("inputs", [])]
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise UserError(f"Unknown conversion options: {', '.join(sorted(unknown))}.")
+        return cls(**data)
+
+    @property
+    def has_preprocessing(self) -> bool:
+        return bool(self.mean_values or self.scale_values or self.reverse_channels)
+
+    def summary(self) -> str:
+        parts = []
+        for spec in self.inputs:
+            parts.append(f"input {spec.name or '#'}{'[' + spec.shape + ']' if spec.shape else ''}")
+        if self.outputs:
+            parts.append("outputs " + ",".join(self.outputs))
+        for key, value in self.layout.items():
+            parts.append(f"layout {key + ':' if key else ''}{value}")
+        for label, values in (("mean", self.mean_values), ("scale", self.scale_values)):
+            for key, numbers in values.items():
+                parts.append(f"{label} {key + ':' if key else ''}{','.join(f'{v:g}' for v in numbers)}")
+        if self.reverse_channels:
+            parts.append("reverse channels")
+        parts.append("FP16 weights" if self.compress_to_fp16 else "FP32 weights")
+        return "; ".join(parts)
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split on commas that are not inside [...] or (...)."""
+    items, depth, current = [], 0, ""
+    for ch in text:
+        if ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth -= 1
+        if ch == "," and depth == 0:
+            items.append(current)
+            current = ""
+        else:
+            current += ch
+    items.append(current)
+    return [item.strip() for item in items if item.strip()]
+
+
+_SHAPE_TEXT = re.compile(r"^\[?\s*[-?\d.,\s]*\]?$")
+
+
+def check_shape_text(shape: str, where: str = "") -> str:
+    """Normalise a shape like "1,3,224,224" / "[?,3,224,224]"; UserError if unreadable."""
+    import openvino as ov
+
+    text = shape.strip().strip("[]").replace(" ", "")
+    if not text:
+        raise UserError(f"The shape for {where or 'an input'} is empty.", "Write it like 1,3,224,224 (? for a dynamic dimension).")
+    try:
+        ov.PartialShape(f"[{text}]")
+    except Exception as exc:
+        raise UserError(
+            f"The shape '{shape}' for {where or 'an input'} cannot be read.",
+            "Write it like 1,3,224,224; use ? or -1 for a dynamic dimension and 1..8 for a range.",
+        ) from exc
+    return text
+
+
+def parse_input_specs(values: list[str] | None) -> list[InputSpec]:
+    specs: list[InputSpec] = []
+    for value in values or []:
+        if _SHAPE_TEXT.match(value.strip()):
+            specs.append(InputSpec(None, check_shape_text(value)))
+            continue
+        for item in split_top_level(value):
+            match = re.fullmatch(r"(?P<name>[^\[\]]+?)\s*(\[(?P<shape>[^\]]*)\])?", item)
+            if match is None:
+                raise UserError(f"--input {item!r} cannot be read.", "Write NAME[1,3,224,224], NAME, or just 1,3,224,224.")
+            name, shape = match.group("name").strip(), match.group("shape")
+            specs.append(InputSpec(name, check_shape_text(shape, name) if shape is not None else None))
+    return specs
+
+
+def _per_input(text: str | None, opener: str, closer: str) -> dict[str, str]:
+    """'VALUE' → {"": VALUE};  'a[V1],b[V2]' → {"a": V1, "b": V2}."""
+    if not text:
+        return {}
+    if opener not in text:
+        return {ALL_INPUTS: text.strip()}
+    result = {}
+    for item in split_top_level(text):
+        match = re.fullmatch(rf"(?P<name>.+?)\{opener}(?P<value>[^\{closer}]*)\{closer}", item)
+        if match is None:
+            raise UserError(f"{item!r} cannot be read.", f"Write NAME{opener}VALUE{closer} per input, or one value for all inputs.")
+        result[match.group("name").strip()] = match.group("value").strip()
+    return result
+
+
+def parse_layout(text: str | None) -> dict[str, str]:
+    layouts = _per_input(text, "(", ")") if text and "(" in text else _per_input(text, "[", "]")
+    for key, value in layouts.items():
+        value = value.strip("[]").upper()
+        if not re.fullmatch(r"[A-Z?.]+", value):
+            raise UserError(f"The layout {value!r} is not valid.", "Use letters such as NCHW or NHWC (N batch, C channels, H, W).")
+        layouts[key] = value
+    return layouts
+
+
+def parse_values(text: str | None, what: str) -> dict[str, list[float]]:
+    result = {}
+    for key, value in _per_input(text, "[", "]").items():
+        try:
+            numbers = [float(v) for v in value.replace(" ", "").split(",") if v]
+        except ValueError as exc:
+            raise UserError(f"The {what} '{value}' are not numbers.", "Write them like 123.675,116.28,103.53.") from exc
+        if not numbers:
+            raise UserError(f"The {what} for {key or 'the inputs'} are empty.")
+        if what == "scale values" and any(n == 0 for n in numbers):
+            raise UserError("A scale value of 0 would divide by zero.", "Scale values are the divisors, e.g. 58.395,57.12,57.375.")
+        result[key] = numbers
+    return result
+
+
+def options_from_args(args: Any) -> ConvertOptions:
+    """ConvertOptions from the parsed CLI arguments of `convert`."""
+    return ConvertOptions(
+        inputs=parse_input_specs(args.input),
+        outputs=[name for value in (args.output or []) for name in split_top_level(value)],
+        layout=parse_layout(args.layout),
+        mean_values=parse_values(args.mean_values, "mean values"),
+        scale_values=parse_values(args.scale_values, "scale values"),
+        reverse_channels=bool(args.reverse_channels),
+        compress_to_fp16=bool(args.compress_to_fp16),
+        name=args.name,
+    )
