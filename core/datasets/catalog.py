@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 from sqlalchemy import select
 
-from core.datasets.archive import is_archive, safe_extract
 from core.errors import UserError
+from core.importer.archives import extract_archive, is_archive
 from core.store import Dataset, session_scope
 from core.workspace import new_artifact_dir, remove_artifact_dir, resolve, to_relative
 
@@ -44,6 +44,7 @@ def _image_files(root: Path) -> list[Path]:
     return sorted(
         p for p in root.rglob("*")
         if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+        and "__MACOSX" not in p.relative_to(root).parts
     )
 
 
@@ -81,15 +82,19 @@ def _unreadable(paths: list[Path], root: Path) -> list[str]:
     return bad
 
 
-def scan_images(root: Path, labels_file: Path | None = None) -> Manifest:
-    """Find the images under `root` and their classes; UserError for anything inconsistent."""
+def scan_images(root: Path, class_order: list[str] | None = None, verify: bool = True) -> Manifest:
+    """Find the images under `root` and their classes; UserError for anything inconsistent.
+
+    `class_order` (from a labels file) fixes class indices; otherwise sorted folder names.
+    `verify` decodes every image once (at import), so a job never meets a broken file.
+    """
     images = _image_files(root)
     if not images:
         raise UserError(
             "No images found (looked for " + ", ".join(IMAGE_SUFFIXES) + ").",
             "Upload a zip/tar of a folder of images, or a .npz of tensors.",
         )
-    bad = _unreadable(images, root)
+    bad = _unreadable(images, root) if verify else []
     if bad:
         shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
         raise UserError(f"{len(bad)} image(s) cannot be decoded: {shown}.", "Remove or re-save them, then upload again.")
@@ -103,7 +108,7 @@ def scan_images(root: Path, labels_file: Path | None = None) -> Manifest:
                 "Put every image in one sub-folder per class (labelled) or all in one folder (unlabelled).",
             )
         return Manifest([r.as_posix() for r in relative], [None] * len(relative), None)
-    classes = _read_label_file(root, labels_file) or class_dirs
+    classes = class_order or class_dirs
     missing = [d for d in class_dirs if d not in classes]
     if missing:
         raise UserError(
@@ -164,14 +169,14 @@ def import_dataset(source: Path, name: str | None = None, labels_file: Path | No
             if source.is_dir():
                 shutil.copytree(source, data, symlinks=False)
             elif is_archive(source):
-                safe_extract(source, data)
+                extract_archive(source, data)  # zip-slip / bomb / link checks live there
             else:
                 raise UserError(
                     f"{source.name} is neither an image archive (.zip, .tar, .tar.gz) nor a .npz.",
                     "Upload a zip of a folder of images, or a .npz of tensors.",
                 )
             root = _data_root(data)
-            manifest = scan_images(root, labels_file)
+            manifest = scan_images(root, _read_label_file(root, labels_file))
             (folder / MANIFEST_NAME).write_text(json.dumps({
                 "root": root.relative_to(folder).as_posix(), "files": manifest.files,
                 "labels": manifest.labels, "classes": manifest.classes,
@@ -204,9 +209,21 @@ def list_datasets() -> list[Dataset]:
 
 
 def load_manifest(dataset: Dataset) -> tuple[Path, Manifest]:
-    """The data root folder and items of an image dataset."""
+    """The data root folder and items of an image dataset.
+
+    Datasets written by other features (e.g. the first-run sample) may be plain folders
+    without our manifest: they are scanned, with the row's class list as the class order.
+    """
     folder = resolve(dataset.path)
-    raw = json.loads((folder / MANIFEST_NAME).read_text())
+    if not folder.is_dir():
+        raise UserError(f"The files of dataset {dataset.name!r} are missing from the workspace.",
+                        "Import the dataset again.")
+    manifest_path = folder / MANIFEST_NAME
+    if not manifest_path.is_file():
+        root = _data_root(folder)
+        classes = [str(c) for c in dataset.classes] if dataset.classes else _read_label_file(root, None)
+        return root, scan_images(root, classes, verify=False)
+    raw = json.loads(manifest_path.read_text())
     return folder / raw["root"], Manifest(raw["files"], raw["labels"], raw["classes"])
 
 

@@ -25,8 +25,6 @@ INTERPOLATIONS = {"linear": cv2.INTER_LINEAR, "area": cv2.INTER_AREA, "cubic": c
                   "lanczos": cv2.INTER_LANCZOS4}
 DEFAULT_SIZE = 224
 
-# rt_info keys under which our convert records preprocessing it embedded into the IR.
-EMBEDDED_RT_INFO_SECTION = "ovwb_preprocessing"
 
 
 @dataclass
@@ -44,7 +42,7 @@ class PreprocessSpec:
     scale: list[float] | None = field(default_factory=lambda: list(IMAGENET_SCALE_255))
     layout: str = "NCHW"
     dtype: str = "float32"
-    embedded_in_ir: bool = False  # the IR normalises itself; mean/scale here must stay empty
+    embedded: list[str] = field(default_factory=list)  # steps the IR applies itself: reverse_channels/mean/scale
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,11 +73,17 @@ class PreprocessSpec:
                 raise UserError(f"The {label} values {values} need 1 or {channels} numbers.")
         if self.scale is not None and any(v == 0 for v in self.scale):
             raise UserError("A scale value of 0 would divide by zero.")
-        if self.embedded_in_ir and (self.mean is not None or self.scale is not None):
-            raise UserError(
-                "This IR already applies mean/scale itself; normalising again would feed it wrong values.",
-                "Leave mean and scale empty for this model.",
-            )
+        for step, values in (("mean", self.mean), ("scale", self.scale)):
+            if step in self.embedded and values is not None:
+                raise UserError(
+                    f"This IR already applies its {step} values itself (embedded by convert); "
+                    "normalising again would feed it wrong values.",
+                    f"Leave {step} empty for this model: it wants resized pixels in 0-255.",
+                )
+
+    @property
+    def embedded_in_ir(self) -> bool:
+        return bool(self.embedded)
 
     @property
     def channels(self) -> int:
@@ -139,23 +143,41 @@ def _guess_layout(port: Any) -> str:
     return "NCHW"
 
 
-def embedded_preprocessing(model: Any) -> dict[str, Any] | None:
-    """What our convert embedded into the IR (mean/scale/reverse), read from rt_info, or None."""
-    try:
-        if not model.has_rt_info([EMBEDDED_RT_INFO_SECTION]):
-            return None
-        section = model.get_rt_info()[EMBEDDED_RT_INFO_SECTION]
-        raw = section.astype(dict) if hasattr(section, "astype") else dict(section)
-    except Exception:
-        return None
-    return {str(k): (v.astype(str) if hasattr(v, "astype") else str(v)) for k, v in raw.items()}
+def embedded_steps(model: Any, input_name: str) -> list[str]:
+    """Preprocessing steps our convert embedded into the IR for this input (from rt_info)."""
+    from core.convert.rtinfo import read_preprocessing
+
+    record = read_preprocessing(model).get(input_name) or {}
+    steps = []
+    if record.get("reverse_channels"):
+        steps.append("reverse_channels")
+    if record.get("mean_values") is not None:
+        steps.append("mean")
+    if record.get("scale_values") is not None:
+        steps.append("scale")
+    return steps
 
 
-def _embeds_normalisation(info: dict[str, Any] | None) -> bool:
-    if not info:
-        return False
-    return any(str(info.get(key, "")).strip() not in ("", "none", "None", "false", "False", "[]")
-               for key in ("mean_values", "scale_values", "reverse_input_channels"))
+def hint_values(hints: dict[str, Any]) -> dict[str, Any]:
+    """Spec fields from a model record's preprocessing notes.
+
+    Understands our own field names and the training-recipe style the sample uses
+    ({"resize_short": 256, "crop": 224, "scale_to_unit": true, "mean": [0.485, ...],
+    "std": [0.229, ...]}), converting 0..1 statistics to the 0..255 units OpenVINO uses.
+    """
+    values = {k: hints[k] for k in ("resize", "crop_fraction", "interpolation", "color", "mean", "scale") if k in hints}
+    if hints.get("resize_short") and hints.get("crop"):
+        values.update(resize="center_crop", crop_fraction=float(hints["crop"]) / float(hints["resize_short"]))
+    unit = 255.0 if hints.get("scale_to_unit") else 1.0
+    if "mean" in hints and hints["mean"] is not None:
+        values["mean"] = [float(v) * unit for v in hints["mean"]]
+    if "std" in hints and hints["std"] is not None:
+        values["scale"] = [float(v) * unit for v in hints["std"]]
+    elif hints.get("scale_to_unit") and "scale" not in hints:
+        values["scale"] = [255.0]
+    if values.get("color") not in (None, *COLOR_ORDERS):
+        values.pop("color")
+    return values
 
 
 def spec_from_model(model: Any, hints: dict[str, Any] | None = None) -> PreprocessSpec:
@@ -183,11 +205,19 @@ def spec_from_model(model: Any, hints: dict[str, Any] | None = None) -> Preproce
         color="GRAY" if channels == 1 else "RGB",
     )
     if hints:
-        allowed = {"resize", "crop_fraction", "interpolation", "color", "mean", "scale"}
-        spec = replace(spec, **{k: v for k, v in hints.items() if k in allowed})
-    embedded = embedded_preprocessing(model)
-    if _embeds_normalisation(embedded):
-        spec = replace(spec, embedded_in_ir=True, mean=None, scale=None, color="BGR" if channels != 1 else "GRAY")
+        spec = replace(spec, **hint_values(hints))
+    embedded = embedded_steps(model, spec.input_name)
+    if embedded:
+        # The IR reverses channels itself (an RGB-trained model then takes OpenCV's BGR) and/or
+        # normalises: feed raw 0-255 pixels for the embedded parts, never normalise twice.
+        color = spec.color
+        if "reverse_channels" in embedded and color in ("RGB", "BGR"):
+            color = "BGR" if color == "RGB" else "RGB"
+        spec = replace(
+            spec, embedded=embedded, color=color,
+            mean=None if "mean" in embedded else spec.mean,
+            scale=None if "scale" in embedded else spec.scale,
+        )
     spec.check()
     return spec
 

@@ -1,0 +1,35 @@
+"""A few preprocessed samples, shown before a long run so a wrong crop or colour is caught early."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.datasets.feeding import ImageSource, SampleSource
+from core.datasets.preprocessing import tensor_to_preview
+
+
+def preview_samples(source: SampleSource, count: int = 4) -> list[dict[str, Any]]:
+    """First `count` samples: what the model will see, plus tensor shape and value range.
+
+    For images, `picture` is an RGB uint8 view of the tensor; for .npz/random there is no
+    picture, only the numbers.
+    """
+    samples = []
+    for index in range(min(count, len(source))):
+        inputs = source.inputs(index)
+        first_name, tensor = next(iter(inputs.items()))
+        label = source.label(index)
+        samples.append({
+            "name": source.name(index),
+            "label": label,
+            "class": source.classes[label] if source.classes and label is not None and label < len(source.classes)
+            else label,
+            "input": first_name,
+            "shape": list(tensor.shape),
+            "dtype": tensor.dtype.name,
+            "min": float(tensor.min()),
+            "max": float(tensor.max()),
+            "mean": float(tensor.mean()),
+            "picture": tensor_to_preview(tensor, source.spec) if isinstance(source, ImageSource) else None,
+        })
+    return samples
