@@ -1,5 +1,310 @@
-"""Stub: replaced by the feature that owns this page."""
+"""Graph: see the network, find a layer, see what it is and what it costs.
+
+A thin view over `core.graph`: the figure is built in core; this page keeps the choices
+(variant, view, colouring, selection) in session state and renders the inspector.
+Everything heavy is cached: the extracted graph per file version, the layout per view
+(on disk too), the runtime graph per file version.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
 
 from pages.ui.frame import page_setup
 
-page_setup("graph")
+page_setup("Graph", "The IR or runtime graph of a variant: find a layer, inspect it, colour it by time or precision.")
+
+from core.errors import UserError  # noqa: E402  (after page_setup: the routing guard runs first)
+from core.graph import COLOUR_MODES, colour_scene, graph_from_file, lay_out  # noqa: E402
+from core.graph.export import export_png, export_svg, graph_json  # noqa: E402
+from core.graph.figure import build_figure  # noqa: E402
+from core.graph.inspect import inspect_node  # noqa: E402
+from core.graph.profile import attribute_layers, attribute_runtime_layers, list_profiles, load_profile_result, total_ms  # noqa: E402
+from core.graph.runtime import link, runtime_graph, runtime_summary_for_ir  # noqa: E402
+from core.graph.search import find_nodes  # noqa: E402
+from core.variants import list_variants, variant_xml  # noqa: E402
+from pages.ui.pickers import pick_variant, variant_label  # noqa: E402
+
+STATE = "graph_state"  # per-session: selected node, expanded blocks, pending centre
+
+
+def _state() -> dict[str, Any]:
+    return st.session_state.setdefault(STATE, {"selected": None, "expanded": set(), "centre": None, "key": None})
+
+
+def _version(path: Path) -> int:
+    return path.stat().st_mtime_ns
+
+
+@st.cache_resource(max_entries=6, show_spinner="Reading the graph")
+def _ir_graph(xml: str, _version_ns: int):  # type: ignore[no-untyped-def]
+    return graph_from_file(xml)
+
+
+@st.cache_resource(max_entries=6, show_spinner="Compiling on CPU for the runtime graph")
+def _runtime_graph(xml: str, _version_ns: int):  # type: ignore[no-untyped-def]
+    return runtime_graph(xml, "CPU")
+
+
+@st.cache_resource(max_entries=16, show_spinner="Laying out the graph")
+def _scene(xml: str, version_ns: int, kind: str, fold: bool, collapse: bool, expanded: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    graph = _runtime_graph(xml, version_ns) if kind == "runtime" else _ir_graph(xml, version_ns)
+    return lay_out(graph, fold=fold, collapse=collapse, expanded=frozenset(expanded))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _profile(result_id: int) -> list[dict[str, Any]]:
+    return load_profile_result(result_id)[0]
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _links(xml: str, version_ns: int):  # type: ignore[no-untyped-def]
+    ir, rt = _ir_graph(xml, version_ns), _runtime_graph(xml, version_ns)
+    return link(ir, rt), runtime_summary_for_ir(ir, rt)
+
+
+def _profile_label(p: dict[str, Any]) -> str:
+    total = f" · {p['total_ms']:.2f} ms" if p.get("total_ms") else ""
+    return f"profile #{p['id']} · {p['device']} · {(p['created_at'] or '')[:16].replace('T', ' ')}{total}"
+
+
+def _pick_profile(variant_id: int, key: str) -> int | None:
+    profiles = list_profiles(variant_id)
+    if not profiles:
+        st.warning("This variant has no stored per-layer profile yet. Profile it on **Benchmark & profile**, "
+                   "then come back: the graph will show where the time goes.")
+        return None
+    by_id = {p["id"]: p for p in profiles}
+    return st.selectbox("Profile", list(by_id), format_func=lambda i: _profile_label(by_id[i]), key=key)
+
+
+# ---------------------------------------------------------------- choices
+variant = pick_variant(key="graph_variant")
+if variant is None:
+    st.stop()
+xml_path = variant_xml(variant)
+if not xml_path.is_file():
+    st.error(f"The IR file of this variant is missing: {xml_path}")
+    st.stop()
+version = _version(xml_path)
+state = _state()
+if state["key"] != (variant.id, version):  # another variant: forget its selection and blocks
+    state.update(selected=None, expanded=set(), centre=None, key=(variant.id, version))
+
+if state.get("switch_kind"):  # a "Show in ..." button asked for the other view (before the radio exists)
+    st.session_state["graph_kind"] = state.pop("switch_kind")
+controls = st.columns([1.3, 1, 1, 1.6])
+kind = controls[0].radio("View", ["ir", "runtime"], horizontal=True, key="graph_kind",
+                         format_func={"ir": "IR graph", "runtime": "Runtime graph (CPU)"}.get,
+                         help="The runtime graph is what the CPU plugin executes after fusing layers; "
+                              "each runtime node links to the IR nodes it was made from.")
+fold = controls[1].toggle("Fold constants", value=True, key="graph_fold",
+                          help="Show weights, Converts and other constant-only ops inside the node that uses them.")
+collapse = controls[2].toggle("Collapse repeats", value=False, key="graph_collapse",
+                              help="Repeated blocks (ResNet bottlenecks, DenseNet layers ...) become one node each; "
+                                   "select a block to expand it.")
+labels = controls[3].toggle("Labels", value=True, key="graph_labels", help="Op types next to the nodes (hover shows all).")
+
+colour_cols = st.columns([1.2, 2, 2])
+modes = [m for m in COLOUR_MODES if not (kind == "runtime" and m == "ratio")]
+mode = colour_cols[0].selectbox("Colour by", modes, format_func=COLOUR_MODES.get, key="graph_colour")
+profile_rows: list[dict[str, Any]] | None = None
+baseline_rows: list[dict[str, Any]] | None = None
+baseline_label = ""
+if mode in ("time", "ratio") or (mode == "precision" and list_profiles(variant.id)):
+    with colour_cols[1]:
+        profile_id = _pick_profile(variant.id, "graph_profile")
+    profile_rows = _profile(profile_id) if profile_id else None
+if mode == "ratio":
+    others = [v for v in list_variants() if v.id != variant.id and v.model_id == variant.model_id and list_profiles(v.id)]
+    with colour_cols[2]:
+        if not others:
+            st.info("No other variant of this model has a profile. Make an FP16/INT8 variant on **Optimize** and "
+                    "profile both to see the speed-up painted on the graph.")
+        else:
+            by_id = {v.id: v for v in others}
+            other_id = st.selectbox("Compare with (baseline)", list(by_id), format_func=lambda i: variant_label(by_id[i]),
+                                    key="graph_baseline")
+            baseline_profile = _pick_profile(other_id, "graph_baseline_profile")
+            baseline_rows = _profile(baseline_profile) if baseline_profile else None
+            baseline_label = by_id[other_id].name
+
+# ---------------------------------------------------------------- scene
+try:
+    scene = _scene(str(xml_path), version, kind, fold, collapse, tuple(sorted(state["expanded"])))
+    graph = scene.graph
+    if mode in ("time", "ratio") and profile_rows is None or (mode == "ratio" and baseline_rows is None):
+        colouring = colour_scene(scene, "type")
+    else:
+        colouring = colour_scene(scene, mode, profile_rows, baseline_rows, baseline_label or "baseline")
+except UserError as exc:
+    st.error(exc.message + (f" {exc.hint}" if exc.hint else ""))
+    st.stop()
+
+view = scene.view
+find_cols = st.columns([2, 2, 3])
+query = find_cols[0].text_input("Find", key="graph_find", placeholder="name, type or shape — e.g. conv, type:MatMul, 1x64x56x56")
+matches: list[str] = []
+if query:
+    found_graph_ids = find_nodes(graph, query)
+    if not found_graph_ids:
+        find_cols[1].warning(f"Nothing matches “{query}”.")
+    else:
+        names = {nid: graph.node(nid).name for nid in found_graph_ids}
+        chosen = find_cols[1].selectbox(f"{len(found_graph_ids)} match{'es' if len(found_graph_ids) != 1 else ''}",
+                                        found_graph_ids, format_func=lambda i: f"{graph.node(i).type} · {names[i]}",
+                                        key=f"graph_match_{query}")
+        owner = view.owner.get(chosen)
+        if owner and owner.startswith("block_") and owner not in state["expanded"]:
+            state["expanded"].add(owner)  # the match is inside a collapsed block: open it
+            st.rerun()
+        if owner and state.get("found") != (query, chosen):
+            state.update(found=(query, chosen), selected=owner, centre=owner)
+        matches = list(dict.fromkeys(view.owner[i] for i in found_graph_ids if i in view.owner))
+engine_note = f"{scene.layout.engine}{' (cached)' if scene.layout.cached else f' {scene.layout.seconds:.2f} s'}"
+find_cols[2].caption(f"{graph.kind.upper()} · {len(graph.nodes):,} nodes, {len(view.nodes):,} shown, "
+                     f"{len(view.edges):,} edges · layout: {engine_note}. Drag to pan, scroll to zoom, "
+                     "double-click to fit; click a node to inspect it.")
+
+# ---------------------------------------------------------------- figure + inspector
+graph_col, inspector_col = st.columns([3, 1.25])
+with graph_col:
+    figure = build_figure(view, scene.layout, colouring, graph, highlight=matches, selected=state["selected"],
+                          centre=state["centre"], labels=labels)
+    figure.update_layout(uirevision=f"{variant.id}-{kind}-{fold}-{collapse}-{len(view.nodes)}-{state['centre']}")
+    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="graph_chart",
+                            config={"scrollZoom": True, "displaylogo": False, "doubleClick": "autosize",
+                                    "toImageButtonOptions": {"format": "png", "filename": f"graph-{variant.id}", "scale": 2}})
+    points = (event.selection.points if event and event.selection else []) or []
+    clicked = next((p.get("customdata") for p in points if p.get("customdata")), None)
+    if isinstance(clicked, list):
+        clicked = clicked[0]
+    if clicked and clicked != state.get("last_click"):
+        state.update(selected=clicked, last_click=clicked)
+        st.rerun()
+    if colouring.summary:
+        st.caption(" · ".join(f"{k.replace('_', ' ')}: {v:.2f}" if isinstance(v, float) else f"{k.replace('_', ' ')}: {v}"
+                              for k, v in colouring.summary.items()))
+
+
+def _stats_frame(constants: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = []
+    for c in constants:
+        rows.append({"constant": c["name"], "shape": "×".join(map(str, c.get("shape", []))) or "scalar",
+                     "dtype": c.get("dtype"), "min": c.get("min"), "max": c.get("max"), "mean": c.get("mean"),
+                     "std": c.get("std"), "sparsity": c.get("sparsity"), "KB": c.get("size_bytes", 0) / 1024})
+    return pd.DataFrame(rows)
+
+
+def _show_in(kind_to: str, graph_id: str) -> None:
+    """Switch view and select the linked node there (runtime ↔ IR)."""
+    state.update(switch_kind=kind_to, selected=graph_id, centre=graph_id)
+
+
+def _render_inspector(selected: str) -> None:
+    attribution = None
+    if profile_rows:
+        attribution = (attribute_runtime_layers if graph.kind == "runtime" else attribute_layers)(profile_rows)
+    runtime_by_ir = None
+    if graph.kind == "ir" and st.session_state.get("graph_runtime_info"):
+        runtime_by_ir = _links(str(xml_path), version)[1]
+    details = inspect_node(graph, view, selected, attribution, total_ms(profile_rows) if profile_rows else None, runtime_by_ir)
+    if not details:
+        st.caption("The selected node is not in this view.")
+        return
+    if details["kind"] == "block":
+        st.subheader(f"Block: {details['label']}")
+        st.write(f"{details['nodes']} nodes ({details['nodes_per_repeat']} per repeat), "
+                 f"from `{details['first']}` to `{details['last']}`.")
+        if "time_ms" in details:
+            st.metric("Time", f"{details['time_ms']:.3f} ms", f"{details.get('share', 0):.1%} of the model", delta_color="off")
+        st.dataframe(pd.DataFrame({"op type": list(details["types"]), "count": list(details["types"].values())}),
+                     hide_index=True, width="stretch")
+        if st.button("Expand this block", key="graph_expand", type="primary"):
+            state["expanded"].add(selected)
+            state.update(selected=None)
+            st.rerun()
+        return
+    st.subheader(details["type"])
+    st.code(details["name"], language=None)
+    st.caption(f"{details['opset']} · id {details['id']}" if details.get("opset") else f"id {details['id']}")
+    profile = details.get("profile")
+    if profile:
+        if profile.get("role") == "owner":
+            share = f"{profile['share']:.1%} of the model" if profile.get("share") is not None else None
+            st.metric("Time", f"{profile['time_ms']:.3f} ms", share, delta_color="off")
+            st.caption(f"kernel `{profile.get('exec_type') or '?'}` · runtime precision {profile.get('precision') or '?'}"
+                       f" · runtime layer `{profile['runtime_layer']}`")
+        elif profile.get("role") == "fused":
+            st.info(f"Fused into runtime layer `{profile['runtime_layer']}` (its time, {profile['group_ms']:.3f} ms, "
+                    f"is shown on `{profile.get('fused_into')}`).")
+        elif profile.get("role") == "not_executed":
+            st.info(f"Not executed ({profile.get('status', 'not run')}): the plugin computed it ahead of time or removed it.")
+        else:
+            st.caption("No runtime layer of this profile mentions this node.")
+    if graph.kind == "runtime":
+        originals = graph.node(selected).runtime.get("original_layers", [])
+        st.write(f"**Fused IR nodes** ({len(originals)}): " + (", ".join(f"`{o}`" for o in originals[:20]) or "none (inserted by the plugin, e.g. a Reorder)"))
+        if originals:
+            ir = _ir_graph(str(xml_path), version)
+            targets = [n for o in originals for n in ir.by_name(o)]
+            if targets and st.button("Show in the IR graph", key="graph_to_ir"):
+                _show_in("ir", targets[0].id)
+                st.rerun()
+    elif "runtime" in details:
+        rt = details["runtime"]
+        st.write(f"**Runtime**: {', '.join(f'`{n}`' for n in rt['runtime_layers'][:6])} · precision {rt['runtime_precision'] or '?'}"
+                 f" · {', '.join(rt['kernels'])}")
+        if st.button("Show in the runtime graph", key="graph_to_rt"):
+            _show_in("runtime", rt["runtime_ids"][0])
+            st.rerun()
+    st.markdown("**Inputs**")
+    st.dataframe(pd.DataFrame(details["inputs"], columns=["port", "from", "shape", "element_type"]), hide_index=True, width="stretch")
+    st.markdown("**Outputs**")
+    st.dataframe(pd.DataFrame(details["outputs"], columns=["port", "shape", "element_type"]), hide_index=True, width="stretch")
+    for group in details.get("weights", []):
+        st.markdown(f"**Weights** (port {group['port']}: {group['chain']})")
+        st.dataframe(_stats_frame(group["constants"]), hide_index=True, width="stretch",
+                     column_config={"sparsity": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+                                    "KB": st.column_config.NumberColumn(format="%.1f")})
+    if details["attributes"]:
+        st.markdown("**Attributes**")
+        st.dataframe(pd.DataFrame([{"attribute": k, "value": json.dumps(v)} for k, v in details["attributes"].items()]),
+                     hide_index=True, width="stretch")
+
+
+with inspector_col:
+    if kind == "ir":
+        st.toggle("Runtime info in the inspector", key="graph_runtime_info",
+                  help="Compiles the model on CPU once (cached) to show each node's kernel and runtime precision.")
+    if state["selected"] and (state["selected"] in view.owner.values()):
+        try:
+            _render_inspector(state["selected"])
+        except UserError as exc:
+            st.error(exc.message)
+    else:
+        st.info("Click a node to see its type, attributes, shapes, weights and cost. Use **Find** to jump to a layer.")
+    if state["expanded"] and st.button("Collapse all blocks again", key="graph_collapse_all"):
+        state["expanded"] = set()
+        st.rerun()
+
+# ---------------------------------------------------------------- exports
+st.divider()
+export_cols = st.columns(4)
+stem = f"{xml_path.stem}-{kind}"
+export_cols[0].download_button("SVG", data=lambda: export_svg(view, scene.layout, colouring, graph),
+                               file_name=f"{stem}.svg", mime="image/svg+xml", key="graph_svg")
+export_cols[1].download_button("PNG (whole graph)", data=lambda: export_png(view, scene.layout, colouring, graph),
+                               file_name=f"{stem}.png", mime="image/png", key="graph_png")
+export_cols[2].download_button(
+    "JSON (graph + metrics)",
+    data=lambda: json.dumps(graph_json(graph, view, scene.layout, colouring,
+                                       attribute_layers(profile_rows) if profile_rows and graph.kind == "ir" else None),
+                            default=str).encode(),
+    file_name=f"{stem}.json", mime="application/json", key="graph_json")
+export_cols[3].caption("The camera icon above the graph saves the current view as PNG.")

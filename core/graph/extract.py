@@ -59,11 +59,11 @@ def read_model(xml_path: Path | str) -> Any:
 def extract_graph(model: Any, name: str | None = None, kind: str = "ir", weight_stats: bool = True) -> Graph:
     """Every op of `model` with attributes, port shapes/types and (for Constants) weight stats."""
     ops = model.get_ordered_ops()
-    ids = {op.get_instance_id(): f"n{i}" for i, op in enumerate(ops)}
+    ids = {op.get_instance_id(): f"op{i}" for i, op in enumerate(ops)}
     nodes: list[Node] = []
     edges: list[Edge] = []
     for i, op in enumerate(ops):
-        node_id = f"n{i}"
+        node_id = f"op{i}"
         type_name = op.get_type_name()
         inputs = []
         for port, inp in enumerate(op.inputs()):

@@ -12,7 +12,7 @@ from typing import Any
 
 @dataclass
 class Node:
-    """One operation. `id` is stable for a given file: "n<index in topological order>"."""
+    """One operation. `id` is stable for a given file: "op<index in topological order>"."""
 
     id: str
     name: str

@@ -1,0 +1,171 @@
+"""The Plotly figure of a laid-out, coloured view: WebGL scatter for nodes, one line trace
+for all edges, legend for categories and a colour bar for metrics.
+
+WebGL (Scattergl) keeps 2,000+ nodes responsive where SVG shapes or one trace per node
+would stall; every node marker carries its view id in `customdata`, so a click in the
+page tells us which node was chosen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from core.graph.colour import FUSED, NO_TIME, NOT_EXECUTED, Colouring
+from core.graph.layout import NODE_HEIGHT, RANK_SEP, Layout
+from core.graph.model import Graph
+from core.graph.views import View
+
+LABEL_LIMIT = 2500  # beyond this many nodes labels are left to hover (text costs draw time)
+INITIAL_RANKS = 28  # rows visible at first: readable labels, the rest by panning / "autoscale"
+ASPECT = 1.35  # plot width ÷ height on a typical screen; the first view keeps 1:1 data units
+MARKS = {FUSED: "square-open", NOT_EXECUTED: "x-thin-open", NO_TIME: "square"}
+
+
+def _bezier_points(path: list[tuple[float, float]], samples: int = 5) -> list[tuple[float, float]]:
+    """`dot` gives cubic B-spline control points (1 + 3k); sample them into a smooth polyline."""
+    if len(path) < 4 or (len(path) - 1) % 3:
+        return path
+    points = np.asarray(path)
+    t = np.linspace(0.0, 1.0, samples)[:, None]
+    out = [points[0]]
+    for i in range(0, len(points) - 1, 3):
+        p0, p1, p2, p3 = points[i : i + 4]
+        curve = (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t**2 * p2 + t**3 * p3
+        out.extend(curve[1:])
+    return [tuple(p) for p in out]
+
+
+def _edge_trace(layout: Layout, smooth: bool) -> go.Scattergl:
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for path in layout.edge_paths:
+        for x, y in _bezier_points(path) if smooth else path:
+            xs.append(x)
+            ys.append(y)
+        xs.append(None)
+        ys.append(None)
+    return go.Scattergl(x=xs, y=ys, mode="lines", line={"color": "#9aa3b0", "width": 1},
+                        hoverinfo="skip", showlegend=False, name="edges")
+
+
+def hover_text(view: View, graph: Graph | None, colouring: Colouring) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for vnode in view.nodes:
+        if vnode.type == "Block":
+            lines = [f"<b>Block</b> {vnode.label}", f"{len(vnode.members)} nodes — select to expand"]
+        else:
+            name = graph.node(vnode.id).name if graph is not None else vnode.id
+            lines = [f"<b>{vnode.type}</b>", name[:80]]
+            if vnode.shape:
+                lines.append(f"{vnode.shape} {vnode.element_type}")
+        if vnode.id in colouring.text:
+            lines.append(colouring.text[vnode.id])
+        texts[vnode.id] = "<br>".join(lines)
+    return texts
+
+
+def build_figure(
+    view: View,
+    layout: Layout,
+    colouring: Colouring,
+    graph: Graph | None = None,
+    highlight: list[str] | None = None,
+    selected: str | None = None,
+    centre: str | None = None,
+    labels: bool | None = None,
+    height_px: int = 820,
+) -> go.Figure:
+    """Nodes coloured by `colouring`; `highlight` ringed (search matches), `centre` in view."""
+    positions = layout.positions
+    hover = hover_text(view, graph, colouring)
+    show_labels = len(view.nodes) <= LABEL_LIMIT if labels is None else labels
+    traces: list[Any] = [_edge_trace(layout, smooth=len(layout.edge_paths) <= 20_000)]
+
+    def scatter(ids: list[str], name: str, marker: dict[str, Any], legend: bool = True) -> go.Scattergl:
+        xy = np.array([positions[i] for i in ids], dtype=float).reshape(-1, 2)
+        return go.Scattergl(
+            x=xy[:, 0], y=xy[:, 1], mode="markers+text" if show_labels else "markers",
+            text=[_short(view_label[i]) for i in ids] if show_labels else None,
+            textposition="middle right", textfont={"size": 10, "color": "#37474f"},
+            customdata=ids, hovertext=[hover[i] for i in ids], hoverinfo="text",
+            marker={"size": 14, "symbol": "square", "line": {"width": 1, "color": "#455a64"}, **marker},
+            name=name, showlegend=legend,
+            selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}},  # a click must not dim the rest
+        )
+
+    view_label = {n.id: n.label for n in view.nodes}
+    blocks = [n.id for n in view.nodes if n.type == "Block"]
+    if colouring.mode == "categorical":
+        groups: dict[str, list[str]] = {}
+        for vnode in view.nodes:
+            groups.setdefault(colouring.categories.get(vnode.id, NO_TIME), []).append(vnode.id)
+        for category in sorted(groups, key=lambda c: (-len(groups[c]), c)):
+            ids = groups[category]
+            traces.append(scatter(ids, f"{category} ({len(ids)})", {"color": colouring.palette.get(category, "#999")}))
+    else:
+        valued = [n.id for n in view.nodes if n.id in colouring.values]
+        colorbar = {"title": {"text": colouring.title, "side": "right"}, "thickness": 14, "len": 0.75}
+        if colouring.tickvals:
+            colorbar.update(tickvals=colouring.tickvals, ticktext=colouring.ticktext)
+        traces.append(scatter(valued, colouring.title, {
+            "color": [colouring.values[i] for i in valued], "colorscale": colouring.colorscale,
+            "cmin": colouring.cmin, "cmax": colouring.cmax, "colorbar": colorbar, "showscale": True,
+        }, legend=False))
+        for mark in (FUSED, NOT_EXECUTED, NO_TIME):
+            ids = [n.id for n in view.nodes if colouring.categories.get(n.id) == mark]
+            if ids:
+                traces.append(scatter(ids, f"{mark} ({len(ids)})", {
+                    "color": colouring.palette.get(mark, "#ccc"), "symbol": MARKS[mark],
+                    "line": {"width": 1.5, "color": "#78909c"}}))
+    if blocks:  # blocks drawn larger so they read as containers
+        traces.append(go.Scattergl(
+            x=[positions[b][0] for b in blocks], y=[positions[b][1] for b in blocks], mode="markers",
+            marker={"size": 24, "symbol": "square-open", "line": {"width": 2, "color": "#5e35b1"}},
+            hoverinfo="skip", showlegend=False, name="blocks"))
+    for ids, colour, size, name in ((highlight or [], "#ff1744", 26, "found"), ([selected] if selected else [], "#2962ff", 30, "selected")):
+        ids = [i for i in ids if i in positions]
+        if ids:
+            traces.append(go.Scattergl(
+                x=[positions[i][0] for i in ids], y=[positions[i][1] for i in ids], mode="markers",
+                marker={"size": size, "symbol": "square-open", "line": {"width": 3, "color": colour}, "color": colour},
+                customdata=ids, hoverinfo="skip", name=f"{name} ({len(ids)})", showlegend=name == "found"))
+
+    fig = go.Figure(data=traces)
+    fig.update_layout(
+        height=height_px, margin={"l": 10, "r": 10, "t": 30, "b": 10}, dragmode="pan",
+        plot_bgcolor="#fbfcfd", paper_bgcolor="white", hovermode="closest", uirevision="graph",
+        legend={"title": {"text": colouring.title}, "itemsizing": "constant", "bgcolor": "rgba(255,255,255,0.85)",
+                "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "top"},
+        xaxis={"visible": False, "range": _x_range(layout, centre or (view.nodes[0].id if view.nodes else None))},
+        yaxis={"visible": False, "range": _y_range(layout, centre), "scaleanchor": "x", "scaleratio": 1},
+    )
+    return fig
+
+
+def _short(label: str, limit: int = 28) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _x_range(layout: Layout, centre: str | None) -> list[float]:
+    """The whole width when it fits the first screen, else a window around `centre`."""
+    window = INITIAL_RANKS * (NODE_HEIGHT + RANK_SEP) * ASPECT
+    if layout.width + 2.0 <= window or not centre or centre not in layout.positions:
+        middle = layout.width / 2 + 0.5
+    else:
+        middle = layout.positions[centre][0]
+    return [middle - window / 2, middle + window / 2]
+
+
+def _y_range(layout: Layout, centre: str | None) -> list[float]:
+    """Plot y grows upwards and data flows down: ranges are [bottom, top] in negated y."""
+    window = INITIAL_RANKS * (NODE_HEIGHT + RANK_SEP)
+    if centre and centre in layout.positions:
+        middle = layout.positions[centre][1]
+        top = max(0.0, middle - window / 2)
+    else:
+        top = 0.0
+    bottom = min(layout.height + 0.3, top + window)
+    return [bottom, top - 0.3]

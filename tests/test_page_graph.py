@@ -1,0 +1,70 @@
+"""AppTest of the Graph page: real variants, real profiles, the inspector, find and colouring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import open_page, page_text
+from tests.graph_support import seed_profiled_variants
+
+
+def _select(at, label: str):  # type: ignore[no-untyped-def]
+    return next(s for s in at.selectbox if s.label == label)
+
+
+def test_graph_page_finds_inspects_and_colours_by_time_and_ratio(workspace: Path) -> None:
+    ids = seed_profiled_variants()
+    at = open_page("pages/graph.py")
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 1
+    text = page_text(at)
+    assert "491 shown" in text  # DenseNet-121 IR: 797 nodes, constants folded
+
+    # Find a layer by name: it becomes the selection and the inspector shows it.
+    at.text_input(key="graph_find").set_value("Multiply_20474").run()
+    assert not at.exception, at.exception
+    text = page_text(at)
+    assert "Convolution" in text and "Multiply_20474" in text
+    weights = next(df.value for df in at.dataframe if "sparsity" in df.value.columns)
+    assert list(weights["shape"]) == ["64×3×7×7"] and weights["dtype"].iloc[0] == "f32"
+    inputs = next(df.value for df in at.dataframe if "from" in df.value.columns)
+    assert list(inputs["shape"]) == ["[1,3,224,224]", "[64,3,7,7]"]
+
+    # Colour by time from the stored profile: the inspector adds the layer's cost.
+    _select(at, "Colour by").set_value("time").run()
+    assert not at.exception, at.exception
+    assert any(m.label == "Time" for m in at.metric)
+    assert "timed nodes" in page_text(at)
+
+    # Ratio against the FP16 variant's profile.
+    _select(at, "Colour by").set_value("ratio").run()
+    assert not at.exception, at.exception
+    assert "compared nodes" in page_text(at)
+
+    # Collapse repeats: DenseNet's 6/12/24/16 dense layers become blocks.
+    at.text_input(key="graph_find").set_value("").run()
+    at.toggle(key="graph_collapse").set_value(True).run()
+    assert not at.exception, at.exception
+    assert "31 shown" in page_text(at)
+    assert ids["FP16"] > ids["FP32"]
+
+
+def test_graph_page_runtime_view_links_back_to_ir(workspace: Path) -> None:
+    seed_profiled_variants()
+    at = open_page("pages/graph.py")
+    at.radio(key="graph_kind").set_value("runtime").run()
+    assert not at.exception, at.exception
+    assert "RUNTIME" in page_text(at)
+    at.text_input(key="graph_find").set_value("type:Convolution").run()
+    assert not at.exception, at.exception
+    assert "Fused IR nodes" in page_text(at)
+    at.button(key="graph_to_ir").click().run()
+    assert not at.exception, at.exception
+    assert at.radio(key="graph_kind").value == "ir"
+    assert "IR ·" in page_text(at)
+
+
+def test_graph_page_without_models_says_what_to_do(workspace: Path) -> None:
+    at = open_page("pages/graph.py")
+    assert not at.exception, at.exception
+    assert "No models yet" in page_text(at)
