@@ -1,6 +1,6 @@
 """`python -m core COMMAND ... [--json]` — everything a page does, scriptable.
 
-Each feature module has `register(subparsers)` that adds its commands with
+Each feature (a package's `cli.py`) has `register(subparsers)` that adds its commands with
 `add_command(...)`; a handler returns JSON-able data. With --json that data is printed as
 JSON; without, a readable rendering. A UserError exits with status 2 and its message
 (as {"error": ..., "hint": ...} with --json) — never a bare traceback.
@@ -14,25 +14,23 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from core.config import disable_telemetry
 from core.errors import UserError
 
-# Modules that contribute commands; each has `register(subparsers)`.
-COMMAND_MODULES = [
-    "core.system_info",
-    "core.jobs.cli",
-    "core.sample",
-    "core.variants",
-    "core.graph.cli",
-    "core.convert.cli",
-    "core.card",
-    "core.benchmark.cli",
-    "core.datasets.cli",
-    "core.quantize.cli",
-    "core.accuracy.cli",
-]
+# Top-level modules that contribute commands; each has `register(subparsers)`. Every
+# feature package with a `cli.py` (core/benchmark/cli.py, ...) is found on its own, so
+# features never edit a shared list.
+TOP_LEVEL_COMMAND_MODULES = ["core.system_info", "core.variants", "core.sample", "core.card"]
+CORE_DIR = Path(__file__).resolve().parent
+
+
+def command_modules() -> list[str]:
+    packages = sorted(p.parent.name for p in CORE_DIR.glob("*/cli.py"))
+    return TOP_LEVEL_COMMAND_MODULES + [f"core.{name}.cli" for name in packages]
+
 
 Handler = Callable[[argparse.Namespace], Any]
 
@@ -48,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="OV Workbench command line")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module_name in COMMAND_MODULES:
+    for module_name in command_modules():
         importlib.import_module(module_name).register(subparsers)
     return parser
 
