@@ -55,6 +55,12 @@ def test_duration_budget_and_latency_hint(models: dict[str, Path], workspace: Pa
     assert metrics["iterations"] > 10
 
 
+def test_sync_api_runs_one_request_like_benchmark_app(models: dict[str, Path], workspace: Path) -> None:
+    metrics = run_benchmark(models["fixed"], BenchmarkSettings(hint="latency", api="sync", iterations=7))
+    assert metrics["nireq_actual"] == 1 and metrics["iterations"] == 7  # sync: no alignment to requests
+    assert sum(metrics["latency_histogram"]["counts"]) == 7
+
+
 def test_batch_multiplies_frames(models: dict[str, Path], workspace: Path) -> None:
     metrics = run_benchmark(models["dynamic"], BenchmarkSettings(batch=4, iterations=8, nireq=2))
     assert metrics["batch_actual"] == 4
@@ -89,6 +95,8 @@ def test_batch_that_cannot_change_is_a_clear_error(models: dict[str, Path], work
         (BenchmarkSettings(repeats=0), "Repeats"),
         (BenchmarkSettings(batch=0), "positive"),
         (BenchmarkSettings(duration_s=1, iterations=5), "either a duration"),
+        (BenchmarkSettings(api="sync", nireq=4), "one request at a time"),
+        (BenchmarkSettings(api="callback"), "Unknown API mode"),
     ],
 )
 def test_bad_settings_are_rejected(settings: BenchmarkSettings, message: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from core.benchmark.devices import HINTS
 from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, PROFILE_ENTRYPOINT, SWEEP_ENTRYPOINT, resolve_model
 from core.benchmark.results import KINDS, get_result, list_results, result_to_dict
-from core.benchmark.settings import BenchmarkSettings, validate_settings
+from core.benchmark.settings import API_MODES, BenchmarkSettings, validate_settings
 from core.errors import UserError
 
 JOB_SLACK_S = 600.0
@@ -36,6 +36,8 @@ def _add_model_and_device(parser: argparse.ArgumentParser, matrix: bool = False)
     parser.add_argument("model", help="IR .xml file, or the id of a model variant in the workspace")
     parser.add_argument("-d", "--device", default="CPU", help="CPU, GPU.0, NPU, AUTO, MULTI:..., HETERO:... (CPU)")
     parser.add_argument("--hint", choices=list(HINTS), default="throughput", help="performance hint (throughput)")
+    parser.add_argument("--api", choices=list(API_MODES), default="async",
+                        help="async: AsyncInferQueue (default); sync: one request in a loop, like benchmark_app -api sync")
     if matrix:
         parser.add_argument("-b", "--batch", dest="batches", type=_int_list, help="batch sizes, e.g. 1,2,4")
         parser.add_argument("--nstreams", dest="nstreams_values", type=_int_list, help="stream counts, e.g. 1,2")
@@ -52,7 +54,7 @@ def _add_model_and_device(parser: argparse.ArgumentParser, matrix: bool = False)
 def _settings(args: argparse.Namespace, **overrides: Any) -> BenchmarkSettings:
     values = {
         name: getattr(args, name, None)
-        for name in ("device", "hint", "nstreams", "nireq", "batch", "nthreads", "infer_precision", "cache",
+        for name in ("device", "hint", "api", "nstreams", "nireq", "batch", "nthreads", "infer_precision", "cache",
                      "duration_s", "iterations", "repeats", "input")
     }
     values = {k: v for k, v in values.items() if v is not None}

@@ -7,7 +7,9 @@ request, record the latency of its previous run, start it again — until the ti
 iteration budget is spent and the iteration count is a multiple of the request count.
 FPS = iterations x batch / wall time of that loop. We do exactly this, so our numbers agree
 with theirs; what we add (repeats, histogram, peak memory, progress, cancel, a watchdog)
-lives outside the loop.
+lives outside the loop. The async loop is our default for every hint (the issue's method);
+`api="sync"` reproduces benchmark_app's own default for the latency hint (`sync_inference`:
+one request, `infer()` in a loop), so its figures can be matched like for like.
 """
 
 from __future__ import annotations
@@ -137,18 +139,37 @@ def measure_loop(queue: Any, nireq: int, iterations: int | None, duration_s: flo
     return LoopResult(latencies_ms=latencies, duration_s=total, iterations=iteration)
 
 
-def _fill_inputs(queue: Any, nireq: int, compiled: Any, model: Any, settings: BenchmarkSettings) -> None:
+def measure_sync_loop(request: Any, iterations: int | None, duration_s: float | None, watch: LoopWatch) -> LoopResult:
+    """benchmark_app's `sync_inference` loop (its default with the latency hint)."""
+    timer = time.perf_counter
+    latencies: list[float] = []
+    iteration = 0
+    exec_time = 0.0
+    start = timer()
+    while (iterations and iteration < iterations) or (duration_s and exec_time < duration_s):
+        if watch.stop:
+            break
+        request.infer()
+        latencies.append(request.latency)
+        iteration += 1
+        watch.iterations = iteration
+        exec_time = timer() - start
+    total = max(timer() - start, time.get_clock_info("perf_counter").resolution)
+    return LoopResult(latencies_ms=latencies, duration_s=total, iterations=iteration)
+
+
+def _fill_inputs(requests: list[Any], compiled: Any, model: Any, settings: BenchmarkSettings) -> None:
     if settings.input in ("", "random", "None"):
-        sets = random_inputs(compiled, nireq)
+        sets = random_inputs(compiled, len(requests))
     else:
         try:
             dataset_id = int(settings.input)
         except ValueError:
             raise UserError(f"Input must be 'random' or a dataset id, got {settings.input!r}.") from None
-        sets = dataset_inputs(compiled, model, dataset_id, nireq)
-    for request_index in range(nireq):
+        sets = dataset_inputs(compiled, model, dataset_id, len(requests))
+    for request_index, request in enumerate(requests):
         for port_index, array in sets[request_index % len(sets)].items():
-            queue[request_index].get_input_tensor(port_index).data[:] = array
+            request.get_input_tensor(port_index).data[:] = array
 
 
 def run_benchmark(
@@ -170,21 +191,27 @@ def run_benchmark(
     compiled, compile_ms, config = compile_prepared(prepared, settings)
     nstreams_actual = _compiled_property(compiled, "NUM_STREAMS")
     optimal = _compiled_property(compiled, "OPTIMAL_NUMBER_OF_INFER_REQUESTS")
-    nireq = settings.nireq or (optimal if isinstance(optimal, int) and optimal > 0 else 1)
-    queue = ov.AsyncInferQueue(compiled, nireq)
-    requests = [queue[i] for i in range(len(queue))]
+    sync = settings.api == "sync"
+    nireq = 1 if sync else settings.nireq or (optimal if isinstance(optimal, int) and optimal > 0 else 1)
+    queue = None if sync else ov.AsyncInferQueue(compiled, nireq)
+    requests = [compiled.create_infer_request()] if queue is None else [queue[i] for i in range(len(queue))]
     nireq = len(requests)
-    _fill_inputs(queue, nireq, compiled, prepared.model, settings)
+    _fill_inputs(requests, compiled, prepared.model, settings)
 
     report(0.05, "First inference (warm-up, not counted)")
-    first_id = queue.get_idle_request_id()
-    queue.start_async()
-    _wait(queue[first_id], FIRST_INFERENCE_TIMEOUT_S, "the first inference")
-    _drain(queue, set(), FIRST_INFERENCE_TIMEOUT_S)
-    first_ms = float(queue[first_id].latency)
+    if queue is None:
+        requests[0].start_async()  # as infer(), but a hung device cannot block us forever
+        _wait(requests[0], FIRST_INFERENCE_TIMEOUT_S, "the first inference")
+        first_ms = float(requests[0].latency)
+    else:
+        first_id = queue.get_idle_request_id()
+        queue.start_async()
+        _wait(queue[first_id], FIRST_INFERENCE_TIMEOUT_S, "the first inference")
+        _drain(queue, set(), FIRST_INFERENCE_TIMEOUT_S)
+        first_ms = float(queue[first_id].latency)
 
     iterations = settings.iterations
-    if iterations:  # benchmark_app aligns the count to whole rounds of requests
+    if iterations and not sync:  # benchmark_app aligns the count to whole rounds of requests
         iterations = math.ceil(iterations / nireq) * nireq
     duration_s = settings.effective_duration_s
     repeats = settings.repeats
@@ -204,7 +231,10 @@ def run_benchmark(
         watch = LoopWatch(stall_s, tick if progress is not None else None, requests)
         watch.start()
         try:
-            result = measure_loop(queue, nireq, iterations, duration_s, watch, drain_timeout_s=stall_s)
+            if queue is None:
+                result = measure_sync_loop(requests[0], iterations, duration_s, watch)
+            else:
+                result = measure_loop(queue, nireq, iterations, duration_s, watch, drain_timeout_s=stall_s)
         finally:
             watch.finish()
         if watch.error is not None:

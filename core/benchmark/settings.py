@@ -15,6 +15,7 @@ from core.errors import UserError
 
 DEFAULT_DURATION_S = 10.0
 MAX_REPEATS = 20
+API_MODES = ("async", "sync")
 
 
 @dataclass
@@ -23,6 +24,7 @@ class BenchmarkSettings:
 
     device: str = "CPU"
     hint: str = "throughput"
+    api: str = "async"  # benchmark_app's -api: async (AsyncInferQueue) or sync (one request, infer())
     nstreams: int | None = None
     nireq: int | None = None
     batch: int | None = None
@@ -71,6 +73,11 @@ def validate_settings(settings: BenchmarkSettings) -> None:
         raise UserError(
             f"Unknown performance hint {settings.hint!r}.", f"Use one of: {', '.join(HINTS)}."
         )
+    if settings.api not in API_MODES:
+        raise UserError(f"Unknown API mode {settings.api!r}.", "Use async (the default) or sync.")
+    if settings.api == "sync" and settings.nireq not in (None, 1):
+        raise UserError("The sync API runs one request at a time; it cannot use several requests.",
+                        "Use the async API for several requests, or leave requests empty.")
     for name in ("nstreams", "nireq", "batch", "nthreads", "duration_s", "iterations"):
         _positive(name, getattr(settings, name))
     if settings.duration_s and settings.iterations:
