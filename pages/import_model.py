@@ -1,5 +1,226 @@
-"""Stub: replaced by the feature that owns this page."""
+"""Import & convert: upload model files or archives, see the card, convert to IR, check, download.
 
+Uploads are written to the workspace at once (Streamlit keeps them in memory only for
+this session); reading the model and converting run as jobs, never in this script.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from core.config import get_settings
+from core.convert.export import ir_zip_bytes
+from core.convert.options import ConvertOptions, InputSpec, check_shape_text, parse_layout, parse_values, split_top_level
+from core.errors import UserError
+from core.importer import format_support, store_uploads
+from core.jobs import get_job
+from core.store import Model, Variant
+from core.variants import list_models, variant_xml
+from core.workspace import to_relative
 from pages.ui.frame import page_setup
+from pages.ui.jobs import job_panel, start_job
+from pages.ui.model_card import render_card, render_check
 
-page_setup("import_model")
+IMPORT_JOB = "imp_import_job"
+CONVERT_JOB = "imp_convert_job"
+MODEL_KEY = "imp_model_id"
+UPLOADER_ROUND = "imp_uploader_round"
+IMAGENET = ("123.675,116.28,103.53", "58.395,57.12,57.375")
+
+page_setup(
+    "Import & convert",
+    "Bring a model in (ONNX, OpenVINO IR, TensorFlow, TFLite, Paddle, PyTorch), see its card, "
+    "convert it to OpenVINO IR and check that the IR computes the same thing.",
+)
+
+
+def show_user_error(error: UserError) -> None:
+    st.error(error.message + (f"\n\n{error.hint}" if error.hint else ""))
+
+
+# --- 1. upload ------------------------------------------------------------------------------
+
+st.subheader("1 · Upload")
+support = format_support()
+st.caption(
+    "Accepted: "
+    + "; ".join(f"**{row['label']}** ({row['files']})" for row in support if row["available"])
+    + ". Archives (.zip, .tar.gz) holding any of them work too."
+)
+for row in support:
+    if not row["available"]:
+        st.warning(f"{row['label']} ({row['files']}): {row['note']}.")
+
+round_number = st.session_state.setdefault(UPLOADER_ROUND, 0)
+uploads = st.file_uploader(
+    "Model files or archives (select the .xml and .bin of an IR together)",
+    accept_multiple_files=True,
+    max_upload_size=get_settings().max_upload_mb,
+    key=f"imp_uploader_{round_number}",
+)
+name = st.text_input("Model name (optional)", key="imp_name", placeholder="defaults to the file name")
+if st.button("Import", type="primary", disabled=not uploads, key="imp_import"):
+    try:
+        folder = store_uploads([(upload.name, upload) for upload in uploads or []])
+    except UserError as error:
+        show_user_error(error)
+    else:
+        start_job(
+            "import",
+            "core.importer.jobs:import_job",
+            {"upload_dir": to_relative(folder), "name": name.strip() or None},
+            target=", ".join(upload.name for upload in uploads or [])[:200],
+            key=IMPORT_JOB,
+        )
+        st.session_state[UPLOADER_ROUND] = round_number + 1  # a fresh, empty uploader
+        st.rerun()
+
+finished_import = job_panel(IMPORT_JOB, show_log=False)
+if finished_import is not None and finished_import.state == "done" and finished_import.result:
+    imported_id = finished_import.result["model_id"]
+    if st.session_state.get("imp_seen_import") != finished_import.id:
+        st.session_state["imp_seen_import"] = finished_import.id
+        st.session_state[MODEL_KEY] = imported_id
+    for model in finished_import.result["models"]:
+        st.success(f"Imported **{model['name']}** ({model['kind']})." + (" Convert it below." if model["needs_conversion"] else " It is an IR already: it is ready to use."))
+        for warning in model["warnings"]:
+            st.warning(warning)
+
+# --- 2. model card --------------------------------------------------------------------------
+
+models = list_models()
+if not models:
+    st.info("No models yet: upload one above.")
+    st.stop()
+by_id: dict[int, Model] = {m.id: m for m in models}
+ids = list(by_id)
+if st.session_state.get(MODEL_KEY) not in by_id:
+    st.session_state[MODEL_KEY] = ids[-1]
+st.subheader("2 · Model")
+model_id = st.selectbox(
+    "Model",
+    ids,
+    key=MODEL_KEY,
+    format_func=lambda i: f"{by_id[i].name} · {by_id[i].source_format} · #{i}",
+)
+model = by_id[model_id]
+card: dict[str, Any] = (model.info or {}).get("card") or {}
+if card:
+    render_card(card, key=f"imp-card-{model_id}")
+for warning in (model.info or {}).get("warnings", []):
+    st.caption(f"Note: {warning}")
+
+# --- 3. convert -----------------------------------------------------------------------------
+
+st.subheader("3 · Convert to OpenVINO IR")
+if not (model.info or {}).get("source"):
+    st.info("This model has no original files stored (it was made by another feature), so it cannot be converted here.")
+else:
+    inputs = card.get("inputs", [])
+    with st.form(key=f"imp_convert_form_{model_id}"):
+        st.markdown("**Input shapes** — keep `?` for dynamic dimensions, e.g. `1,3,224,224` for static, `?,3,224,224` for dynamic batch, `1..8` for a range.")
+        shape_values = {}
+        for index, port in enumerate(inputs):
+            current = port["shape"].strip("[]")
+            shape_values[port["name"] or str(index)] = st.text_input(
+                f"Shape of `{port['name'] or index}` ({port['type']})",
+                value="" if current == "..." else current,
+                key=f"imp_shape_{model_id}_{index}",
+                placeholder="no known shape: set one, e.g. 1,3,224,224",
+            )
+        left, right = st.columns(2)
+        layout_text = left.text_input("Layout", key=f"imp_layout_{model_id}", placeholder="e.g. NCHW or NHWC (needed for mean/scale when not guessable)")
+        precision = right.radio("Weights", ["FP32", "FP16"], horizontal=True, key=f"imp_precision_{model_id}", help="FP16 halves the file; this CPU computes in FP32 either way (it has no native FP16 compute), so speed stays the same here.")
+        st.markdown(
+            "**Preprocessing embedded in the IR** (Model Optimizer semantics: channels are reversed first, then the mean "
+            "is subtracted and the result divided by the scale, both in the model's channel order)."
+        )
+        preset = st.checkbox("ImageNet normalisation (mean 123.675,116.28,103.53 / scale 58.395,57.12,57.375)", key=f"imp_imagenet_{model_id}")
+        c1, c2 = st.columns(2)
+        mean_text = c1.text_input("Mean values", key=f"imp_mean_{model_id}", placeholder="e.g. 123.675,116.28,103.53 or name[...]")
+        scale_text = c2.text_input("Scale values", key=f"imp_scale_{model_id}", placeholder="e.g. 58.395,57.12,57.375 or name[...]")
+        reverse = st.checkbox("Reverse input channels (RGB ↔ BGR): the IR then takes BGR images as OpenCV reads them", key=f"imp_reverse_{model_id}")
+        with st.expander("Cut the graph (advanced)"):
+            output_names = [o["name"] for o in card.get("outputs", []) if o["name"]]
+            keep_outputs = st.multiselect("Keep only these outputs", output_names, key=f"imp_outputs_{model_id}")
+            cut_inputs = st.text_input("Start at these tensors instead of the inputs (comma-separated names)", key=f"imp_cut_{model_id}")
+        run_check = st.checkbox("Conversion check: compare with ONNX Runtime (ONNX sources)", value=model.source_format == "onnx", key=f"imp_check_{model_id}")
+        submitted = st.form_submit_button("Convert", type="primary")
+    if submitted:
+        try:
+            specs = []
+            for index, port in enumerate(inputs):
+                text = shape_values[port["name"] or str(index)].strip()
+                original = port["shape"].strip("[]")
+                if text and text.replace(" ", "") != original:
+                    specs.append(InputSpec(port["name"] or None, check_shape_text(text, port["name"] or f"input {index}")))
+            if cut_inputs.strip():
+                specs = [InputSpec(n, None) for n in split_top_level(cut_inputs)]
+            elif specs and len(specs) < len(inputs) and any(s.name is None for s in specs):
+                raise UserError("Inputs without names need all shapes given.")
+            mean_text_final = IMAGENET[0] if preset and not mean_text.strip() else mean_text
+            scale_text_final = IMAGENET[1] if preset and not scale_text.strip() else scale_text
+            options = ConvertOptions(
+                inputs=specs,
+                outputs=list(keep_outputs),
+                layout=parse_layout(layout_text.strip() or None),
+                mean_values=parse_values(mean_text_final.strip() or None, "mean values"),
+                scale_values=parse_values(scale_text_final.strip() or None, "scale values"),
+                reverse_channels=reverse,
+                compress_to_fp16=precision == "FP16",
+                name=None,
+            )
+        except UserError as error:
+            show_user_error(error)
+        else:
+            start_job(
+                "convert",
+                "core.convert.jobs:convert_job",
+                {"model_id": model_id, "options": options.to_params(), "run_check": bool(run_check)},
+                target=f"{model.name}: {options.summary()}"[:290],
+                key=CONVERT_JOB,
+            )
+            st.rerun()
+
+finished = job_panel(CONVERT_JOB)
+if finished is not None and finished.state == "done" and finished.result:
+    st.success(f"Converted in {finished.result['seconds']:.2f} s → variant #{finished.result['variant_id']} ({finished.result['precision']}).")
+
+# --- 4. variants: card, check, download -----------------------------------------------------
+
+variants: list[Variant] = list(model.variants)
+st.subheader("4 · IR variants of this model")
+if not variants:
+    st.caption("None yet: convert the model above.")
+    st.stop()
+last_job = get_job(st.session_state[CONVERT_JOB]) if st.session_state.get(CONVERT_JOB) else None
+default_variant = last_job.result.get("variant_id") if last_job is not None and last_job.result else None
+variant_ids = [v.id for v in variants]
+variant_by_id = {v.id: v for v in variants}
+chosen = st.selectbox(
+    "Variant",
+    variant_ids,
+    index=variant_ids.index(default_variant) if default_variant in variant_by_id else len(variant_ids) - 1,
+    format_func=lambda i: f"#{i} · {variant_by_id[i].name} · {variant_by_id[i].size_bytes / 1e6:.2f} MB",
+    key=f"imp_variant_{model_id}",
+)
+variant = variant_by_id[chosen]
+xml = variant_xml(variant)
+st.download_button(
+    "Download IR (.xml + .bin as .zip)",
+    data=lambda: ir_zip_bytes(xml),
+    file_name=f"{xml.stem}_{variant.precision}.zip",
+    mime="application/zip",
+    key=f"imp_download_{variant.id}",
+    on_click="ignore",
+)
+params = variant.params or {}
+render_check(params.get("conversion_check"))
+if variant.card:
+    render_card(variant.card, key=f"imp-variant-card-{variant.id}")
+if params.get("options"):
+    with st.expander("Conversion options and log"):
+        st.json(params["options"], expanded=False)
+        st.code("\n".join(params.get("log", [])) or "(no log)", language="log")

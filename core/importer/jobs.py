@@ -1,0 +1,26 @@
+"""The import job for the page: reading and validating a whole model can take a while, so
+it runs outside the Streamlit script like every long step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.jobs import JobContext
+
+
+def import_job(ctx: JobContext, upload_dir: str, name: str | None = None) -> dict[str, Any]:
+    """Import files the page already wrote to `upload_dir` (workspace-relative)."""
+    from core.importer.service import import_stored
+    from core.workspace import resolve
+
+    result = import_stored(resolve(upload_dir), name, progress=lambda fraction, message: ctx.progress(fraction, message))
+    for model in result["models"]:
+        ctx.log("imported %s as model %s (%s)", model["name"], model["model_id"], model["kind"])
+        for warning in model["warnings"]:
+            ctx.log("warning: %s", warning)
+    return {
+        "upload_dir": upload_dir,
+        "models": [{k: m[k] for k in ("model_id", "variant_id", "name", "format", "kind", "needs_conversion", "warnings")} for m in result["models"]],
+        "model_id": result["model_id"],
+        "variant_id": result["variant_id"],
+    }
