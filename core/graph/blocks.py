@@ -33,8 +33,8 @@ class Block:
         return f"{self.repeats} × [{self.summary}]"
 
 
-def cut_positions(order: list[str], edges: list[tuple[str, str]]) -> list[int]:
-    """Positions in `order` that no edge (and no extra input/output) jumps over."""
+def cut_positions(order: list[str], edges: list[tuple[str, str]], virtual_ends: bool = True) -> list[int]:
+    """Positions in `order` that no edge (and, with `virtual_ends`, no extra input/output) jumps over."""
     position = {node: i for i, node in enumerate(order)}
     size = len(order)
     cover = [0] * (size + 1)
@@ -49,7 +49,7 @@ def cut_positions(order: list[str], edges: list[tuple[str, str]]) -> list[int]:
         if b - a > 1:
             cover[a + 1] += 1
             cover[b] -= 1
-    for i in range(size):
+    for i in range(size if virtual_ends else 0):
         if not has_pred[i] and i > 0:  # a second input: the virtual source edge jumps over 0..i-1
             cover[0] += 1
             cover[i] -= 1

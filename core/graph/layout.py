@@ -25,7 +25,8 @@ NODE_HEIGHT = 0.4
 RANK_SEP = 0.45
 NODE_SEP = 0.25
 DOT_TIMEOUT_S = 120.0
-LAYOUT_VERSION = 2  # bump when the output format or parameters change (invalidates the cache)
+CHUNK_NODES = 350  # dot's x-placement grows ~quadratically: lay out big graphs in chunks
+LAYOUT_VERSION = 3  # bump when the output format or parameters change (invalidates the cache)
 
 
 @dataclass
@@ -84,7 +85,7 @@ def layout_graph(
     started = time.perf_counter()
     if engine == "dot":
         try:
-            positions, paths, width, height = _dot_layout(node_ids, edges)
+            positions, paths, width, height = _chunked_dot_layout(node_ids, edges)
         except (subprocess.TimeoutExpired, RuntimeError) as exc:
             log.warning("dot failed (%s); using the Python layout", exc)
             engine = "python"
@@ -152,6 +153,101 @@ def _dot_layout(node_ids, edges):  # type: ignore[no-untyped-def]
             coords = [float(v) for v in parts[4 : 4 + 2 * count]]
             routed[(parts[1], parts[2])] = [(coords[i], height - coords[i + 1]) for i in range(0, len(coords), 2)]
     paths = [routed.get(edge) or [positions[edge[0]], positions[edge[1]]] for edge in edges]
+    return positions, paths, width, height
+
+
+def _chunks(node_ids: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
+    """Split at cut nodes (every path passes through them) into pieces of ~CHUNK_NODES.
+
+    Inputs and outputs (nodes without producers / consumers, e.g. shown Constants, Results)
+    are left out of the cut search and join the chunk of their neighbour, else a Result at
+    the end of the order would "jump over" everything. Piece k>0 starts with the cut node
+    that ends piece k-1 (its anchor), so the two can be stitched at that node.
+    """
+    from core.graph.blocks import cut_positions
+
+    has_pred = {b for _, b in edges}
+    has_succ = {a for a, _ in edges}
+    core_order = [n for n in node_ids if n in has_pred and n in has_succ]
+    if len(core_order) <= CHUNK_NODES:
+        return [node_ids]
+    core_set = set(core_order)
+    core_edges = [(a, b) for a, b in edges if a in core_set and b in core_set]
+    cuts = cut_positions(core_order, core_edges, virtual_ends=False)
+    boundaries, last = [], 0
+    for cut in cuts:
+        if cut - last >= CHUNK_NODES and len(core_order) - cut > CHUNK_NODES // 3:
+            boundaries.append(cut)
+            last = cut
+    if not boundaries:
+        return [node_ids]
+    chunk_of = {}
+    start = 0
+    for index, end in enumerate([*boundaries, len(core_order) - 1]):
+        for node in core_order[start : end + 1]:
+            chunk_of[node] = index
+        start = end + 1
+    consumers: dict[str, list[str]] = {}
+    producers: dict[str, list[str]] = {}
+    for a, b in edges:
+        consumers.setdefault(a, []).append(b)
+        producers.setdefault(b, []).append(a)
+    pending = [n for n in node_ids if n not in chunk_of]
+    for _ in range(3):  # a Constant feeding a Convert feeding the graph: settle in a few rounds
+        for node in pending:
+            if node in chunk_of:
+                continue
+            near = [chunk_of[m] for m in consumers.get(node, []) if m in chunk_of] or \
+                   [chunk_of[m] for m in producers.get(node, []) if m in chunk_of]
+            if near:
+                chunk_of[node] = min(near) if node not in has_pred else max(near)
+    pieces: list[list[str]] = [[] for _ in range(len(boundaries) + 1)]
+    for node in node_ids:
+        pieces[chunk_of.get(node, 0)].append(node)
+    for index, boundary in enumerate(boundaries, start=1):
+        pieces[index].insert(0, core_order[boundary])
+    return pieces
+
+
+def _chunked_dot_layout(node_ids, edges):  # type: ignore[no-untyped-def]
+    """dot per chunk (two at a time: one per core), stacked top to bottom at the anchors."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pieces = _chunks(node_ids, edges)
+    if len(pieces) == 1:
+        return _dot_layout(node_ids, edges)
+    members = [set(piece) for piece in pieces]
+    piece_edges: list[list[tuple[str, str]]] = [[] for _ in pieces]
+    stray: list[int] = []
+    for index, (a, b) in enumerate(edges):
+        home = next((k for k, m in enumerate(members) if a in m and b in m), None)
+        if home is None:
+            stray.append(index)
+        else:
+            piece_edges[home].append((a, b))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(_dot_layout, pieces, piece_edges))
+    positions: dict[str, tuple[float, float]] = {}
+    routed: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for index, (piece, (local, paths, _w, _h)) in enumerate(zip(pieces, results)):
+        dx = dy = 0.0
+        if index > 0:
+            anchor = piece[0]
+            dx = positions[anchor][0] - local[anchor][0]
+            dy = positions[anchor][1] - local[anchor][1]
+        for node, (x, y) in local.items():
+            positions.setdefault(node, (x + dx, y + dy))
+        for edge, path in zip(piece_edges[index], paths):
+            routed[edge] = [(x + dx, y + dy) for x, y in path]
+    min_x = min(x for x, _ in positions.values()) - NODE_WIDTH / 2
+    min_y = min(y for _, y in positions.values()) - NODE_HEIGHT / 2
+    positions = {n: (x - min_x, y - min_y) for n, (x, y) in positions.items()}
+    paths = []
+    for edge in edges:
+        path = routed.get(edge) or []
+        paths.append([(x - min_x, y - min_y) for x, y in path] if path else [positions[edge[0]], positions[edge[1]]])
+    width = max(x for x, _ in positions.values()) + NODE_WIDTH / 2
+    height = max(y for _, y in positions.values()) + NODE_HEIGHT / 2
     return positions, paths, width, height
 
 
