@@ -1,5 +1,366 @@
-"""Stub: replaced by the feature that owns this page."""
+"""Benchmark & profile: FPS and latency per device and configuration, group runs, per-layer time.
 
+A thin view: settings are checked and measured by `core.benchmark` in jobs (one device at a
+time, host-wide); this page only collects settings, follows the jobs and draws stored results.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core.benchmark import BenchmarkSettings, devices_overview, get_result, list_results, validate_settings
+from core.benchmark.charts import (
+    latency_histogram_figure,
+    repeats_figure,
+    sweep_figure,
+    time_by_precision_figure,
+    time_by_type_figure,
+    top_layers_figure,
+)
+from core.benchmark.devices import HINTS
+from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, PROFILE_ENTRYPOINT, SWEEP_ENTRYPOINT
+from core.benchmark.profile_summary import layers_csv
+from core.benchmark.settings import API_MODES, DEFAULT_DURATION_S
+from core.errors import UserError
 from pages.ui.frame import page_setup
+from pages.ui.jobs import job_panel, start_job
+from pages.ui.pickers import pick_variant, variant_label
 
-page_setup("benchmark")
+page_setup(
+    "Benchmark & profile",
+    "Throughput and latency measured like OpenVINO's benchmark_app, repeated to show the noise; "
+    "group runs to find the best configuration under a latency limit; per-layer time in a separate run.",
+)
+
+JOB_KEYS = {"benchmark": "bench_job", "sweep": "bench_sweep_job", "profile": "bench_profile_job"}
+VIEW_KEY = "bench_view_result"
+
+
+@st.cache_data(ttl=600, show_spinner="Asking OpenVINO which devices this machine has…")
+def cached_devices() -> dict[str, Any]:
+    return devices_overview()
+
+
+def device_choices(overview: dict[str, Any]) -> list[str]:
+    present = [d["device"] for d in overview["devices"]]
+    joined = ",".join(present)
+    return [*present, "AUTO", f"AUTO:{joined}", f"MULTI:{joined}", f"HETERO:{joined}"]
+
+
+def show_devices(overview: dict[str, Any]) -> None:
+    for device in overview["devices"]:
+        props = device["properties"]
+        with st.container(border=True):
+            st.markdown(f"**{device['device']}** — {device['full_name']}")
+            cols = st.columns(4)
+            cols[0].markdown("Capabilities: " + ", ".join(f"`{c}`" for c in device["capabilities"]))
+            if "RANGE_FOR_STREAMS" in props:
+                cols[1].markdown("Streams: {}–{}".format(*props["RANGE_FOR_STREAMS"]))
+            if "RANGE_FOR_ASYNC_INFER_REQUESTS" in props:
+                cols[2].markdown("Requests: {}–{} (step {})".format(*props["RANGE_FOR_ASYNC_INFER_REQUESTS"]))
+            cols[3].markdown("Inference precisions: " + ", ".join(f"`{p}`" for p in device["precisions"]))
+            with st.expander("All properties"):
+                st.json(props)
+    st.markdown("**Virtual devices**")
+    st.dataframe(
+        pd.DataFrame([{"Device": v["device"], "What it does": v["what"], "Note here": v["why"] or "usable"}
+                      for v in overview["virtual"]]),
+        hide_index=True, width="stretch",
+    )
+    for absent in overview["absent"]:
+        st.caption(f"**{absent['device']}** not available: {absent['why']}")
+
+
+def settings_form(key: str, overview: dict[str, Any], sweep: bool = False, profile: bool = False) -> dict[str, Any] | None:
+    """The common settings; returns the submitted values (None until submitted)."""
+    precisions = sorted({p for d in overview["devices"] for p in d["precisions"]})
+    with st.form(key):
+        c1, c2, c3 = st.columns(3)
+        device = c1.selectbox("Device", device_choices(overview), key=f"{key}-device",
+                              help="Virtual devices (AUTO, MULTI, HETERO) run on the devices listed after ':'")
+        hint = c2.selectbox("Performance hint", list(HINTS), index=1 if not profile else 0, key=f"{key}-hint",
+                            help="throughput: many parallel streams; latency: one request as fast as possible; "
+                                 "cumulative_throughput: every device of AUTO at once; none: the device default")
+        api = c3.selectbox("API", list(API_MODES), key=f"{key}-api",
+                           help="async: a queue of requests (benchmark_app's default); "
+                                "sync: one request at a time (benchmark_app's default with the latency hint)")
+        values: dict[str, Any] = {"device": device, "hint": hint, "api": api}
+        c1, c2, c3, c4 = st.columns(4)
+        if sweep:
+            values["batches"] = c1.text_input("Batch sizes", "1,2", key=f"{key}-batches", help="comma-separated")
+            values["nstreams_values"] = c2.text_input("Streams", "1,2", key=f"{key}-streams", help="comma-separated")
+            values["nireq_values"] = c3.text_input("Requests", "", key=f"{key}-nireqs",
+                                                   help="comma-separated; empty = the device's optimal number")
+            values["latency_limit_ms"] = c4.number_input("Latency limit (ms)", min_value=0.0, value=0.0, step=1.0,
+                                                         key=f"{key}-limit", help="0 = no limit")
+        else:
+            values["nstreams"] = c1.number_input("Streams", min_value=0, value=0, key=f"{key}-nstreams",
+                                                 help="0 = from the hint")
+            values["nireq"] = c2.number_input("Requests", min_value=0, value=0, key=f"{key}-nireq",
+                                              help="0 = the device's optimal number")
+            values["batch"] = c3.number_input("Batch", min_value=0, value=0, key=f"{key}-batch",
+                                              help="0 = the model's own")
+            values["nthreads"] = c4.number_input("Threads", min_value=0, value=0, key=f"{key}-nthreads",
+                                                 help="0 = all cores")
+        c1, c2, c3, c4 = st.columns(4)
+        values["infer_precision"] = c1.selectbox(
+            "Inference precision", ["default", *precisions], key=f"{key}-precision",
+            help="Only precisions a present device supports are listed; a CPU without bf16/f16 units computes in f32",
+        )
+        if profile:
+            values["iterations"] = c2.number_input("Profiled inferences", min_value=1, value=50, key=f"{key}-iters")
+        else:
+            budget = c2.radio("Budget", ["seconds", "iterations"], horizontal=True, key=f"{key}-budget")
+            amount = c3.number_input("Amount", min_value=1, value=int(DEFAULT_DURATION_S if not sweep else 5),
+                                     key=f"{key}-amount", help="seconds per run, or inferences per run")
+            values["duration_s" if budget == "seconds" else "iterations"] = amount
+            if not sweep:
+                values["repeats"] = c4.number_input("Repeats", min_value=1, max_value=20, value=3,
+                                                    key=f"{key}-repeats", help="run K times: mean ± spread")
+        c1, c2 = st.columns(2)
+        values["cache"] = c1.checkbox("Model cache", key=f"{key}-cache", help="compile once, load from cache next time")
+        if not profile:
+            from core.datasets.catalog import list_datasets
+
+            datasets = {"random": "random data (like benchmark_app)"}
+            datasets.update({str(d.id): f"dataset #{d.id}: {d.name}" for d in list_datasets()})
+            values["input"] = c2.selectbox("Input data", list(datasets), format_func=datasets.get, key=f"{key}-input")
+        submitted = st.form_submit_button({"benchmark": "Run benchmark", "sweep": "Run group", "profile": "Profile"}[
+            "sweep" if sweep else "profile" if profile else "benchmark"], type="primary")
+    return values if submitted else None
+
+
+def _int_list(text: str, label: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise UserError(f"{label}: expected whole numbers separated by commas, got {text!r}.") from None
+    if any(v <= 0 for v in values):
+        raise UserError(f"{label}: every value must be positive.")
+    return values
+
+
+def to_settings(values: dict[str, Any]) -> BenchmarkSettings:
+    """Form values -> checked settings (0 / 'default' mean: let the device choose)."""
+    keys = ("device", "hint", "api", "nstreams", "nireq", "batch", "nthreads", "cache", "duration_s", "iterations",
+            "repeats", "input")
+    data = {k: values[k] for k in keys if k in values and values[k] not in (0, None)}
+    for name in ("nstreams", "nireq", "batch", "nthreads", "iterations", "repeats"):
+        if name in data:
+            data[name] = int(data[name])
+    if values.get("infer_precision") not in (None, "default"):
+        data["infer_precision"] = values["infer_precision"]
+    settings = BenchmarkSettings.from_dict(data)
+    validate_settings(settings)
+    return settings
+
+
+def fmt(value: float | None, digits: int = 2, unit: str = "") -> str:
+    return "—" if value is None else f"{value:,.{digits}f}{unit}"
+
+
+def show_benchmark(result: Any, scope: str) -> None:
+    metrics, config = result.metrics, result.config
+    latency = metrics["latency_ms"]
+    st.markdown(f"**Result #{result.id}** · {result.device} · hint {config.get('hint')} · "
+                f"{metrics.get('nstreams_actual') or '-'} streams · {metrics.get('nireq_actual')} requests · "
+                f"batch {metrics.get('batch_actual', config.get('batch') or 1)} · "
+                f"{metrics['iterations']} inferences in {metrics['duration_s']:.1f} s")
+    cols = st.columns(4)
+    std = metrics.get("throughput_fps_std") or 0.0
+    cols[0].metric("Throughput", f"{metrics['throughput_fps']:,.2f} FPS",
+                   help=f"mean of {len(metrics.get('repeats') or [])} run(s) ± {std:,.2f} (std)")
+    cols[0].caption(f"± {std:,.2f} FPS over {len(metrics.get('repeats') or [])} run(s)")
+    cols[1].metric("Median latency", fmt(latency["median"], 3, " ms"))
+    cols[1].caption(f"p90 {fmt(latency['p90'], 3)} · p99 {fmt(latency['p99'], 3)} ms")
+    cols[2].metric("First inference", fmt(metrics.get("first_inference_ms"), 1, " ms"),
+                   help="the warm-up inference, excluded from the figures")
+    cols[2].caption(f"read {fmt(metrics.get('read_ms'), 0)} ms · compile {fmt(metrics.get('compile_ms'), 0)} ms")
+    cols[3].metric("Peak memory", fmt(metrics.get("peak_rss_mb"), 0, " MB"), help="peak resident memory of the process")
+    st.dataframe(pd.DataFrame([{"min": latency["min"], "median": latency["median"], "avg": latency["avg"],
+                                "p90": latency["p90"], "p99": latency["p99"], "max": latency["max"]}]),
+                 hide_index=True, width="stretch",
+                 column_config={k: st.column_config.NumberColumn(f"{k} (ms)", format="%.3f")
+                                for k in ("min", "median", "avg", "p90", "p99", "max")})
+    left, right = st.columns([3, 2])
+    left.plotly_chart(latency_histogram_figure(metrics), width="stretch", key=f"{scope}-hist-{result.id}")
+    right.plotly_chart(repeats_figure(metrics), width="stretch", key=f"{scope}-repeats-{result.id}")
+    with st.expander("Configuration and machine"):
+        st.json({"config": config, "compile_config": metrics.get("compile_config"),
+                 "execution_devices": metrics.get("execution_devices"),
+                 "inference_precision": metrics.get("inference_precision"), "machine": result.machine})
+
+
+def show_sweep(result: Any, scope: str) -> None:
+    metrics = result.metrics
+    spot, limit = metrics.get("sweet_spot"), metrics.get("latency_limit_ms")
+    if spot:
+        st.success(f"Sweet spot: batch {spot['batch']}, {spot.get('nstreams_actual') or '-'} streams, "
+                   f"{spot.get('nireq_actual')} requests — {spot['throughput_fps']:,.1f} FPS at "
+                   f"{spot['latency_median_ms']:.2f} ms median latency"
+                   + (f" (limit {limit:g} ms)" if limit else ""))
+    else:
+        st.warning(f"No configuration stays within {limit:g} ms median latency." if limit else "No points.")
+    st.plotly_chart(sweep_figure(metrics), width="stretch", key=f"{scope}-sweep-{result.id}")
+    st.dataframe(pd.DataFrame(metrics["points"]), hide_index=True, width="stretch",
+                 column_config={"throughput_fps": st.column_config.NumberColumn("FPS", format="%.2f"),
+                                "latency_median_ms": st.column_config.NumberColumn("median ms", format="%.3f"),
+                                "latency_p90_ms": st.column_config.NumberColumn("p90 ms", format="%.3f"),
+                                "latency_p99_ms": st.column_config.NumberColumn("p99 ms", format="%.3f")})
+
+
+def show_profile(result: Any, scope: str) -> None:
+    metrics = result.metrics
+    summary = metrics["summary"]
+    st.markdown(f"**Profile #{result.id}** · {result.device} · {metrics.get('iterations')} inferences with counters · "
+                f"{summary['total_ms']:.3f} ms per inference in {summary['status_counts'].get('executed', 0)} kernels")
+    for hint in summary["hints"]:
+        st.warning(hint)
+    if not summary["hints"]:
+        st.info("Nothing unusual: no rule of thumb flags this profile.")
+    c1, c2 = st.columns([3, 2])
+    c1.plotly_chart(time_by_type_figure(summary), width="stretch", key=f"{scope}-types-{result.id}")
+    c2.plotly_chart(time_by_precision_figure(summary), width="stretch", key=f"{scope}-prec-{result.id}")
+    st.plotly_chart(top_layers_figure(summary), width="stretch", key=f"{scope}-top-{result.id}")
+    if summary["transitions"]:
+        st.markdown("**Precision transitions** (kernels that turn one precision into another)")
+        st.dataframe(pd.DataFrame([{**t, "types": ", ".join(t["types"])} for t in summary["transitions"]]),
+                     hide_index=True, width="stretch")
+
+    st.markdown("**Every layer** — click a column to sort; filter below")
+    layers = pd.DataFrame(metrics["layers"])
+    layers["original_layers"] = layers["original_layers"].map(lambda names: ", ".join(names or []))
+    f1, f2, f3 = st.columns([2, 2, 2])
+    text = f1.text_input("Name or original layer contains", key=f"{scope}-filter-text-{result.id}")
+    types = f2.multiselect("Types", sorted(layers["type"].unique()), key=f"{scope}-filter-types-{result.id}")
+    statuses = f3.multiselect("Status", sorted(layers["status"].unique()), default=["executed"],
+                              key=f"{scope}-filter-status-{result.id}")
+    shown = layers
+    if text:
+        mask = shown["name"].str.contains(text, case=False, regex=False) | shown["original_layers"].str.contains(
+            text, case=False, regex=False)
+        shown = shown[mask]
+    if types:
+        shown = shown[shown["type"].isin(types)]
+    if statuses:
+        shown = shown[shown["status"].isin(statuses)]
+    columns = ["exec_order", "name", "type", "exec_type", "precision", "status", "real_ms", "cpu_ms", "original_layers"]
+    st.dataframe(shown[columns], hide_index=True, width="stretch",
+                 column_config={"real_ms": st.column_config.NumberColumn("real ms", format="%.4f"),
+                                "cpu_ms": st.column_config.NumberColumn("cpu ms", format="%.4f"),
+                                "exec_order": st.column_config.NumberColumn("order")})
+    st.caption(f"{len(shown)} of {len(layers)} layers shown")
+    st.download_button("Download all layers as CSV", data=lambda: layers_csv(metrics["layers"]),
+                       file_name=f"profile-{result.id}.csv", mime="text/csv", key=f"{scope}-csv-{result.id}")
+
+
+def show_result(result_id: int, scope: str) -> None:
+    """Draw a stored result; `scope` keeps widget keys unique when two tabs show the same one."""
+    try:
+        result = get_result(result_id)
+    except UserError as exc:
+        st.error(exc.message)
+        return
+    {"benchmark": show_benchmark, "sweep": show_sweep, "profile": show_profile}[result.kind](result, scope)
+
+
+def launch(kind: str, entrypoint: str, params: dict[str, Any], variant: Any, device: str) -> None:
+    start_job(kind, entrypoint, {**params, "variant_id": variant.id}, target=f"{variant_label(variant)} on {device}",
+              key=JOB_KEYS[kind], variant_id=variant.id)
+    st.session_state.pop(VIEW_KEY, None)
+
+
+def follow(kind: str) -> None:
+    """The job panel of `kind`; when it finished, its stored result."""
+    job = job_panel(JOB_KEYS[kind])
+    if job is not None and job.state == "done" and job.result and job.result.get("id"):
+        show_result(int(job.result["id"]), kind)
+
+
+overview = cached_devices()
+variant = pick_variant("Model variant to measure", key="bench-variant")
+tab_bench, tab_sweep, tab_profile, tab_results, tab_devices = st.tabs(
+    ["Benchmark", "Group run", "Per-layer profile", "Stored results", "Devices"])
+
+with tab_devices:
+    show_devices(overview)
+
+with tab_bench:
+    values = settings_form("bench-form", overview)
+    if values is not None and variant is not None:
+        try:
+            settings = to_settings(values)
+            launch("benchmark", BENCHMARK_ENTRYPOINT, {"settings": settings.to_config()}, variant, settings.device)
+        except UserError as exc:
+            st.error(exc.message + (f"\n\n{exc.hint}" if exc.hint else ""))
+    follow("benchmark")
+
+with tab_sweep:
+    st.caption("Every point is a full benchmark (stored on its own). Streams are set explicitly, so the hint is "
+               "not used for those points. The sweet spot is the highest throughput whose median latency is "
+               "within the limit.")
+    values = settings_form("sweep-form", overview, sweep=True)
+    if values is not None and variant is not None:
+        try:
+            batches = _int_list(values.pop("batches"), "Batch sizes")
+            nstreams = _int_list(values.pop("nstreams_values"), "Streams")
+            nireqs = _int_list(values.pop("nireq_values"), "Requests")
+            limit = values.pop("latency_limit_ms") or None
+            settings = to_settings(values)
+            from core.benchmark.sweep import sweep_settings
+
+            for point in sweep_settings(settings, batches, nstreams, nireqs):
+                validate_settings(point)
+            launch("sweep", SWEEP_ENTRYPOINT,
+                   {"settings": settings.to_config(), "batches": batches, "nstreams": nstreams, "nireqs": nireqs,
+                    "latency_limit_ms": limit}, variant, settings.device)
+        except UserError as exc:
+            st.error(exc.message + (f"\n\n{exc.hint}" if exc.hint else ""))
+    follow("sweep")
+
+with tab_profile:
+    st.caption("A separate run with performance counters on (counters cost time, so they never touch the FPS "
+               "figures). Each kernel lists the original IR layers fused into it.")
+    values = settings_form("profile-form", overview, profile=True)
+    if values is not None and variant is not None:
+        try:
+            iterations = int(values.pop("iterations"))
+            settings = to_settings(values)
+            launch("profile", PROFILE_ENTRYPOINT, {"settings": settings.to_config(), "iterations": iterations},
+                   variant, settings.device)
+        except UserError as exc:
+            st.error(exc.message + (f"\n\n{exc.hint}" if exc.hint else ""))
+    follow("profile")
+
+with tab_results:
+    rows = list_results(variant_id=variant.id if variant is not None else None, limit=200)
+    if not rows:
+        st.info("No stored results for this variant yet.")
+    else:
+        table = pd.DataFrame([
+            {
+                "id": r.id, "kind": r.kind, "device": r.device, "hint": (r.config or {}).get("hint"),
+                "batch": (r.metrics or {}).get("batch_actual"), "FPS": (r.metrics or {}).get("throughput_fps"),
+                "± std": (r.metrics or {}).get("throughput_fps_std"),
+                "median ms": ((r.metrics or {}).get("latency_ms") or {}).get("median"),
+                "total ms (profile)": (r.metrics or {}).get("total_ms") if r.kind == "profile" else None,
+                "OpenVINO": (r.machine or {}).get("openvino"), "when": r.created_at,
+            }
+            for r in rows
+        ])
+        event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                             key="bench-results-table",
+                             column_config={"FPS": st.column_config.NumberColumn(format="%.2f"),
+                                            "± std": st.column_config.NumberColumn(format="%.2f"),
+                                            "median ms": st.column_config.NumberColumn(format="%.3f")})
+        selected = event.selection.rows if event is not None else []
+        if selected:
+            st.session_state[VIEW_KEY] = int(table.iloc[selected[0]]["id"])
+        chosen = st.selectbox("Show result", [int(i) for i in table["id"]], key="bench-result-pick",
+                              index=[int(i) for i in table["id"]].index(st.session_state[VIEW_KEY])
+                              if st.session_state.get(VIEW_KEY) in set(int(i) for i in table["id"]) else 0,
+                              format_func=lambda i: f"#{i} · {table.set_index('id').loc[i, 'kind']}")
+        show_result(chosen, "stored")

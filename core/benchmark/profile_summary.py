@@ -119,3 +119,19 @@ def summarise_layers(layers: list[dict[str, Any]], device_caps: list[str]) -> di
         "status_counts": dict(counts),
         "hints": hints(layers, by_type, total, device_caps),
     }
+
+
+CSV_COLUMNS = ["exec_order", "name", "type", "exec_type", "precision", "status", "real_ms", "cpu_ms", "original_layers"]
+
+
+def layers_csv(layers: list[dict[str, Any]]) -> str:
+    """The per-layer table as CSV (original layers joined with ';'), for spreadsheets."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row in layers:
+        writer.writerow([";".join(row.get(c) or []) if c == "original_layers" else row.get(c) for c in CSV_COLUMNS])
+    return buffer.getvalue()

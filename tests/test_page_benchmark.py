@@ -1,0 +1,107 @@
+"""AppTest of the Benchmark & profile page through the real router (real jobs, real DB)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from benchmark_models import conv_net, int8_conv_net
+from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, PROFILE_ENTRYPOINT, SWEEP_ENTRYPOINT
+from core.jobs import run_job_inline
+from tests.conftest import open_page, page_text
+
+PAGE = "pages/benchmark.py"
+
+
+def _variant(builder, name: str) -> int:  # type: ignore[no-untyped-def]
+    from core.variants import create_model, register_variant
+    from core.workspace import new_artifact_dir
+
+    xml = builder(new_artifact_dir("models"), name)
+    return register_variant(create_model(name, "ir"), xml, precision="FP32", method="imported")
+
+
+@pytest.fixture
+def variant_id(workspace: Path) -> int:
+    return _variant(conv_net, "conv")
+
+
+def _form_button(at, label: str):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.label == label)
+
+
+def test_devices_and_absent_ones_are_explained(variant_id: int) -> None:
+    at = open_page(PAGE)
+    assert not at.exception, at.exception
+    text = page_text(at)
+    assert "**CPU**" in text and "Streams: 1–" in text and "Inference precisions" in text
+    assert "GPU** not available" in text and "NPU** not available" in text
+    virtual = next(df.value for df in at.dataframe if "Device" in df.value.columns)
+    assert {"AUTO", "MULTI", "HETERO"} <= set(virtual["Device"])
+    assert "No stored results" in text
+
+
+def test_stored_benchmark_profile_and_sweep_are_drawn(workspace: Path) -> None:
+    vid = _variant(int8_conv_net, "int8")
+    bench = run_job_inline("benchmark", BENCHMARK_ENTRYPOINT, {"settings": {"iterations": 20, "repeats": 2},
+                                                               "variant_id": vid}, target="t", variant_id=vid)
+    prof = run_job_inline("profile", PROFILE_ENTRYPOINT, {"settings": {"hint": "latency"}, "iterations": 5,
+                                                         "variant_id": vid}, target="t", variant_id=vid)
+    sweep = run_job_inline("sweep", SWEEP_ENTRYPOINT, {"settings": {"duration_s": 0.2}, "batches": [1],
+                                                      "nstreams": [1, 2], "latency_limit_ms": 1000.0,
+                                                      "variant_id": vid}, target="t", variant_id=vid)
+    assert bench.state == prof.state == sweep.state == "done"
+    at = open_page(PAGE)
+    assert not at.exception, at.exception
+    assert "Sweet spot:" in page_text(at)  # newest result first
+    assert len(at.get("plotly_chart")) >= 1
+
+    at.selectbox(key="bench-result-pick").set_value(bench.result["id"]).run()  # type: ignore[index]
+    text = page_text(at)
+    assert "Throughput" in text and "Median latency" in text and "First inference" in text and "Peak memory" in text
+    assert "over 2 run(s)" in text
+
+    at.selectbox(key="bench-result-pick").set_value(prof.result["id"]).run()  # type: ignore[index]
+    assert not at.exception, at.exception
+    text = page_text(at)
+    assert "still run in FP32 in this INT8 model" in text
+    layers = next(df.value for df in at.dataframe if "exec_type" in df.value.columns)
+    assert set(layers["status"]) == {"executed"}  # default filter
+    assert any("I8" in kernel for kernel in layers["exec_type"])
+    at.multiselect(key=f"stored-filter-types-{prof.result['id']}").set_value(["Convolution"]).run()  # type: ignore[index]
+    layers = next(df.value for df in at.dataframe if "exec_type" in df.value.columns)
+    assert set(layers["type"]) == {"Convolution"} and len(layers) == 2
+    assert len(at.get("download_button")) == 1
+
+
+def test_bad_settings_show_an_error_and_start_nothing(variant_id: int) -> None:
+    at = open_page(PAGE)
+    at.number_input(key="bench-form-nstreams").set_value(64)
+    _form_button(at, "Run benchmark").click().run()
+    assert not at.exception, at.exception
+    assert any("streams" in e.value and "out of range" in e.value for e in at.error)
+    from core.jobs import list_jobs
+
+    assert list_jobs() == []
+
+
+def test_run_a_benchmark_from_the_form(variant_id: int) -> None:
+    at = open_page(PAGE)
+    at.radio(key="bench-form-budget").set_value("iterations")
+    at.number_input(key="bench-form-amount").set_value(30)
+    at.number_input(key="bench-form-repeats").set_value(2)
+    _form_button(at, "Run benchmark").click().run()
+    assert not at.exception, at.exception
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and "Median latency" not in page_text(at):
+        time.sleep(1.0)
+        at.run()
+    text = page_text(at)
+    assert "Median latency" in text, text[-2000:]
+    assert "over 2 run(s)" in text
+    from core.benchmark import list_results
+
+    stored = list_results("benchmark", variant_id=variant_id)
+    assert len(stored) == 1 and stored[0].config["iterations"] == 30
