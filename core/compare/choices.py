@@ -1,0 +1,105 @@
+"""What the compare page offers to pick: stored results with short labels and sensible defaults.
+
+Defaults matter because the first view should already answer the question: the newest
+results of one model, the FP32 original as the baseline, and for the per-layer section the
+baseline's profile against the recommended variant's profile.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.store import Result, Variant, session_scope
+
+DEFAULT_SELECTION = 6
+BASELINE_PRECISIONS = ("FP32", "FP16")
+
+
+def _settings(config: dict[str, Any], metrics: dict[str, Any]) -> str:
+    streams = metrics.get("nstreams_actual") or config.get("nstreams")
+    parts = [str(config.get("hint") or "none")]
+    if streams:
+        parts.append(f"{streams} str")
+    if config.get("batch"):
+        parts.append(f"b{config['batch']}")
+    return " ".join(parts)
+
+
+def result_choices(kind: str = "benchmark", limit: int = 500) -> list[dict[str, Any]]:
+    """Newest first: one dict per stored result of `kind`, with a one-line label."""
+    with session_scope() as s:
+        rows = s.scalars(
+            select(Result).options(selectinload(Result.variant).selectinload(Variant.model))
+            .where(Result.kind == kind).order_by(Result.id.desc()).limit(limit)
+        )
+        choices = []
+        for row in rows:
+            variant = row.variant
+            metrics, config = row.metrics or {}, row.config or {}
+            if kind == "profile" and not metrics.get("layers"):
+                continue
+            model = variant.model.name if variant is not None and variant.model is not None else "(file)"
+            precision = variant.precision if variant is not None else "?"
+            figure = (f"{metrics['throughput_fps']:.1f} FPS" if kind == "benchmark" and metrics.get("throughput_fps")
+                      else f"{metrics['total_ms']:.2f} ms" if metrics.get("total_ms") else "")
+            when = row.created_at.strftime("%m-%d %H:%M") if row.created_at else ""
+            choices.append({
+                "id": row.id,
+                "model_id": variant.model_id if variant is not None else None,
+                "model": model,
+                "variant_id": row.variant_id,
+                "variant": variant.name if variant is not None else "?",
+                "precision": precision,
+                "parent_id": variant.parent_id if variant is not None else None,
+                "device": row.device,
+                "settings": _settings(config, metrics),
+                "label": f"#{row.id} · {model} · {precision} · {row.device} · {_settings(config, metrics)} · {figure} · {when}",
+            })
+        return choices
+
+
+def default_selection(choices: list[dict[str, Any]], model_id: int | None) -> list[int]:
+    """The newest results of the model, at most one per (variant, device, settings label)."""
+    seen: set[tuple[Any, ...]] = set()
+    picked = []
+    for choice in choices:
+        if model_id is not None and choice["model_id"] != model_id:
+            continue
+        key = (choice["variant_id"], choice["device"], choice["settings"])
+        if key in seen:
+            continue
+        seen.add(key)
+        picked.append(choice["id"])
+        if len(picked) >= DEFAULT_SELECTION:
+            break
+    return sorted(picked)
+
+
+def default_baseline(choices: list[dict[str, Any]], selected: list[int]) -> int | None:
+    """The original (no parent, FP32) if selected, else the first FP32/FP16 one, else the first."""
+    by_id = {c["id"]: c for c in choices}
+    chosen = [by_id[i] for i in selected if i in by_id]
+    for test in (lambda c: c["parent_id"] is None and c["precision"] == "FP32",
+                 lambda c: c["precision"] in BASELINE_PRECISIONS, lambda c: True):
+        match = next((c for c in chosen if test(c)), None)
+        if match is not None:
+            return match["id"]
+    return None
+
+
+def default_profiles(profiles: list[dict[str, Any]], first_variant: int | None,
+                     second_variant: int | None) -> tuple[int | None, int | None]:
+    """Newest profile of each of two variants (A = baseline side, B = candidate)."""
+    def newest(variant_id: int | None, exclude: int | None = None) -> int | None:
+        return next((p["id"] for p in profiles if p["variant_id"] == variant_id and p["id"] != exclude), None)
+
+    a = newest(first_variant)
+    b = newest(second_variant, a) if second_variant != first_variant else None
+    if a is None and profiles:
+        a = profiles[-1]["id"]
+    if b is None:
+        b = next((p["id"] for p in profiles if p["id"] != a and p["variant_id"] != first_variant), None)
+    return a, b

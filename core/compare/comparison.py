@@ -1,0 +1,192 @@
+"""One comparison as one JSON-able document: what the page shows and what the report exports.
+
+The page, the CLI (`--json`) and the HTML/CSV report all render this same document, so a
+number seen on screen is the number a colleague reads in the file.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Any
+
+from core.compare.commands import reproduce_accuracy, reproduce_benchmark, reproduce_profile
+from core.compare.layers import compare_profiles
+from core.compare.pareto import Limits, Point, pareto_front, violations
+from core.compare.ratios import ratios_to_baseline
+from core.compare.recommend import recommend
+from core.compare.selection import Entry, load_entries, load_profile
+from core.errors import UserError
+from core.system_info import package_version
+
+NOISY_STD_SHARE = 0.10
+LATENCY_STATS = ("median", "avg", "p90", "p99", "min", "max")
+
+__all__ = ["LATENCY_STATS", "Limits", "build_comparison", "layers_of"]
+
+
+def primary_metric(entries: list[Entry], baseline: Entry) -> str | None:
+    """The accuracy metric the comparison uses: the baseline's, else the most common one."""
+    if baseline.accuracy is not None:
+        return baseline.accuracy.metric
+    metrics = Counter(e.accuracy.metric for e in entries if e.accuracy is not None)
+    return metrics.most_common(1)[0][0] if metrics else None
+
+
+def computed_in(value: Any) -> str | None:
+    """The compiled model's inference precision as 'f32'/'f16'/'bf16' (stored as "<Type: 'float32'>")."""
+    if value in (None, "", "None"):
+        return None
+    text = str(value).lower()
+    for long_name, short in (("bfloat16", "bf16"), ("float16", "f16"), ("float32", "f32")):
+        if long_name in text:
+            return short
+    return text
+
+
+def _reference_xml(entry: Entry) -> str | None:
+    figure = entry.accuracy
+    if figure is None or figure.reference_variant_id is None:
+        return None
+    from core.variants import get_variant, variant_xml
+
+    try:
+        return str(variant_xml(get_variant(figure.reference_variant_id)))
+    except UserError:
+        return None
+
+
+def _row(entry: Entry, baseline: Entry, metric: str | None, limits: Limits) -> dict[str, Any]:
+    accuracy_value = entry.accuracy.value if entry.accuracy is not None and entry.accuracy.metric == metric else None
+    point = Point(entry.result_id, entry.throughput, accuracy_value, entry.latency(limits.latency_stat))
+    return {
+        "result_id": entry.result_id,
+        "label": entry.label,
+        "is_baseline": entry.result_id == baseline.result_id,
+        "model_id": entry.model_id,
+        "model": entry.model_name,
+        "variant_id": entry.variant_id,
+        "variant": entry.variant_name,
+        "parent_id": entry.parent_id,
+        "precision": entry.precision,
+        "device": entry.device,
+        "hint": entry.hint,
+        "streams": entry.streams,
+        "requests": entry.requests,
+        "batch": entry.batch,
+        "settings": entry.settings_text,
+        "config": entry.config,
+        "throughput_fps": entry.throughput,
+        "throughput_fps_std": entry.metrics.get("throughput_fps_std"),
+        "latency_ms": entry.metrics.get("latency_ms") or {},
+        "first_inference_ms": entry.metrics.get("first_inference_ms"),
+        "compile_ms": entry.metrics.get("compile_ms"),
+        "read_ms": entry.metrics.get("read_ms"),
+        "peak_rss_mb": entry.metrics.get("peak_rss_mb"),
+        "iterations": entry.metrics.get("iterations"),
+        "duration_s": entry.metrics.get("duration_s"),
+        "inference_precision": computed_in(entry.metrics.get("inference_precision")),
+        "execution_devices": entry.metrics.get("execution_devices"),
+        "size_bytes": entry.size_bytes,
+        "accuracy": entry.accuracy.to_dict() if entry.accuracy is not None else None,
+        "accuracy_value": accuracy_value,
+        "ratios": ratios_to_baseline(entry, baseline, limits.latency_stat),
+        "violations": violations(point, limits),
+        "latency_histogram": entry.metrics.get("latency_histogram"),
+        "latencies_ms_sample": entry.metrics.get("latencies_ms_sample") or [],
+        "machine": entry.machine,
+        "job_id": entry.job_id,
+        "created_at": entry.created_at,
+        "commands": {
+            "benchmark": reproduce_benchmark(entry.variant_id, entry.config, entry.xml_path),
+            "accuracy": reproduce_accuracy(entry.accuracy, entry.xml_path, _reference_xml(entry)),
+        },
+        "_point": point,
+    }
+
+
+def _warnings(entries: list[Entry], rows: list[dict[str, Any]], metric: str | None) -> list[str]:
+    notes = []
+    models = {e.model_id for e in entries}
+    if len(models) > 1:
+        notes.append("The results belong to different models: speed-ups and size ratios compare different networks.")
+    machines = {(e.machine.get("host"), e.machine.get("cpu"), e.machine.get("openvino")) for e in entries}
+    if len(machines) > 1:
+        notes.append("The results were measured on different machines or OpenVINO versions (see Machine): "
+                     "ratios mix hardware and software differences.")
+    for row in rows:
+        fps, std = row["throughput_fps"], row["throughput_fps_std"]
+        if fps and std and std / fps > NOISY_STD_SHARE:
+            notes.append(f"#{row['result_id']}: FPS varies by ±{std / fps:.0%} between repeats: the machine was busy; "
+                         "differences smaller than that are noise.")
+        if row["precision"] == "FP16" and row.get("inference_precision") == "f32":
+            notes.append(f"#{row['result_id']}: this FP16 IR was computed in f32 on {row['device']} (no FP16 "
+                         "arithmetic there): expect FP32 speed; the gain is the smaller file.")
+    other = {e.accuracy.metric for e in entries if e.accuracy is not None} - ({metric} if metric else set())
+    if other:
+        notes.append(f"Some accuracy figures use another metric ({', '.join(sorted(other))}) than the comparison's "
+                     f"({metric}); they are shown but not compared.")
+    return notes
+
+
+def layers_of(profile_ids: tuple[int, int] | None) -> dict[str, Any] | None:
+    if not profile_ids:
+        return None
+    a, b = (load_profile(pid) for pid in profile_ids)
+    if a.result_id == b.result_id:
+        raise UserError("Pick two different profiles for the per-layer comparison.")
+    data = compare_profiles(a.layers, b.layers)
+    for side, profile in (("a", a), ("b", b)):
+        data[side] = {"result_id": profile.result_id, "variant_id": profile.variant_id, "label": profile.label,
+                      "device": profile.device, "config": profile.config, "total_ms": profile.total_ms,
+                      "command": reproduce_profile(profile.variant_id, profile.config, None)}
+    model_b = b.config.get("model_path")
+    if model_b:  # the same colouring the page's graph link opens, as a file
+        data["graph_command"] = (f"python -m core graph {shlex.quote(str(model_b))} --profile {b.result_id} "
+                                 f"--baseline-profile {a.result_id} --colour ratio --svg layer-ratio.svg")
+    return data
+
+
+def build_comparison(
+    result_ids: list[int],
+    baseline_id: int | None = None,
+    limits: Limits | None = None,
+    profile_ids: tuple[int, int] | None = None,
+) -> dict[str, Any]:
+    limits = limits or Limits()
+    if limits.latency_stat not in LATENCY_STATS:
+        raise UserError(f"Unknown latency statistic {limits.latency_stat!r}.", f"Use one of {', '.join(LATENCY_STATS)}.")
+    entries = load_entries(result_ids)
+    if baseline_id is None:
+        baseline_id = entries[0].result_id
+    baseline = next((e for e in entries if e.result_id == baseline_id), None)
+    if baseline is None:
+        raise UserError(f"The baseline #{baseline_id} is not among the compared results.",
+                        "Pass one of the compared ids to --baseline (or add it to the list).")
+    metric = primary_metric(entries, baseline)
+    rows = [_row(e, baseline, metric, limits) for e in entries]
+    points = [row.pop("_point") for row in rows]
+    front = pareto_front(points, limits)
+    for row in rows:
+        row["on_front"] = row["result_id"] in front
+        row["meets_limits"] = not row["violations"]
+    machines = []
+    for e in entries:
+        if e.machine not in machines:
+            machines.append(e.machine)
+    return {
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "baseline_id": baseline.result_id,
+        "limits": {"max_latency_ms": limits.max_latency_ms, "min_accuracy": limits.min_accuracy,
+                   "latency_stat": limits.latency_stat, "text": limits.describe()},
+        "accuracy_metric": metric,
+        "rows": rows,
+        "front": front,
+        "recommendation": recommend(entries, baseline, front, limits, {r["result_id"]: r["violations"] for r in rows}),
+        "machines": machines,
+        "versions": {"openvino": package_version("openvino"), "nncf": package_version("nncf"),
+                     "report_by": "OV Workbench"},
+        "warnings": _warnings(entries, rows, metric),
+        "layers": layers_of(profile_ids),
+    }

@@ -1,0 +1,70 @@
+"""The one line a user reads first — built only from numbers shown in the table, so it can be checked.
+
+Pick: the fastest result on the Pareto front under the user's limits (the front already
+drops anything that breaks a limit or is beaten on both speed and accuracy). Its line names
+the precision, device and settings, then speed, accuracy and size relative to the baseline,
+e.g. "INT8 on CPU, throughput hint, 2 streams: 1.62× FP32 FPS, top-1 −0.2 pts, 3.9× smaller".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.compare.pareto import Limits
+from core.compare.ratios import points, ratios_to_baseline, times
+from core.compare.selection import Entry
+
+SHORT_METRIC = {"top1": "top-1", "top5": "top-5", "top1_agreement": "top-1 agreement", "cosine": "cosine similarity"}
+
+
+def _size_text(reduction: float | None) -> str | None:
+    if reduction is None:
+        return None
+    if 0.97 <= reduction <= 1.03:
+        return "same size"
+    return f"{times(reduction)} smaller" if reduction > 1 else f"{times(1 / reduction)} larger"
+
+
+def describe_against(entry: Entry, baseline: Entry, latency_stat: str = "median") -> str:
+    r = ratios_to_baseline(entry, baseline, latency_stat)
+    parts = []
+    if r["speedup"] is not None:
+        parts.append(f"{times(r['speedup'])} {baseline.precision} FPS")
+    latency = entry.latency(latency_stat)
+    if latency is not None:
+        parts.append(f"{latency_stat} latency {latency:.2f} ms")
+    if r["accuracy_change_pts"] is not None and entry.accuracy is not None:
+        parts.append(f"{SHORT_METRIC.get(entry.accuracy.metric, entry.accuracy.metric)} {points(r['accuracy_change_pts'])}")
+    elif entry.accuracy is None:
+        parts.append("accuracy not measured")
+    size = _size_text(r["size_reduction"])
+    if size:
+        parts.append(size)
+    return ", ".join(parts)
+
+
+def headline_of(entry: Entry) -> str:
+    return f"{entry.precision} on {entry.device}, {entry.settings_text}"
+
+
+def recommend(entries: list[Entry], baseline: Entry, front: list[int], limits: Limits,
+              violations: dict[int, list[str]]) -> dict[str, Any]:
+    by_id = {e.result_id: e for e in entries}
+    stat = limits.latency_stat
+    if not front:
+        closest = min(entries, key=lambda e: len(violations.get(e.result_id, [])))
+        why = "; ".join(violations.get(closest.result_id, []))
+        return {
+            "result_id": None,
+            "text": f"No result meets {limits.describe()}. Closest: {headline_of(closest)} (#{closest.result_id}): {why}.",
+        }
+    best = by_id[front[0]]
+    if best.result_id == baseline.result_id:
+        others = len(entries) - 1
+        text = (f"{headline_of(best)}: the baseline itself is the best choice under {limits.describe()} "
+                f"(none of the {others} other result{'s' if others != 1 else ''} is faster on the front).")
+    else:
+        text = f"{headline_of(best)}: {describe_against(best, baseline, stat)}."
+    alternatives = [f"#{key} {headline_of(by_id[key])}" for key in front[1:3]]
+    return {"result_id": best.result_id, "text": text,
+            "alternatives": alternatives, "limits": limits.describe()}
