@@ -215,3 +215,25 @@ def test_convert_job_runs_in_child_process(workspace: Path, tmp_path: Path) -> N
     failed = run_job_inline("convert", "core.convert.jobs:convert_job", {"model_id": model_id, "options": {"mean_values": {"": [1, 2]}}})
     assert failed.state == "failed" and "2 mean values" in failed.error
     assert variant_count() == 1
+
+
+def test_pytorch_torchscript_and_exported_program(workspace: Path, tmp_path: Path) -> None:
+    """torch is an optional extra (not in requirements): this runs where it is installed."""
+    from core.importer import torch_installed
+
+    if not torch_installed():
+        pytest.skip("torch is optional and not installed; the missing-torch message is tested in test_importer")
+    import torch
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(4, 5)).eval()
+    example = torch.rand(1, 3, 16, 16)
+    scripted = tmp_path / "net.pt"
+    torch.jit.save(torch.jit.trace(net, example), str(scripted))
+    exported = tmp_path / "net.pt2"
+    torch.export.save(torch.export.export(net, (example,)), str(exported))
+    expected = net(example).detach().numpy()
+    for path in (scripted, exported):
+        result = import_and_convert([path], None, ConvertOptions(inputs=[InputSpec(None, "1,3,16,16")]))
+        actual = ov.Core().compile_model(result["xml"], "CPU")(example.numpy())[0]
+        np.testing.assert_allclose(actual, expected, atol=1e-4)

@@ -14,11 +14,11 @@ def _mb(value: int) -> str:
 
 def render_card(card: dict[str, Any], key: str) -> None:
     """Inputs/outputs, size and compute figures, op counts and precision facts."""
-    cols = st.columns(5)
+    cols = st.columns([1.6, 1, 1, 1, 1])
     cols[0].metric("Task (guess)", card.get("task", "unknown"), help=card.get("task_reason"))
     cols[1].metric("Parameters", f"{card.get('parameters', 0) / 1e6:.3f} M" if card.get("parameters", 0) >= 1e4 else f"{card.get('parameters', 0):,}")
     gflops = card.get("gflops")
-    cols[2].metric("GFLOPs", f"{gflops:.3f}" if gflops is not None else "—", help=card.get("flops_note") or "Convolution/MatMul multiply-adds x 2")
+    cols[2].metric("GFLOPs", f"{gflops:.3g}" if gflops is not None else "—", help=card.get("flops_note") or "Convolution/MatMul multiply-adds x 2")
     cols[3].metric("Precision", card.get("precision", "?"), help="Quantized (FakeQuantize / low-precision weights)" if card.get("quantized") else "Not quantized")
     cols[4].metric("Files", _mb(card.get("files_total", 0)))
     if card.get("flops_note"):
