@@ -1,0 +1,33 @@
+"""`python -m core accuracy MODEL.xml --data DATASET [--reference PARENT.xml]`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from core.accuracy.evaluate import read_model
+from core.accuracy.measure import measure_accuracy
+from core.datasets.catalog import KIND_NPZ, get_dataset, resolve_dataset_argument
+from core.datasets.cli import add_preprocessing_arguments, spec_from_arguments
+from core.datasets.preprocessing import spec_from_model
+
+
+def _accuracy(args: argparse.Namespace) -> Any:
+    dataset_id = resolve_dataset_argument(args.data)
+    spec = None
+    if get_dataset(dataset_id).kind != KIND_NPZ:
+        spec = spec_from_arguments(args, spec_from_model(read_model(args.model)))
+    reference = Path(args.reference) if args.reference else None
+    return measure_accuracy(Path(args.model), dataset_id, reference, spec, args.limit)
+
+
+def register(subparsers: Any) -> None:
+    from core.cli import add_command
+
+    parser = add_command(subparsers, "accuracy", "top-1/top-5 with labels, or agreement with a reference model", _accuracy)
+    parser.add_argument("model", help="IR .xml (or ONNX) to measure")
+    parser.add_argument("--data", required=True, help="dataset id, image folder/archive or .npz")
+    parser.add_argument("--reference", help="reference model (e.g. the FP32 parent) for agreement")
+    parser.add_argument("--limit", type=int, help="measure at most this many samples")
+    add_preprocessing_arguments(parser)

@@ -1,0 +1,41 @@
+"""Accuracy of one IR on a dataset, optionally against a reference IR (CLI and job share this)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.accuracy.evaluate import Progress, evaluate, headline, no_progress, read_model
+from core.datasets.feeding import MIN_SAMPLES, open_source
+from core.datasets.preprocessing import PreprocessSpec
+from core.errors import UserError
+
+
+def measure_accuracy(
+    xml_path: Path,
+    dataset_id: int,
+    reference_xml: Path | None = None,
+    spec: PreprocessSpec | dict[str, Any] | None = None,
+    limit: int | None = None,
+    progress: Progress = no_progress,
+) -> dict[str, Any]:
+    model = read_model(xml_path)
+    if isinstance(spec, dict):
+        spec = PreprocessSpec.from_dict(spec)
+    source = open_source(dataset_id, model, spec, MIN_SAMPLES, "accuracy")
+    reference = read_model(reference_xml) if reference_xml is not None else None
+    if reference is None and not source.labelled:
+        raise UserError(
+            "Without labels, accuracy is measured as agreement with a reference model, and none was given.",
+            "Pass --reference PARENT.xml (the FP32 model), or use a labelled dataset.",
+        )
+    indices = list(range(len(source) if limit is None else min(limit, len(source))))
+    report = evaluate(model, source, indices, reference=reference, progress=progress)
+    return {
+        **headline(report),
+        "samples": report["samples"],
+        "samples_from": f"dataset {dataset_id}",
+        "report": report,
+        "preprocessing": source.spec.to_dict() if hasattr(source, "spec") else None,
+        "dataset_id": dataset_id,
+    }

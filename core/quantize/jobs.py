@@ -1,0 +1,139 @@
+"""Job functions (run in a job's child process): quantize / compress a variant into a new one.
+
+The new IR goes to a fresh workspace folder and becomes a Variant whose params are its full
+lineage (parent, method, every option, dataset, preprocessing, NNCF version, time, accuracy);
+the accuracy report is also stored as a Result so it shows next to benchmarks.
+
+The IR is written under tmp/ and moved into models/ only when complete: cancel stops the job's
+process with a signal (no Python cleanup runs), so a half-written model must never be where
+models live. No row is added unless everything succeeded.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from core.jobs import JobContext
+from core.quantize.options import QuantizeOptions
+from core.quantize.pipeline import compress_ir, quantize_ir
+from core.store import Result, session_scope
+from core.system_info import machine_summary
+from core.variants import get_variant, register_variant, variant_xml
+from core.workspace import new_artifact_dir, remove_artifact_dir
+
+LINEAGE_KEYS = ("options", "preprocessing", "validation_dataset_id", "nncf_version", "openvino_version",
+                "quantize_seconds", "seconds", "warnings", "notes", "dataset_id")
+
+
+def _lineage(parent_id: int, result: dict[str, Any]) -> dict[str, Any]:
+    params = {"parent_variant_id": parent_id, "method": result["method"]}
+    params.update({key: result[key] for key in LINEAGE_KEYS if key in result})
+    if "calibration" in result:
+        params["dataset_id"] = result["calibration"].get("dataset_id")
+        params["calibration_data"] = result["calibration"].get("kind")
+        params["calibration_samples"] = result["calibration"].get("samples_used")
+    if "layers" in result:
+        params["float_layers"] = [layer["name"] for layer in result["layers"]["float_layers"]]
+    if "accuracy" in result:
+        params["accuracy"] = {k: v for k, v in result["accuracy"].items() if k != "report"}
+    return params
+
+
+def store_accuracy_result(variant_id: int, accuracy: dict[str, Any], config: dict[str, Any], job_id: int | None) -> int:
+    with session_scope() as s:
+        row = Result(kind="accuracy", variant_id=variant_id, job_id=job_id, device=accuracy["report"].get("device"),
+                     config=config, metrics=accuracy, machine=machine_summary())
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def _publish(xml_in_tmp: Path) -> Path:
+    """Move a finished IR from its tmp folder into a new models/ folder (a rename, same disk)."""
+    folder = new_artifact_dir("models")
+    for path in (xml_in_tmp, xml_in_tmp.with_suffix(".bin")):
+        shutil.move(str(path), folder / path.name)
+    remove_artifact_dir(xml_in_tmp.parent)
+    return folder / xml_in_tmp.name
+
+
+def _finish(ctx_job_id: int | None, parent_id: int, model_id: int, result: dict[str, Any], name: str) -> dict[str, Any]:
+    params = _lineage(parent_id, result)
+    xml = _publish(Path(result["xml"]))
+    result.update(xml=str(xml), bin=str(xml.with_suffix(".bin")))
+    variant_id = register_variant(
+        model_id, xml, result["precision"], result["method"], name=name, parent_id=parent_id,
+        params=params, accuracy=result.get("accuracy"), job_id=ctx_job_id,
+    )
+    summary: dict[str, Any] = {
+        "variant_id": variant_id,
+        "parent_variant_id": parent_id,
+        "precision": result["precision"],
+        "size_bytes": result["size_bytes"],
+        "parent_size_bytes": result["parent_size_bytes"],
+        "seconds": result["seconds"],
+        "warnings": result.get("warnings", []) + result.get("notes", []),
+    }
+    if "accuracy" in result:
+        summary["accuracy"] = params["accuracy"]
+        summary["result_id"] = store_accuracy_result(
+            variant_id, result["accuracy"],
+            {"reference_variant_id": parent_id, "dataset_id": params.get("validation_dataset_id") or params.get("dataset_id"),
+             "preprocessing": result.get("preprocessing")},
+            ctx_job_id,
+        )
+    if "layers" in result:
+        summary["float_layers"] = params["float_layers"]
+        summary["quantized_layers"] = result["layers"]["quantized_layers"]
+    return summary
+
+
+def quantize_job(
+    ctx: JobContext,
+    variant_id: int,
+    dataset_id: int | None,
+    options: dict[str, Any] | None = None,
+    preprocessing: dict[str, Any] | None = None,
+    validation_dataset_id: int | None = None,
+    accuracy_samples: int = 300,
+) -> dict[str, Any]:
+    parent = get_variant(variant_id)
+    quantize_options = QuantizeOptions.from_dict(options)
+    folder = new_artifact_dir("tmp")
+    suffix = "int8-aa" if quantize_options.accuracy_aware else "int8"
+    try:
+        result = quantize_ir(
+            variant_xml(parent), folder / f"{Path(parent.xml_path).stem}-{suffix}.xml", dataset_id, quantize_options,
+            preprocessing, validation_dataset_id, accuracy_samples=accuracy_samples, progress=ctx.progress,
+        )
+        label = "INT8 accuracy-aware" if quantize_options.accuracy_aware else "INT8"
+        data = " (random data)" if dataset_id is None else ""
+        return _finish(ctx.job_id, parent.id, parent.model_id, result, f"{label} of #{parent.id}{data}")
+    except BaseException:
+        remove_artifact_dir(folder)
+        raise
+
+
+def compress_job(
+    ctx: JobContext,
+    variant_id: int,
+    mode: str,
+    ratio: float | None = None,
+    group_size: int | None = None,
+    dataset_id: int | None = None,
+    preprocessing: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    parent = get_variant(variant_id)
+    folder = new_artifact_dir("tmp")
+    try:
+        result = compress_ir(
+            variant_xml(parent), folder / f"{Path(parent.xml_path).stem}-{mode}.xml", mode, ratio, group_size,
+            dataset_id, preprocessing, progress=ctx.progress,
+        )
+        name = "FP16" if mode == "fp16" else f"{mode.upper()} weights"
+        return _finish(ctx.job_id, parent.id, parent.model_id, result, f"{name} of #{parent.id}")
+    except BaseException:
+        remove_artifact_dir(folder)
+        raise
