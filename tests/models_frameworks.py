@@ -8,8 +8,12 @@ these formats without them.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
+import shutil
+import tempfile
+from functools import lru_cache
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +99,22 @@ def export_paddle_model(folder: Path, classic_format: bool = True) -> Path:
     """
     _run(PADDLE_SCRIPT, folder, {"FLAGS_enable_pir_api": "0" if classic_format else "1"})
     return folder / ("tiny_cnn.pdmodel" if classic_format else "tiny_cnn.json")
+
+
+@lru_cache(maxsize=1)
+def _export_folder() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="ovwb-framework-models-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+@lru_cache(maxsize=1)
+def cached_tensorflow_models() -> dict[str, Path]:
+    """Exported once per test process (TensorFlow alone takes ~15 s to start); do not modify."""
+    return export_tensorflow_models(_export_folder() / "tf")
+
+
+@lru_cache(maxsize=2)
+def cached_paddle_model(classic_format: bool = True) -> Path:
+    """Exported once per test process; do not modify the files."""
+    return export_paddle_model(_export_folder() / ("paddle" if classic_format else "paddle-pir"), classic_format)

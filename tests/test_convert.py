@@ -22,7 +22,7 @@ from core.errors import UserError
 from core.importer import import_paths
 from core.jobs import run_job_inline
 from core.store import Variant, session_scope
-from tests.models_frameworks import export_paddle_model, export_tensorflow_models, framework_installed
+from tests.models_frameworks import cached_paddle_model, cached_tensorflow_models, framework_installed
 from tests.models_onnx import make_tiny_cnn_ir, make_tiny_cnn_onnx, make_two_input_onnx, make_unknown_rank_onnx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,8 +165,8 @@ def test_real_sample_model_with_imagenet_preprocessing(workspace: Path) -> None:
 def test_tensorflow_and_paddle_sources_convert(workspace: Path, tmp_path: Path) -> None:
     if not (framework_installed("tensorflow") and framework_installed("paddle")):
         pytest.skip("tensorflow-cpu / paddlepaddle from requirements-test.txt are not installed")
-    tf_models = export_tensorflow_models(tmp_path / "tf")
-    pdmodel = export_paddle_model(tmp_path / "paddle")
+    tf_models = cached_tensorflow_models()
+    pdmodel = cached_paddle_model(True)
     cases = [
         ([tf_models["saved_model"]], "image[1,32,32,3]"),
         ([tf_models["frozen_pb"]], "image:0[1,32,32,3]"),

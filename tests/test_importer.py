@@ -19,7 +19,7 @@ from core.errors import UserError
 from core.importer import format_support, import_paths, store_uploads, import_stored, torch_installed
 from core.importer.archives import ExtractLimits, extract_archive
 from core.store import Model, Variant, session_scope
-from tests.models_frameworks import export_paddle_model, export_tensorflow_models, framework_installed
+from tests.models_frameworks import cached_paddle_model, cached_tensorflow_models, framework_installed
 from tests.models_onnx import (
     make_external_data_onnx,
     make_tiny_cnn_ir,
@@ -122,20 +122,17 @@ def test_browser_style_uploads_are_streamed_to_disk(workspace: Path, tmp_path: P
 
 
 @pytest.fixture(scope="module")
-def tf_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def tf_models() -> dict[str, Path]:
     if not framework_installed("tensorflow"):
         pytest.skip("tensorflow-cpu (requirements-test.txt) is not installed")
-    return export_tensorflow_models(tmp_path_factory.mktemp("tf"))
+    return cached_tensorflow_models()
 
 
 @pytest.fixture(scope="module")
-def paddle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def paddle_files() -> dict[str, Path]:
     if not framework_installed("paddle"):
         pytest.skip("paddlepaddle (requirements-test.txt) is not installed")
-    folder = tmp_path_factory.mktemp("paddle")
-    export_paddle_model(folder / "classic")
-    export_paddle_model(folder / "pir", classic_format=False)
-    return folder
+    return {"classic": cached_paddle_model(True), "pir": cached_paddle_model(False)}
 
 
 def test_tensorflow_formats(workspace: Path, tmp_path: Path, tf_models: dict[str, Path]) -> None:
@@ -155,16 +152,16 @@ def test_tensorflow_formats(workspace: Path, tmp_path: Path, tf_models: dict[str
     assert import_paths([tf_models["saved_model"]])["models"][0]["kind"] == "SavedModel"
 
 
-def test_paddle_model(workspace: Path, paddle_dir: Path) -> None:
-    pdmodel = paddle_dir / "classic" / "tiny_cnn.pdmodel"
+def test_paddle_model(workspace: Path, paddle_files: dict[str, Path]) -> None:
+    pdmodel = paddle_files["classic"]
     result = import_paths([pdmodel, pdmodel.with_suffix(".pdiparams")])
     model = result["models"][0]
     assert model["format"] == "paddle" and model["card"]["inputs"][0]["shape"] == "[?,3,32,32]"
 
 
-def test_paddle3_pir_format_is_explained(workspace: Path, paddle_dir: Path) -> None:
-    folder = paddle_dir / "pir"
-    import_fails(workspace, [folder / "tiny_cnn.json", folder / "tiny_cnn.pdiparams"], "PIR", "FLAGS_enable_pir_api=0")
+def test_paddle3_pir_format_is_explained(workspace: Path, paddle_files: dict[str, Path]) -> None:
+    program = paddle_files["pir"]
+    import_fails(workspace, [program, program.with_suffix(".pdiparams")], "PIR", "FLAGS_enable_pir_api=0")
 
 
 def test_format_support_lists_every_format() -> None:
