@@ -1,0 +1,91 @@
+"""Result figures as rows and words for people (page and CLI share them).
+
+Accuracy is shown with enough digits to compare: percentages with two decimals and the
+sample count next to them (36 samples move top-1 in steps of 2.78 points — a reader must see
+that), tensor metrics with six significant digits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+METRIC_NAMES = {
+    "top1": "Top-1 accuracy (labels)",
+    "top5": "Top-5 accuracy (labels)",
+    "top1_agreement": "Top-1 agreement with FP32",
+    "cosine": "Mean cosine similarity with FP32",
+}
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.2f} %"
+
+
+def number(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value  # "inf" PSNR of identical outputs
+    return f"{value:.6g}"
+
+
+def megabytes(size: int | None) -> str:
+    return "—" if size is None else f"{size / 1e6:.2f} MB"
+
+
+def size_change(parent_bytes: int | None, new_bytes: int | None) -> str:
+    if not parent_bytes or new_bytes is None:
+        return megabytes(new_bytes)
+    change = (new_bytes - parent_bytes) / parent_bytes * 100
+    return f"{megabytes(parent_bytes)} → {megabytes(new_bytes)} ({change:+.1f} %)"
+
+
+def format_metric(metric: str, value: float | None) -> str:
+    return percent(value) if metric in ("top1", "top5", "top1_agreement") else number(value)
+
+
+def accuracy_rows(accuracy: dict[str, Any] | None) -> list[dict[str, str]]:
+    """Side by side: metric | FP32 parent | this variant | change (in points or plain)."""
+    if not accuracy:
+        return []
+    report = accuracy.get("report", {})
+    rows = []
+    own, reference = report.get("model", {}), report.get("reference", {})
+    for key in ("top1", "top5"):
+        if key in own:
+            ref = reference.get(key)
+            rows.append({
+                "Metric": METRIC_NAMES[key], "FP32 parent": percent(ref), "This variant": percent(own[key]),
+                "Change": "—" if ref is None else f"{(own[key] - ref) * 100:+.2f} points",
+            })
+    agreement = report.get("agreement", {})
+    if "top1_agreement" in agreement:
+        rows.append({"Metric": METRIC_NAMES["top1_agreement"], "FP32 parent": "100.00 %",
+                     "This variant": percent(agreement["top1_agreement"]),
+                     "Change": f"{(agreement['top1_agreement'] - 1) * 100:+.2f} points"})
+    if not rows and accuracy.get("metric") == "cosine":
+        rows.append({"Metric": METRIC_NAMES["cosine"], "FP32 parent": "1", "This variant": number(accuracy["value"]),
+                     "Change": number(accuracy["value"] - 1)})
+    return rows
+
+
+def agreement_rows(accuracy: dict[str, Any] | None) -> list[dict[str, str]]:
+    """Per output: how close the tensors are to the FP32 parent's."""
+    outputs = ((accuracy or {}).get("report", {}).get("agreement") or {}).get("outputs", {})
+    return [
+        {"Output": name, "Cosine (mean)": number(o.get("cosine_mean")), "Cosine (worst)": number(o.get("cosine_min")),
+         "Max abs diff": number(o.get("max_abs_diff")), "PSNR dB": number(o.get("psnr_db")),
+         "Samples": str(o.get("samples", ""))}
+        for name, o in outputs.items() if o
+    ]
+
+
+def headline_text(accuracy: dict[str, Any] | None) -> str:
+    """One line: 'Top-1 accuracy (labels): 66.67 % vs 69.44 % FP32 on 20 held-out samples'."""
+    if not accuracy or "metric" not in accuracy:
+        return "No accuracy measured."
+    metric = accuracy["metric"]
+    text = f"{METRIC_NAMES.get(metric, metric)}: {format_metric(metric, accuracy.get('value'))}"
+    if accuracy.get("reference_value") is not None and metric == "top1":
+        text += f" vs {format_metric(metric, accuracy['reference_value'])} FP32"
+    return text + f" on {accuracy.get('samples')} {accuracy.get('samples_from', 'samples')}"

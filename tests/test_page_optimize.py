@@ -1,0 +1,107 @@
+"""The Optimize page in AppTest through the real router: upload, preview, INT8 job with accuracy
+vs FP32, accuracy control on a model plain INT8 breaks, FP16 explanation, bad data as errors."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from orientation_data import orientation_ir, photo_paths, register_orientation_variant, write_rotated_dataset, zip_bytes
+from quantize_models import outlier_classifier
+
+from core.jobs import wait_for_job
+from core.variants import create_model, get_variant, register_variant
+from tests.conftest import open_page, page_text
+
+PAGE = "pages/optimize.py"
+
+
+@pytest.fixture(scope="module")
+def orientation_xml(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return orientation_ir(tmp_path_factory.mktemp("orientation"))
+
+
+def _upload(at, name: str, data: bytes):  # type: ignore[no-untyped-def]
+    at.file_uploader(key="optimize_upload").set_value((name, data, "application/octet-stream")).run()
+    at.button(key="optimize_import").click().run()
+    return at
+
+
+def _start_and_wait(at):  # type: ignore[no-untyped-def]
+    at.button(key="optimize_start").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    job = wait_for_job(at.session_state["optimize_job"], timeout_s=300)
+    at.run()
+    return job
+
+
+def test_upload_preview_int8_and_accuracy_against_fp32(workspace: Path, tmp_path: Path, orientation_xml: Path) -> None:
+    fp32 = register_orientation_variant(orientation_xml)
+    at = open_page(PAGE)
+    assert not at.exception, at.exception
+    assert "No datasets yet" in page_text(at)
+    _upload(at, "rotated.zip", zip_bytes(write_rotated_dataset(tmp_path / "rot", photo_paths()[:4])))
+    assert not at.error, [e.value for e in at.error]
+    text = page_text(at)
+    assert "2 · Preprocessing (pre-filled from the model)" in text
+    assert at.number_input(key=f"pp{fp32}c").value == pytest.approx(0.875)  # from the model's training recipe
+    assert at.text_input(key=f"pp{fp32}mean").value.startswith("123.675")
+    assert len(at.get("image")) == 1  # the preview strip
+    assert "What the model will see" in text
+    at.number_input(key="q_subset").set_value(8).run()
+    job = _start_and_wait(at)
+    assert job.state == "done", job.error
+    text = page_text(at)
+    assert "New variant" in text and "(INT8)" in text
+    table = next(df.value for df in at.dataframe if "FP32 parent" in df.value.columns)
+    top1 = table[table["Metric"] == "Top-1 accuracy (labels)"].iloc[0]
+    assert top1["FP32 parent"].endswith(" %") and "." in top1["FP32 parent"]  # two decimals, not one
+    assert "held-out samples" in text
+    new = get_variant(job.result["variant_id"])
+    assert new.parent_id == fp32 and new.params["options"]["subset_size"] == 8
+    assert any("Made from this variant" in s.value for s in at.subheader)
+
+
+def test_accuracy_control_gets_back_what_plain_int8_lost(workspace: Path, tmp_path: Path) -> None:
+    xml, npz = outlier_classifier(tmp_path / "outlier")
+    variant = register_variant(create_model("outlier", "onnx"), xml, "FP32", "converted")
+    at = open_page(PAGE)
+    _upload(at, "tensors.npz", npz.read_bytes())
+    at.radio(key="optimize_method").set_value("int8").run()
+    at.number_input(key="q_subset").set_value(16).run()
+    plain = _start_and_wait(at)
+    assert plain.state == "done", plain.error
+    assert get_variant(plain.result["variant_id"]).accuracy["value"] < 0.6
+    assert "Top-1 agreement with FP32" in " ".join(str(df.value) for df in at.dataframe)
+
+    at.radio(key="optimize_method").set_value("int8_aa").run()
+    at.selectbox(key="q_metric").set_value("agreement").run()
+    at.number_input(key="q_drop").set_value(0.05).run()
+    controlled = _start_and_wait(at)
+    assert controlled.state == "done", controlled.error
+    assert get_variant(controlled.result["variant_id"]).accuracy["value"] >= 0.95
+    assert "fc1" in controlled.result["float_layers"]
+    assert any("kept in floating point" in e.label for e in at.expander)
+    assert get_variant(controlled.result["variant_id"]).parent_id == variant
+
+
+def test_fp16_explained_random_warned_bad_data_refused(workspace: Path, tmp_path: Path, orientation_xml: Path) -> None:
+    register_orientation_variant(orientation_xml)
+    at = open_page(PAGE)
+    at.radio(key="optimize_method").set_value("fp16").run()
+    text = page_text(at)
+    assert "executes in FP32" in text and "Benchmark" in text and "inference precision hint" in text
+
+    at.radio(key="optimize_method").set_value("int8").run()
+    at.checkbox(key="optimize_dataset_random").check().run()  # no dataset yet: random is opt-in
+    assert any("random data" in w.value for w in at.warning)
+
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(broken, "w") as zf:
+        zf.writestr("a.png", photo_paths()[0].read_bytes())
+        zf.writestr("b.jpg", b"not an image at all")
+    _upload(at, "broken.zip", broken.read_bytes())
+    assert any("cannot be decoded" in e.value and "b.jpg" in e.value for e in at.error)
+    assert not at.exception
