@@ -62,3 +62,18 @@ def test_bad_uploads_show_specific_errors(workspace: Path, tmp_path: Path) -> No
     job = _import(at, [(xml.name, xml.read_bytes())])
     assert "has no weights file tiny_cnn.bin" in page_text(at)
     assert "No models yet" in page_text(at) and not at.exception
+
+
+def test_convert_form_rejects_unreadable_options_without_a_job(workspace: Path, tmp_path: Path) -> None:
+    from core.importer import import_paths
+
+    model_id = import_paths([make_tiny_cnn_onnx(tmp_path)])["model_id"]
+    at = open_page(PAGE)
+    at.text_input(key=f"imp_shape_{model_id}_0").set_value("1,x,32,32")
+    next(b for b in at.button if b.label == "Convert").click().run()
+    assert "The shape '1,x,32,32' for image cannot be read." in page_text(at)
+    at.text_input(key=f"imp_shape_{model_id}_0").set_value("1,3,32,32")
+    at.text_input(key=f"imp_mean_{model_id}").set_value("1,2,three")
+    next(b for b in at.button if b.label == "Convert").click().run()
+    assert "are not numbers" in page_text(at)
+    assert "imp_convert_job" not in at.session_state and not at.exception
