@@ -84,3 +84,29 @@ def measured_workspace(root: Path, source_xml: Path) -> Iterator[Measured]:
         benchmarks["INT8-latency"] = benchmark(variants["INT8"], hint="latency")
         profiles = {precision: profile(variants[precision]) for precision in ("FP32", "INT8")}
         yield Measured(workspace, variants, benchmarks, profiles)
+
+
+def build_sample_variants() -> dict[str, Any]:
+    """The first-run sample (a real trained classifier, labelled rotated scans) as FP32, FP16 and
+    INT8 variants; FP16 and INT8 get top-1 on the labelled scans against the FP32 parent."""
+    from sqlalchemy import select
+
+    from core.sample import SAMPLE_PREPROCESSING, seed_sample
+    from core.store import Dataset, session_scope
+
+    seeded = seed_sample()
+    with session_scope() as s:
+        dataset_id = s.scalars(select(Dataset.id).where(Dataset.kind == "labelled-images")).first()
+    fp32 = seeded["variant_id"]
+    fp32_xml = variant_xml(get_variant(fp32))
+    model_id = get_variant(fp32).model_id
+    fp16_result = compress_ir(fp32_xml, new_artifact_dir("models") / "fp16.xml", "fp16", dataset_id=dataset_id,
+                              spec=SAMPLE_PREPROCESSING)
+    fp16 = register_variant(model_id, Path(fp16_result["xml"]), "FP16", "fp16", name="FP16", parent_id=fp32,
+                            params={"dataset_id": dataset_id}, accuracy=fp16_result["accuracy"])
+    int8_result = quantize_ir(fp32_xml, new_artifact_dir("models") / "int8.xml", dataset_id,
+                              QuantizeOptions(subset_size=8), spec=SAMPLE_PREPROCESSING)
+    int8 = register_variant(model_id, Path(int8_result["xml"]), "INT8", "quantized", name="INT8", parent_id=fp32,
+                            params={"options": int8_result["options"], "dataset_id": dataset_id},
+                            accuracy=int8_result["accuracy"])
+    return {"FP32": fp32, "FP16": fp16, "INT8": int8, "dataset_id": dataset_id}

@@ -94,7 +94,7 @@ def _as_reference(child: AccuracyFigure, child_id: int) -> AccuracyFigure | None
     if child.reference_value is None:
         return None
     why = ("it is the reference, and a model agrees with itself" if child.metric in AGREEMENT_METRICS
-           else f"measured as the reference in #{child_id}'s accuracy run")
+           else f"measured as the reference in the accuracy run of variant #{child_id}")
     return AccuracyFigure(child.metric, child.reference_value, why, child.reference_value, child.samples,
                           child.result_id, None, child.dataset_id, derived=True)
 

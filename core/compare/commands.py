@@ -74,7 +74,8 @@ def reproduce_accuracy(figure: AccuracyFigure | None, xml_path: str | None, refe
     if figure.derived:
         return f"derived: {figure.source}"
     if figure.dataset_id is None or xml_path is None:
-        return (f"{figure.source}, on random inputs (no dataset); re-measure with "
+        why = "on random inputs" if "random" in figure.source else "its dataset was not recorded"
+        return (f"{figure.source}; {why}, so there is no exact command; re-measure on your data with "
                 f"`{PREFIX} accuracy {shlex.quote(xml_path or 'MODEL.xml')} --data DATASET"
                 + (f" --reference {shlex.quote(reference_xml)}`" if reference_xml else "`"))
     parts = [PREFIX, "accuracy", shlex.quote(xml_path), "--data", str(figure.dataset_id)]

@@ -1,0 +1,110 @@
+"""The Compare dashboard in Debian's Chromium on real numbers: the sample classifier as FP32,
+FP16 and INT8 (NNCF, calibrated on the labelled scans), each benchmarked and the FP32/INT8
+pair profiled by the benchmark jobs; then the table, the charts, the per-layer section and
+the downloaded report — opened with the network cut off."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from compare_data import build_sample_variants
+from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, PROFILE_ENTRYPOINT
+from core.jobs import run_job_inline
+from tests.conftest import ARTIFACTS, wait_for_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def _patient_expect():  # type: ignore[no-untyped-def]
+    """Widgets load lazily and the machine is shared: wait up to 30 s, then restore the default."""
+    expect.set_options(timeout=30_000)
+    yield
+    expect.set_options(timeout=5_000)
+TALL = {"width": 1400, "height": 4600}
+
+
+def _job(entrypoint: str, variant_id: int, settings: dict, kind: str, **params: int) -> int:  # type: ignore[type-arg]
+    job = run_job_inline(kind, entrypoint, {"settings": settings, "variant_id": variant_id, **params},
+                         target=f"variant {variant_id}", variant_id=variant_id, timeout_s=300)
+    assert job.state == "done", (job.error, job.error_hint)
+    return int(job.result["id"])
+
+
+def _shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Streamlit scrolls inside its own container, so a tall viewport shows the whole page."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_dashboard_shows_the_winner_and_the_report_opens_offline(workspace: Path, server_factory, page, browser,
+                                                                 tmp_path: Path) -> None:
+    variants = build_sample_variants()
+    settings = {"device": "CPU", "hint": "throughput", "duration_s": 2.0}
+    benchmarks = {p: _job(BENCHMARK_ENTRYPOINT, variants[p], settings, "benchmark") for p in ("FP32", "FP16", "INT8")}
+    profiles = {p: _job(PROFILE_ENTRYPOINT, variants[p], {"device": "CPU", "hint": "latency"}, "profile",
+                        iterations=30) for p in ("FP32", "INT8")}
+
+    server = server_factory(workspace, env={"OVWB_NO_SAMPLE": "1"})
+    page.set_viewport_size(TALL)
+    page.goto(f"{server.url}/compare")
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="Compare")).to_be_visible(timeout=30_000)
+
+    # the recommendation names a variant with its measured ratios
+    recommendation = main.get_by_test_id("stAlertContentSuccess")
+    expect(recommendation).to_contain_text("Recommendation")
+    expect(recommendation).to_contain_text(re.compile(r"(FP32|FP16|INT8) on CPU, throughput hint"))
+    # the table: three results, ratios to the FP32 baseline (the grid is a canvas; read its CSV export instead)
+    expect(main.get_by_test_id("stDataFrame").first).to_be_visible()
+    # charts: FPS, latency, trade-off, distributions, per op type
+    charts = main.locator(".js-plotly-plot")
+    expect(charts).to_have_count(5, timeout=30_000)
+    fps_chart = charts.nth(0)
+    expect(fps_chart).to_contain_text("Throughput")
+    expect(fps_chart.locator("g.point")).to_have_count(3)
+    for label in ("FP32 #", "FP16 #", "INT8 #"):
+        expect(fps_chart).to_contain_text(label)
+    expect(charts.nth(2)).to_contain_text("Pareto front")
+    # per layer: FP32 vs INT8 profiles picked by default, one-sided layers named
+    expect(main.get_by_text("IR layers covered only in B")).to_be_visible()
+    expect(main.get_by_test_id("stMetric").filter(has_text="B / A")).to_be_visible()
+    _shot(page, "compare-dashboard")
+
+    with page.expect_download() as csv_download:
+        main.get_by_role("button", name="Table (CSV)").click()
+    table = Path(csv_download.value.path()).read_text()
+    assert table.count("\n") == 4  # header + 3 results
+    for precision, result_id in benchmarks.items():
+        assert re.search(rf"^{result_id},.*,{precision},CPU,", table, re.M), table
+    assert f"python -m core benchmark {variants['INT8']} -d CPU --hint throughput -t 2 --repeats 1" in table
+
+    with page.expect_download() as html_download:
+        main.get_by_role("button", name="Report (HTML, opens offline)").click()
+    report = tmp_path / "comparison.html"
+    html_download.value.save_as(report)
+    text = report.read_text()
+    assert "python -m core profile" in text and f"--profile {profiles['INT8']}" in text
+
+    # open the file with every network request refused: charts must still draw
+    offline = browser.new_context(viewport=TALL, offline=True)
+    requests: list[str] = []
+    try:
+        viewer = offline.new_page()
+        viewer.on("request", lambda request: requests.append(request.url))
+        viewer.goto(report.as_uri())
+        expect(viewer.locator(".js-plotly-plot")).to_have_count(5, timeout=30_000)
+        expect(viewer.locator(".js-plotly-plot").nth(0).locator("g.point")).to_have_count(3)
+        expect(viewer.locator(".recommendation")).to_contain_text("on CPU, throughput hint")
+        expect(viewer.get_by_text("Reproduce each number")).to_be_visible()
+        _shot(viewer, "compare-report")
+    finally:
+        offline.close()
+    assert [url for url in requests if not url.startswith("file:")] == []
