@@ -40,7 +40,7 @@ def get_client():  # type: ignore[no-untyped-def]
                 threads_per_worker=2,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address="127.0.0.1:0",  # its HTTP server always starts: loopback, free port
                 memory_limit=0,  # the job children own the memory; the supervisors use little
             )
             _client = Client(cluster)
