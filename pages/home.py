@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core.jobs import list_jobs
 from core.system_info import system_info
 from core.variants import list_models
 from pages.ui.frame import page_setup
-from pages.ui.jobs import format_elapsed
+from pages.ui.jobs import jobs_table
 
 page_setup("OV Workbench", "Import a model, choose its precision, see its graph, measure it on every device, compare.")
 
@@ -77,25 +76,7 @@ def workspace_overview() -> None:
     if not jobs:
         st.caption("No jobs yet.")
     else:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "Job": j.id,
-                        "Kind": j.kind,
-                        "Target": j.target,
-                        "State": j.state,
-                        "Progress": j.progress or 0.0,
-                        "Step": j.message,
-                        "Elapsed": format_elapsed(j),
-                    }
-                    for j in jobs
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-            column_config={"Progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0)},
-        )
+        jobs_table(jobs)
         st.page_link("pages/jobs.py", label="All jobs, logs and cancel →")
 
 

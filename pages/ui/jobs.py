@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from core.jobs import cancel_job, get_job, read_job_log, submit_job
@@ -56,6 +57,30 @@ def format_elapsed(job: Job) -> str:
     if seconds < 60:
         return f"{seconds:.1f} s"
     return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+
+
+def jobs_table(jobs: list[Job], detailed: bool = False) -> None:
+    """The jobs as a table with in-cell progress bars (home: recent; jobs page: detailed)."""
+    rows = []
+    for job in jobs:
+        row: dict[str, Any] = {
+            "Job": job.id,
+            "Kind": job.kind,
+            "Target": job.target,
+            "State": job.state,
+            "Progress": job.progress or 0.0,
+            "Step": job.message,
+            "Elapsed": format_elapsed(job),
+        }
+        if detailed:
+            row.update(Started=job.started_at, Error=job.error or "")
+        rows.append(row)
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={"Progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0)},
+    )
 
 
 def render_job(job: Job, key: str, show_log: bool = True) -> None:
