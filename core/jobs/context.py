@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import re
 import time
@@ -14,7 +13,7 @@ from sqlalchemy import update
 
 from core.store import Job, JobState, session_scope
 from core.store.models import utcnow
-from core.workspace import locks_dir
+from core.locks import file_lock
 
 log = logging.getLogger("ovwb.job")
 
@@ -81,34 +80,20 @@ class JobContext:
 
     @contextmanager
     def exclusive(self, resource: str, waiting_message: str | None = None) -> Iterator[None]:
-        """Hold a host-wide lock (e.g. "device-CPU") while measuring; wait queued until free.
+        """Hold a host-wide lock (e.g. "device-CPU") while measuring; wait queued until free."""
+        waited = False
 
-        Two benchmarks on one device corrupt each other's numbers, so jobs that measure take
-        the device's lock. It is a file lock: it also serialises CLI runs and a second app.
-        """
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in resource)
-        path = locks_dir() / f"{safe}.lock"
-        with open(path, "w") as handle:
-            waited = False
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if not waited:
-                        waited = True
-                        self._set_state(
-                            JobState.QUEUED,
-                            waiting_message or f"Waiting for {resource}: another job is using it",
-                        )
-                        log.info("waiting for lock %s", resource)
-                    self.check_cancelled()
-                    time.sleep(0.5)
+        def on_wait(_resource: str) -> None:
+            nonlocal waited
+            if not waited:
+                waited = True
+                self._set_state(JobState.QUEUED, waiting_message or f"Waiting for {resource}: another job is using it")
+                log.info("waiting for lock %s", resource)
+            self.check_cancelled()
+
+        with file_lock(resource, on_wait=on_wait):
             if waited:
                 self._set_state(JobState.RUNNING, f"{resource} is free, starting")
                 with session_scope() as s:
                     s.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=utcnow()))
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+            yield
