@@ -107,6 +107,10 @@ def test_per_input_shapes_and_output_cut(workspace: Path, tmp_path: Path) -> Non
     assert result["conversion_check"]["status"] == "match"
     by_position = convert_model_to_variant(model_id, ConvertOptions(inputs=[InputSpec(None, "1,3,16,16"), InputSpec(None, "1,1,16,16")]))
     assert [i["shape"] for i in by_position["inputs"]] == ["[1,3,16,16]", "[1,1,16,16]"]
+    with_layout = convert_model_to_variant(model_id, ConvertOptions(layout={"": "NCHW"}, outputs=["score"]))
+    with session_scope() as s:
+        card = s.get(Variant, with_layout["variant_id"]).card
+    assert [i["layout"] for i in card["inputs"]] == ["[N,C,H,W]", "[N,C,H,W]"]
 
 
 def test_model_that_needs_a_shape(workspace: Path, tmp_path: Path) -> None:

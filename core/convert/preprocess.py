@@ -16,8 +16,9 @@ from core.convert.rtinfo import write_preprocessing
 from core.errors import UserError
 
 
-def input_name(port: Any, index: int) -> str:
-    return port.get_any_name() if port.get_names() else f"input {index}"
+def port_name(port: Any, index: int, kind: str = "input") -> str:
+    """The tensor name users see (and pass back in options); a positional label if unnamed."""
+    return port.get_any_name() if port.get_names() else f"{kind} {index}"
 
 
 def _find_input(model: Any, name: str) -> Any:
@@ -97,7 +98,7 @@ def apply_preprocessing(model: Any, options: ConvertOptions) -> tuple[Any, dict[
             _find_input(model, key)
     plan: list[tuple[str, str | None, dict[str, Any]]] = []
     for index, port in enumerate(model.inputs):
-        name = input_name(port, index)
+        name = port_name(port, index)
         mean = options.mean_values.get(name, options.mean_values.get(ALL_INPUTS))
         scale = options.scale_values.get(name, options.scale_values.get(ALL_INPUTS))
         targeted = name in options.mean_values or name in options.scale_values or name in options.layout
@@ -106,7 +107,8 @@ def apply_preprocessing(model: Any, options: ConvertOptions) -> tuple[Any, dict[
         wants_steps = (mean is not None or scale is not None or options.reverse_channels) and (targeted or image_like or len(model.inputs) == 1)
         layout = _layout_for(port, name, options, required=wants_steps)
         if not wants_steps:
-            if layout and (name in options.layout or ALL_INPUTS in options.layout):
+            fits = rank.is_static and len(layout or "") == rank.get_length()
+            if layout and (name in options.layout or (ALL_INPUTS in options.layout and fits)):
                 plan.append((name, layout, {}))
             continue
         assert layout is not None

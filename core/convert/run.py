@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.convert.options import ConvertOptions
-from core.convert.preprocess import apply_preprocessing, input_name
+from core.convert.preprocess import apply_preprocessing, port_name
 from core.convert.rtinfo import write_conversion
 from core.errors import UserError
 from core.importer.formats import SourceModel
@@ -75,9 +75,9 @@ def require_known_ranks(model: Any) -> None:
     for index, port in enumerate(model.inputs):
         if port.get_partial_shape().rank.is_dynamic:
             raise UserError(
-                f"Input '{input_name(port, index)}' has no known shape (not even its number of dimensions): "
+                f"Input '{port_name(port, index)}' has no known shape (not even its number of dimensions): "
                 "OpenVINO cannot compile or benchmark the model like this.",
-                f"Set a shape for '{input_name(port, index)}', e.g. 1,3,224,224 (use ? for dimensions that should stay dynamic).",
+                f"Set a shape for '{port_name(port, index)}', e.g. 1,3,224,224 (use ? for dimensions that should stay dynamic).",
             )
 
 
@@ -134,8 +134,8 @@ def convert_to_ir(source: SourceModel, options: ConvertOptions, out_dir: Path, l
     return {
         "xml": str(xml),
         "bin": str(xml.with_suffix(".bin")),
-        "inputs": [{"name": input_name(p, i), "shape": str(p.get_partial_shape()), "type": p.get_element_type().get_type_name()} for i, p in enumerate(model.inputs)],
-        "outputs": [{"name": input_name(p, i), "shape": str(p.get_partial_shape()), "type": p.get_element_type().get_type_name()} for i, p in enumerate(model.outputs)],
+        "inputs": [{"name": port_name(p, i), "shape": str(p.get_partial_shape()), "type": p.get_element_type().get_type_name()} for i, p in enumerate(model.inputs)],
+        "outputs": [{"name": port_name(p, i, "output"), "shape": str(p.get_partial_shape()), "type": p.get_element_type().get_type_name()} for i, p in enumerate(model.outputs)],
         "preprocessing": preprocessing,
         "seconds": round(seconds, 3),
     }
