@@ -241,3 +241,13 @@ def test_pytorch_torchscript_and_exported_program(workspace: Path, tmp_path: Pat
         result = import_and_convert([path], None, ConvertOptions(inputs=[InputSpec(None, "1,3,16,16")]))
         actual = ov.Core().compile_model(result["xml"], "CPU")(example.numpy())[0]
         np.testing.assert_allclose(actual, expected, atol=1e-4)
+
+
+def test_real_architecture_fp16_conversion_check(workspace: Path) -> None:
+    """ShuffleNet from the onnx wheel (grouped convs, channel shuffles): FP16 IR still matches ORT."""
+    from tests.models_onnx import light_zoo_model
+
+    result = import_and_convert([light_zoo_model("light_shufflenet")], None, ConvertOptions(compress_to_fp16=True))
+    check = result["conversion_check"]
+    assert check["status"] == "match" and check["outputs"][0]["cosine"] > 0.999
+    assert result["precision"] == "FP16" and result["card"]["gflops"] == pytest.approx(0.25, rel=0.05)
