@@ -316,6 +316,13 @@ def test_missing_frontend_for_pytorch(workspace: Path, tmp_path: Path) -> None:
         import_fails(workspace, [scripted], "optional `torch` package", "model.pt")
 
 
+def test_format_without_an_openvino_frontend() -> None:
+    from core.importer.frontends import require_frontend
+
+    with pytest.raises(UserError, match="the OpenVINO caffe frontend is not available in this installation"):
+        require_frontend("caffe", "net.caffemodel")
+
+
 def test_pickled_torch_checkpoint_is_refused(workspace: Path, tmp_path: Path) -> None:
     pickled = tmp_path / "weights.pth"
     pickled.write_bytes(b"\x80\x04\x95" + b"\x00" * 50)
