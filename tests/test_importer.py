@@ -148,6 +148,12 @@ def test_tensorflow_formats(workspace: Path, tmp_path: Path, tf_models: dict[str
     assert (frozen["format"], frozen["kind"]) == ("tf", "frozen graph (.pb)")
     lite = import_paths([tf_models["tflite"]])["models"][0]
     assert lite["format"] == "tflite" and lite["card"]["parameters"] >= 3 * 3 * 3 * 8 + 80
+    flat = tmp_path / "my_tf_model.zip"  # zipped from inside the folder: no top-level folder
+    with zipfile.ZipFile(flat, "w") as zf:
+        for path in tf_models["saved_model"].rglob("*"):
+            if path.is_file():
+                zf.write(path, path.relative_to(tf_models["saved_model"]).as_posix())
+    assert import_paths([flat])["models"][0]["name"] == "my_tf_model"
     # A SavedModel folder straight from the CLI works too.
     assert import_paths([tf_models["saved_model"]])["models"][0]["kind"] == "SavedModel"
 

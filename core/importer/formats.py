@@ -9,6 +9,7 @@ UserError naming the file and what to do, before any conversion is tried.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -316,7 +317,8 @@ def detect_models(root: Path, skip: set[Path] | None = None) -> tuple[list[Sourc
         saved_pb = folder / "saved_model.pb"
         if saved_pb.exists():
             _require_non_empty(saved_pb)
-        models.append(SourceModel("tf", folder, members, "SavedModel", folder.name if folder != root else "saved_model"))
+        name = re.sub(r"\.unpacked\d*$", "", folder.name) if folder != root else "saved_model"
+        models.append(SourceModel("tf", folder, members, "SavedModel", name))
         claimed.update(members)
 
     by_suffix: dict[str, list[Path]] = {}
