@@ -84,7 +84,9 @@ def _pick_profile(variant_id: int, key: str) -> int | None:
 
 
 # ---------------------------------------------------------------- choices
-variant = pick_variant(key="graph_variant")
+top = st.columns([3, 1.4])
+with top[0]:
+    variant = pick_variant(key="graph_variant")
 if variant is None:
     st.stop()
 xml_path = variant_xml(variant)
@@ -95,22 +97,14 @@ version = _version(xml_path)
 state = _state()
 if state["key"] != (variant.id, version):  # another variant: forget its selection and blocks
     state.update(selected=None, expanded=set(), centre=None, key=(variant.id, version))
-
 if state.get("switch_kind"):  # a "Show in ..." button asked for the other view (before the radio exists)
     st.session_state["graph_kind"] = state.pop("switch_kind")
-controls = st.columns([1.3, 1, 1, 1.6])
-kind = controls[0].radio("View", ["ir", "runtime"], horizontal=True, key="graph_kind",
-                         format_func={"ir": "IR graph", "runtime": "Runtime graph (CPU)"}.get,
-                         help="The runtime graph is what the CPU plugin executes after fusing layers; "
-                              "each runtime node links to the IR nodes it was made from.")
-fold = controls[1].toggle("Fold constants", value=True, key="graph_fold",
-                          help="Show weights, Converts and other constant-only ops inside the node that uses them.")
-collapse = controls[2].toggle("Collapse repeats", value=False, key="graph_collapse",
-                              help="Repeated blocks (ResNet bottlenecks, DenseNet layers ...) become one node each; "
-                                   "select a block to expand it.")
-labels = controls[3].toggle("Labels", value=True, key="graph_labels", help="Op types next to the nodes (hover shows all).")
+kind = top[1].radio("View", ["ir", "runtime"], horizontal=True, key="graph_kind",
+                    format_func={"ir": "IR graph", "runtime": "Runtime graph (CPU)"}.get,
+                    help="The runtime graph is what the CPU plugin executes after fusing layers; "
+                         "each runtime node links to the IR nodes it was made from.")
 
-colour_cols = st.columns([1.2, 2, 2])
+colour_cols = st.columns([1.2, 1.6, 1.6, 1.6])
 modes = [m for m in COLOUR_MODES if not (kind == "runtime" and m == "ratio")]
 mode = colour_cols[0].selectbox("Colour by", modes, format_func=COLOUR_MODES.get, key="graph_colour")
 profile_rows: list[dict[str, Any]] | None = None
@@ -122,19 +116,22 @@ if mode in ("time", "ratio") or (mode == "precision" and list_profiles(variant.i
     profile_rows = _profile(profile_id) if profile_id else None
 if mode == "ratio":
     others = [v for v in list_variants() if v.id != variant.id and v.model_id == variant.model_id and list_profiles(v.id)]
-    with colour_cols[2]:
-        if not others:
-            st.info("No other variant of this model has a profile. Make an FP16/INT8 variant on **Optimize** and "
-                    "profile both to see the speed-up painted on the graph.")
-        else:
-            by_id = {v.id: v for v in others}
-            other_id = st.selectbox("Compare with (baseline)", list(by_id), format_func=lambda i: variant_label(by_id[i]),
-                                    key="graph_baseline")
+    if not others:
+        colour_cols[2].info("No other variant of this model has a profile. Make an FP16/INT8 variant on **Optimize** and "
+                            "profile both to see the speed-up painted on the graph.")
+    else:
+        by_id = {v.id: v for v in others}
+        other_id = colour_cols[2].selectbox("Compare with (baseline)", list(by_id),
+                                            format_func=lambda i: variant_label(by_id[i]), key="graph_baseline")
+        with colour_cols[3]:
             baseline_profile = _pick_profile(other_id, "graph_baseline_profile")
-            baseline_rows = _profile(baseline_profile) if baseline_profile else None
-            baseline_label = by_id[other_id].name
+        baseline_rows = _profile(baseline_profile) if baseline_profile else None
+        baseline_label = by_id[other_id].name
 
 # ---------------------------------------------------------------- scene
+fold = st.session_state.get("graph_fold", True)  # the toggles sit next to Find, below; read them first
+collapse = st.session_state.get("graph_collapse", False)
+labels = st.session_state.get("graph_labels", True)
 try:
     scene = _scene(str(xml_path), version, kind, fold, collapse, tuple(sorted(state["expanded"])))
     graph = scene.graph
@@ -147,8 +144,8 @@ except UserError as exc:
     st.stop()
 
 view = scene.view
-find_cols = st.columns([2, 2, 3])
-query = find_cols[0].text_input("Find", key="graph_find", placeholder="name, type or shape — e.g. conv, type:MatMul, 1x64x56x56")
+find_cols = st.columns([1.6, 1.6, 0.8, 0.8, 0.6])
+query = find_cols[0].text_input("Find", key="graph_find", placeholder="name, type or shape: conv, type:MatMul, 1x64x56x56")
 matches: list[str] = []
 if query:
     found_graph_ids = find_nodes(graph, query)
@@ -166,10 +163,15 @@ if query:
         if owner and state.get("found") != (query, chosen):
             state.update(found=(query, chosen), selected=owner, centre=owner)
         matches = list(dict.fromkeys(view.owner[i] for i in found_graph_ids if i in view.owner))
+with find_cols[2]:
+    st.toggle("Fold constants", value=True, key="graph_fold",
+              help="Show weights, Converts and other constant-only ops inside the node that uses them.")
+    st.toggle("Labels", value=True, key="graph_labels", help="Op types next to the nodes (hover shows all).")
+with find_cols[3]:
+    st.toggle("Collapse repeats", value=False, key="graph_collapse",
+              help="Repeated blocks (ResNet bottlenecks, DenseNet layers ...) become one node each; "
+                   "select a block to expand it.")
 engine_note = f"{scene.layout.engine}{' (cached)' if scene.layout.cached else f' {scene.layout.seconds:.2f} s'}"
-find_cols[2].caption(f"{graph.kind.upper()} · {len(graph.nodes):,} nodes, {len(view.nodes):,} shown, "
-                     f"{len(view.edges):,} edges · layout: {engine_note}. Drag to pan, scroll to zoom, "
-                     "double-click to fit; click a node to inspect it.")
 
 # ---------------------------------------------------------------- figure + inspector
 graph_col, inspector_col = st.columns([3, 1.25])
@@ -187,6 +189,9 @@ with graph_col:
     if clicked and clicked != state.get("last_click"):
         state.update(selected=clicked, last_click=clicked)
         st.rerun()
+    st.caption(f"{graph.kind.upper()} · {len(graph.nodes):,} nodes, {len(view.nodes):,} shown, "
+               f"{len(view.edges):,} edges · layout: {engine_note}. Drag to pan, scroll to zoom, "
+               "double-click to fit; click a node to inspect it.")
     if colouring.summary:
         st.caption(" · ".join(f"{k.replace('_', ' ')}: {v:.2f}" if isinstance(v, float) else f"{k.replace('_', ' ')}: {v}"
                               for k, v in colouring.summary.items()))

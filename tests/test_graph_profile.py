@@ -53,7 +53,8 @@ def test_profile_times_land_on_the_ir_nodes_that_own_them(densenet: dict) -> Non
 def test_colour_by_time_marks_fused_and_not_executed_nodes(densenet: dict) -> None:
     scene = lay_out(graph_from_file(densenet["xml"]))
     colouring = colour_scene(scene, "time", densenet["rows"])
-    assert colouring.mode == "continuous" and colouring.cmin == 0 and colouring.cmax > 0
+    assert colouring.mode == "continuous" and colouring.cmin < colouring.cmax  # log10(ms) scale
+    assert colouring.ticktext and all(t.endswith("s") for t in colouring.ticktext)
     convs = [n.id for n in scene.view.nodes if n.type == "Convolution"]
     assert all(c in colouring.values for c in convs)  # every convolution has its own time
     marks = set(colouring.categories.values())
@@ -65,7 +66,7 @@ def test_colour_by_time_marks_fused_and_not_executed_nodes(densenet: dict) -> No
     collapsed = lay_out(scene.graph, collapse=True)
     block_colours = colour_scene(collapsed, "time", densenet["rows"])
     blocks = [n.id for n in collapsed.view.nodes if n.type == "Block"]
-    assert all(block_colours.values[b] > 0 for b in blocks)
+    assert blocks and all(b in block_colours.values and "ms (" in block_colours.text[b] for b in blocks)
 
 
 def test_ratio_between_fp32_and_fp16_variants_is_painted_per_node(densenet: dict) -> None:
@@ -85,9 +86,9 @@ def test_runtime_graph_links_both_ways_and_the_inspector_shows_it(densenet: dict
     rt = runtime_graph(densenet["xml"])
     assert rt.kind == "runtime" and any(n.type == "Convolution" for n in rt.nodes)
     ir_to_rt, rt_to_ir = link(ir, rt)
-    conv = ir.by_name("Multiply_20474")[0]
+    conv = next(n for n in ir.nodes if n.type == "Convolution")  # the stem
     kernel = rt.node(ir_to_rt[conv.id][0])
-    assert conv.id in rt_to_ir[kernel.id] and "Multiply_20474" in kernel.runtime["original_layers"]
+    assert conv.id in rt_to_ir[kernel.id] and conv.name in kernel.runtime["original_layers"]
     assert runtime_graph(densenet["xml"]).nodes[0].name == rt.nodes[0].name  # cached copy
     scene = lay_out(ir)
     details = inspect_node(ir, scene.view, conv.id, attribute_layers(densenet["rows"]), total_ms(densenet["rows"]),
@@ -112,11 +113,11 @@ def test_cli_prints_nodes_edges_positions_metrics_and_writes_svg_png(densenet: d
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data["nodes"]) == 491 and len(data["edges"]) == 548 and data["colour_by"] == "Time per layer (ms)"
-    conv = next(n for n in data["nodes"] if n.get("name") == "Multiply_20474")
+    conv = next(n for n in data["nodes"] if n["type"] == "Convolution")
     assert conv["type"] == "Convolution" and conv["outputs"][0]["shape"] == "[1,64,112,112]" and conv["precision"] == "f32"
     assert set(conv["position"]) == {"x", "y"} and conv["metrics"]["time_ms"] > 0
     assert conv["folded_inputs"][0]["weights"][0]["shape"] == [64, 3, 7, 7]
-    assert svg.read_bytes().lstrip().startswith(b"<?xml") and b"Multiply_20474" in svg.read_bytes()
+    assert svg.read_bytes().lstrip().startswith(b"<?xml") and conv["name"].encode() in svg.read_bytes()
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

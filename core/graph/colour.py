@@ -49,6 +49,7 @@ NO_DATA = "#d5d9de"
 NOT_EXECUTED = "not executed"
 FUSED = "fused into another layer"
 NO_TIME = "no data"
+MIN_MS = 1e-4  # 0.1 µs: floor for the log scale (a layer can report 0)
 
 
 @dataclass
@@ -144,13 +145,24 @@ def by_time(view: View, graph: Graph, attribution: dict[str, dict], total_ms: fl
         values[vnode.id] = ms
         share = ms / total_ms if total_ms else 0.0
         text[vnode.id] = f"{ms:.3f} ms ({share:.1%} of {total_ms:.2f} ms)"
-    top = max(values.values(), default=1.0)
+    # Layer times span orders of magnitude (a 1x1 conv vs the stem): a log scale keeps the
+    # middle of the distribution readable instead of one outlier making everything pale.
+    logs = {k: math.log10(max(v, MIN_MS)) for k, v in values.items()}
+    top = max(logs.values(), default=0.0)
+    bottom = min(logs.values(), default=top - 1)
+    low, high = math.floor(bottom), math.ceil(top) if math.ceil(top) > bottom else math.floor(bottom) + 1
+    ticks = list(range(low, high + 1))
     return Colouring(
         "Time per layer (ms)", "continuous", categories,
-        {FUSED: "#ffffff", NOT_EXECUTED: "#eceff1", NO_TIME: NO_DATA},
-        values, colorscale="YlOrRd", cmin=0.0, cmax=top or 1.0, text=text,
+        {FUSED: "#eceff1", NOT_EXECUTED: "#eceff1", NO_TIME: NO_DATA},
+        logs, colorscale="YlOrRd", cmin=bottom, cmax=top if top > bottom else bottom + 1, text=text,
+        tickvals=ticks, ticktext=[_ms_label(10.0**t) for t in ticks],
         summary={"total_ms": total_ms, "timed_nodes": len(values)},
     )
+
+
+def _ms_label(ms: float) -> str:
+    return f"{ms:g} ms" if ms >= 1 else f"{ms * 1000:g} µs"
 
 
 def by_ratio(
@@ -195,7 +207,7 @@ def by_ratio(
     ticks = [-3, -2, -1, 0, 1, 2, 3]
     return Colouring(
         f"Time ratio vs {baseline_label}", "continuous", categories,
-        {FUSED: "#ffffff", NOT_EXECUTED: "#eceff1", NO_TIME: NO_DATA},
+        {FUSED: "#eceff1", NOT_EXECUTED: "#eceff1", NO_TIME: NO_DATA},
         values, colorscale=[[0.0, "#1a9850"], [0.35, "#a6d96a"], [0.5, "#f7f7f7"], [0.65, "#fdae61"], [1.0, "#d73027"]],
         cmin=-3.0, cmax=3.0, tickvals=ticks, ticktext=["⅛×", "¼×", "½×", "1×", "2×", "4×", "8×"], text=text,
         summary={"faster_nodes": int(faster), "slower_nodes": int(slower), "compared_nodes": len(values)},

@@ -19,9 +19,9 @@ from core.graph.model import Graph
 from core.graph.views import View
 
 LABEL_LIMIT = 2500  # beyond this many nodes labels are left to hover (text costs draw time)
-INITIAL_RANKS = 28  # rows visible at first: readable labels, the rest by panning / "autoscale"
+INITIAL_RANKS = 20  # rows visible at first: readable labels, the rest by panning / "autoscale"
 ASPECT = 1.35  # plot width ÷ height on a typical screen; the first view keeps 1:1 data units
-MARKS = {FUSED: "square-open", NOT_EXECUTED: "x-thin-open", NO_TIME: "square"}
+MARKS = {FUSED: "square", NOT_EXECUTED: "x", NO_TIME: "square"}
 
 
 # `dot` gives cubic B-spline control points (1 + 3k per edge); 4 samples per segment.
@@ -29,7 +29,7 @@ _BASIS_T = np.linspace(0.0, 1.0, 5)[1:, None]
 _BASIS = np.hstack([(1 - _BASIS_T) ** 3, 3 * (1 - _BASIS_T) ** 2 * _BASIS_T, 3 * (1 - _BASIS_T) * _BASIS_T**2, _BASIS_T**3])
 
 
-def _edge_trace(layout: Layout, smooth: bool) -> go.Scattergl:
+def _edge_trace(layout: Layout, smooth: bool) -> go.Scatter:
     """All edges as one polyline with NaN gaps (one trace draws thousands of edges fast).
 
     Paths with the same number of control points are sampled together (one einsum per
@@ -50,7 +50,9 @@ def _edge_trace(layout: Layout, smooth: bool) -> go.Scattergl:
         for row, i in zip(np.concatenate([points, gap], axis=1), indices):
             sampled[i] = row
     xy = np.vstack([p for p in sampled if p is not None]) if layout.edge_paths else np.empty((0, 2))
-    return go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="lines", line={"color": "#9aa3b0", "width": 1},
+    # One SVG path, not WebGL: WebGL line drawing fails on GPU-less browsers (software GL draws
+    # the markers but no lines), and a single path of even 30,000 points is cheap for SVG.
+    return go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", line={"color": "#8d97a5", "width": 1.2},
                         hoverinfo="skip", showlegend=False, name="edges", connectgaps=False)
 
 
@@ -122,8 +124,8 @@ def build_figure(
             ids = [n.id for n in view.nodes if colouring.categories.get(n.id) == mark]
             if ids:
                 traces.append(scatter(ids, f"{mark} ({len(ids)})", {
-                    "color": colouring.palette.get(mark, "#ccc"), "symbol": MARKS[mark],
-                    "line": {"width": 1.5, "color": "#78909c"}}))
+                    "color": colouring.palette.get(mark, "#ccc"), "symbol": MARKS[mark], "size": 10,
+                    "line": {"width": 1, "color": "#90a4ae"}}))
     if blocks:  # blocks drawn larger so they read as containers
         traces.append(go.Scattergl(
             x=[positions[b][0] for b in blocks], y=[positions[b][1] for b in blocks], mode="markers",

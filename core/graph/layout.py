@@ -20,13 +20,13 @@ from core.errors import UserError
 
 log = logging.getLogger(__name__)
 
-NODE_WIDTH = 1.5  # inches, as Graphviz counts; the figure uses the same units
+NODE_WIDTH = 2.0  # inches, as Graphviz counts; the figure uses the same units
 NODE_HEIGHT = 0.4
 RANK_SEP = 0.45
 NODE_SEP = 0.25
 DOT_TIMEOUT_S = 120.0
 CHUNK_NODES = 350  # dot's x-placement grows ~quadratically: lay out big graphs in chunks
-LAYOUT_VERSION = 3  # bump when the output format or parameters change (invalidates the cache)
+LAYOUT_VERSION = 4  # bump when the output format or parameters change (invalidates the cache)
 
 
 @dataclass
