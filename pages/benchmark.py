@@ -84,10 +84,11 @@ def settings_form(key: str, overview: dict[str, Any], sweep: bool = False, profi
         hint = c2.selectbox("Performance hint", list(HINTS), index=1 if not profile else 0, key=f"{key}-hint",
                             help="throughput: many parallel streams; latency: one request as fast as possible; "
                                  "cumulative_throughput: every device of AUTO at once; none: the device default")
-        api = c3.selectbox("API", list(API_MODES), key=f"{key}-api",
-                           help="async: a queue of requests (benchmark_app's default); "
-                                "sync: one request at a time (benchmark_app's default with the latency hint)")
-        values: dict[str, Any] = {"device": device, "hint": hint, "api": api}
+        values: dict[str, Any] = {"device": device, "hint": hint}
+        if not profile:  # the profile always keeps its requests busy asynchronously
+            values["api"] = c3.selectbox("API", list(API_MODES), key=f"{key}-api",
+                                         help="async: a queue of requests (benchmark_app's default); sync: one "
+                                              "request at a time (benchmark_app's default with the latency hint)")
         c1, c2, c3, c4 = st.columns(4)
         if sweep:
             values["batches"] = c1.text_input("Batch sizes", "1,2", key=f"{key}-batches", help="comma-separated")

@@ -66,7 +66,7 @@ def test_stored_benchmark_profile_and_sweep_are_drawn(workspace: Path) -> None:
     at.selectbox(key="bench-result-pick").set_value(prof.result["id"]).run()  # type: ignore[index]
     assert not at.exception, at.exception
     text = page_text(at)
-    assert "still run in FP32 in this INT8 model" in text
+    assert "in FP32 in this INT8 model" in text
     layers = next(df.value for df in at.dataframe if "exec_type" in df.value.columns)
     assert set(layers["status"]) == {"executed"}  # default filter
     assert any("I8" in kernel for kernel in layers["exec_type"])

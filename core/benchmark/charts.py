@@ -18,10 +18,10 @@ def latency_histogram_figure(metrics: dict[str, Any], title: str = "Latency per 
     fig = go.Figure(go.Bar(x=centres, y=counts, width=widths, name="requests", marker_color="#4c78a8",
                            hovertemplate="%{x:.3f} ms: %{y} requests<extra></extra>"))
     latency = metrics.get("latency_ms") or {}
-    for key, dash in (("median", "solid"), ("p90", "dash"), ("p99", "dot")):
+    for key, dash, where in (("median", "solid", "top left"), ("p90", "dash", "top right"), ("p99", "dot", "top right")):
         if key in latency:
             fig.add_vline(x=latency[key], line_dash=dash, line_color="#e45756",
-                          annotation_text=f"{key} {latency[key]:.2f}", annotation_position="top")
+                          annotation_text=f"{key} {latency[key]:.2f}", annotation_position=where)
     fig.update_layout(title=title, xaxis_title="latency (ms)", yaxis_title="requests", bargap=0.02,
                       height=360, margin={"t": 60, "b": 40})
     return fig

@@ -76,8 +76,10 @@ def hints(layers: list[dict[str, Any]], by_type: list[dict[str, Any]], total: fl
         ]
         if float_heavy:
             share = sum(row["real_ms"] for row in float_heavy) / total
+            count = len(float_heavy)
             advice.append(
-                f"{len(float_heavy)} convolution/matmul layers still run in FP32 in this INT8 model "
+                f"{count} convolution/matmul layer{'s' if count > 1 else ''} still run{'' if count > 1 else 's'} "
+                "in FP32 in this INT8 model "
                 f"({share:.0%} of the time). They were not quantized (ignored scope, or no FakeQuantize "
                 "before them); quantizing them could speed the model up, at some risk to accuracy."
             )
