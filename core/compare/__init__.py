@@ -8,6 +8,8 @@
 - layers.py: per-layer comparison of two profiles, matched by the IR layers they cover
 - commands.py: the CLI command that reproduces each number
 - comparison.py: everything above in one JSON-able document
+- table.py: the table as flat records (page dataframe, CSV, HTML)
 - charts.py / report.py: Plotly figures, and the self-contained HTML / CSV export
+- choices.py: what the page offers to pick, with sensible defaults
 - cli.py: `python -m core compare RESULT_ID... [--baseline ID] [--html OUT.html] [--json]`
 """

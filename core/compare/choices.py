@@ -25,6 +25,8 @@ def _settings(config: dict[str, Any], metrics: dict[str, Any]) -> str:
         parts.append(f"{streams} str")
     if config.get("batch"):
         parts.append(f"b{config['batch']}")
+    if config.get("sweep_job_id"):
+        parts.append(f"(sweep job {config['sweep_job_id']})")
     return " ".join(parts)
 
 

@@ -108,3 +108,11 @@ def test_dashboard_shows_the_winner_and_the_report_opens_offline(workspace: Path
     finally:
         offline.close()
     assert [url for url in requests if not url.startswith("file:")] == []
+
+    # "why, per layer": the INT8 graph coloured by time INT8 / time FP32 on the Graph page
+    main.get_by_role("button", name="Open the graph of B coloured by time B / time A").click()
+    wait_for_app(page)
+    expect(page.get_by_test_id("stMain").get_by_role("heading", name="Graph")).to_be_visible()
+    assert page.url.rstrip("/").endswith("/graph")
+    expect(page.get_by_test_id("stMain").get_by_text("Time ratio vs").first).to_be_visible()
+    _shot(page, "compare-graph-link")
