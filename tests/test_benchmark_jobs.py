@@ -14,7 +14,8 @@ import pytest
 
 from benchmark_models import conv_net
 from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, SWEEP_ENTRYPOINT
-from core.benchmark.lock import file_lock, lock_names
+from core.benchmark.lock import lock_names
+from core.locks import file_lock
 from core.benchmark.results import get_result, list_results
 from core.benchmark.watchdog import LoopWatch
 from core.jobs import cancel_job, get_job, run_job_inline

@@ -92,7 +92,7 @@ def _compiled_property(compiled: Any, name: str) -> Any:
         return str(value)
 
 
-def _wait(request: Any, timeout_s: float, what: str) -> None:
+def wait_request(request: Any, timeout_s: float, what: str) -> None:
     if not request.wait_for(int(timeout_s * 1000)):
         request.cancel()
         raise UserError(
@@ -104,7 +104,7 @@ def _wait(request: Any, timeout_s: float, what: str) -> None:
 def _drain(queue: Any, in_fly: set[int], timeout_s: float) -> None:
     """benchmark_app's wait_all(), but bounded."""
     for request_id in in_fly:
-        _wait(queue[request_id], timeout_s, "the last inference requests")
+        wait_request(queue[request_id], timeout_s, "the last inference requests")
     deadline = time.monotonic() + timeout_s
     while not queue.is_ready():  # the queue's own completion callbacks, normally done already
         if time.monotonic() > deadline:
@@ -172,6 +172,26 @@ def _fill_inputs(requests: list[Any], compiled: Any, model: Any, settings: Bench
             request.get_input_tensor(port_index).data[:] = array
 
 
+def reporter(progress: Progress | None) -> Progress:
+    def report(fraction: float | None, message: str) -> None:
+        if progress is not None:
+            progress(fraction, message)
+
+    return report
+
+
+def load_and_compile(
+    xml_path: Path, settings: BenchmarkSettings, report: Progress, perf_count: bool = False
+) -> tuple[PreparedModel, Any, float, dict[str, Any]]:
+    """Validate, read (with the batch) and compile: the common start of every measurement."""
+    validate_settings(settings)
+    report(0.01, "Reading the model")
+    prepared = read_model(Path(xml_path), settings.batch)
+    report(0.03, f"Compiling for {settings.device}" + (" with performance counters" if perf_count else ""))
+    compiled, compile_ms, config = compile_prepared(prepared, settings, perf_count=perf_count)
+    return prepared, compiled, compile_ms, config
+
+
 def run_benchmark(
     xml_path: Path,
     settings: BenchmarkSettings,
@@ -180,15 +200,8 @@ def run_benchmark(
     """Measure one configuration (`settings.repeats` times); returns the stored metrics."""
     import openvino as ov
 
-    def report(fraction: float | None, message: str) -> None:
-        if progress is not None:
-            progress(fraction, message)
-
-    validate_settings(settings)
-    report(0.01, "Reading the model")
-    prepared = read_model(Path(xml_path), settings.batch)
-    report(0.03, f"Compiling for {settings.device}")
-    compiled, compile_ms, config = compile_prepared(prepared, settings)
+    report = reporter(progress)
+    prepared, compiled, compile_ms, config = load_and_compile(xml_path, settings, report)
     nstreams_actual = _compiled_property(compiled, "NUM_STREAMS")
     optimal = _compiled_property(compiled, "OPTIMAL_NUMBER_OF_INFER_REQUESTS")
     sync = settings.api == "sync"
@@ -201,12 +214,12 @@ def run_benchmark(
     report(0.05, "First inference (warm-up, not counted)")
     if queue is None:
         requests[0].start_async()  # as infer(), but a hung device cannot block us forever
-        _wait(requests[0], FIRST_INFERENCE_TIMEOUT_S, "the first inference")
+        wait_request(requests[0], FIRST_INFERENCE_TIMEOUT_S, "the first inference")
         first_ms = float(requests[0].latency)
     else:
         first_id = queue.get_idle_request_id()
         queue.start_async()
-        _wait(queue[first_id], FIRST_INFERENCE_TIMEOUT_S, "the first inference")
+        wait_request(queue[first_id], FIRST_INFERENCE_TIMEOUT_S, "the first inference")
         _drain(queue, set(), FIRST_INFERENCE_TIMEOUT_S)
         first_ms = float(queue[first_id].latency)
 

@@ -14,10 +14,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from core.benchmark.engine import FIRST_INFERENCE_TIMEOUT_S, Progress, compile_prepared, _wait
-from core.benchmark.inputs import random_inputs, read_model
+from core.benchmark.engine import FIRST_INFERENCE_TIMEOUT_S, Progress, load_and_compile, reporter, wait_request
+from core.benchmark.inputs import random_inputs
 from core.benchmark.profile_summary import summarise_layers
-from core.benchmark.settings import BenchmarkSettings, validate_settings
+from core.benchmark.settings import BenchmarkSettings
 
 DEFAULT_PROFILE_ITERATIONS = 50
 DEFAULT_PROFILE_MAX_S = 20.0
@@ -73,15 +73,8 @@ def profile_model(
     max_s: float = DEFAULT_PROFILE_MAX_S,
 ) -> dict[str, Any]:
     """Run `iterations` inferences (at most `max_s` seconds) with counters; rows + summaries."""
-    def report(fraction: float | None, message: str) -> None:
-        if progress is not None:
-            progress(fraction, message)
-
-    validate_settings(settings)
-    report(0.02, "Reading the model")
-    prepared = read_model(Path(xml_path), settings.batch)
-    report(0.05, f"Compiling for {settings.device} with performance counters")
-    compiled, compile_ms, _config = compile_prepared(prepared, settings, perf_count=True)
+    report = reporter(progress)
+    prepared, compiled, compile_ms, _config = load_and_compile(xml_path, settings, report, perf_count=True)
     nireq = settings.nireq or 1
     requests = [compiled.create_infer_request() for _ in range(nireq)]
     for request, data in zip(requests, random_inputs(compiled, nireq)):
@@ -91,7 +84,7 @@ def profile_model(
     for request in requests:
         request.start_async()
     for request in requests:
-        _wait(request, FIRST_INFERENCE_TIMEOUT_S, "the warm-up inference")
+        wait_request(request, FIRST_INFERENCE_TIMEOUT_S, "the warm-up inference")
 
     real_us: dict[str, float] = defaultdict(float)
     cpu_us: dict[str, float] = defaultdict(float)
@@ -102,7 +95,7 @@ def profile_model(
         for request in requests:
             request.start_async()
         for request in requests:
-            _wait(request, FIRST_INFERENCE_TIMEOUT_S, "a profiled inference")
+            wait_request(request, FIRST_INFERENCE_TIMEOUT_S, "a profiled inference")
             for entry in request.profiling_info:
                 real_us[entry.node_name] += entry.real_time.total_seconds() * 1e6
                 cpu_us[entry.node_name] += entry.cpu_time.total_seconds() * 1e6

@@ -71,12 +71,13 @@ def result_to_dict(row: Result, full: bool = True) -> dict[str, Any]:
         "device": row.device,
         "created_at": row.created_at.isoformat() if row.created_at else None,
         "config": row.config,
-        "machine": row.machine,
     }
     if full:
         data["metrics"] = row.metrics
-    else:
+        data["machine"] = row.machine
+    else:  # a list: the headline figures, and which OpenVINO made them
         data["summary"] = headline(row.kind, row.metrics or {})
+        data["openvino"] = (row.machine or {}).get("openvino")
     return data
 
 
