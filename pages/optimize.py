@@ -261,8 +261,9 @@ def show_result(job_result: dict[str, Any]) -> None:
                    f"{(new.size_bytes - parent.size_bytes) / parent.size_bytes * 100:+.1f} %", delta_color="inverse")
     cols[1].metric("Time taken", f"{job_result['seconds']:.1f} s")
     if "quantized_layers" in job_result:
-        cols[2].metric("Layers in INT8", f"{job_result['quantized_layers']}",
-                       f"{len(job_result.get('float_layers', []))} kept in float", delta_color="off")
+        kept = len(job_result.get("float_layers", []))
+        cols[2].metric("Weighted layers in INT8", f"{job_result['quantized_layers']} of {job_result['quantized_layers'] + kept}",
+                       help="Convolutions and MatMuls fed by quantized inputs; the rest stay in floating point")
     st.caption(size_change(parent.size_bytes, new.size_bytes))
     accuracy = new.accuracy
     if accuracy:

@@ -9,13 +9,15 @@ from core.datasets.preprocessing import tensor_to_preview
 
 
 def preview_samples(source: SampleSource, count: int = 4) -> list[dict[str, Any]]:
-    """First `count` samples: what the model will see, plus tensor shape and value range.
+    """`count` samples spread over the dataset (so several classes show): what the model will
+    see, plus tensor shape and value range.
 
     For images, `picture` is an RGB uint8 view of the tensor; for .npz/random there is no
     picture, only the numbers.
     """
     samples = []
-    for index in range(min(count, len(source))):
+    spread = sorted({round(i * (len(source) - 1) / max(1, count - 1)) for i in range(count)}) if len(source) else []
+    for index in spread[: len(source)]:
         inputs = source.inputs(index)
         first_name, tensor = next(iter(inputs.items()))
         label = source.label(index)

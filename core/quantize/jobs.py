@@ -98,6 +98,7 @@ def quantize_job(
     preprocessing: dict[str, Any] | None = None,
     validation_dataset_id: int | None = None,
     accuracy_samples: int = 300,
+    measure_accuracy: bool = True,
 ) -> dict[str, Any]:
     parent = get_variant(variant_id)
     quantize_options = QuantizeOptions.from_dict(options)
@@ -106,7 +107,8 @@ def quantize_job(
     try:
         result = quantize_ir(
             variant_xml(parent), folder / f"{Path(parent.xml_path).stem}-{suffix}.xml", dataset_id, quantize_options,
-            preprocessing, validation_dataset_id, accuracy_samples=accuracy_samples, progress=ctx.progress,
+            preprocessing, validation_dataset_id, measure_accuracy=measure_accuracy, accuracy_samples=accuracy_samples,
+            progress=ctx.progress,
         )
         label = "INT8 accuracy-aware" if quantize_options.accuracy_aware else "INT8"
         data = " (random data)" if dataset_id is None else ""
