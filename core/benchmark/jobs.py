@@ -80,6 +80,8 @@ def profile_job(ctx: JobContext, settings: dict[str, Any], variant_id: int | Non
     with device_lock(options.device, ctx):
         metrics = profile_model(xml_path, options, progress=ctx.progress, iterations=int(iterations))
     config = _config(options, xml_path)
+    config.pop("duration_s", None)  # a profile is bounded by its inference count, not by time
+    config["iterations"] = int(iterations)
     config["profile_iterations"] = metrics["iterations"]
     result_id = save_result("profile", config, metrics, variant_id, ctx.job_id, options.device)
     ctx.log("stored profile result %s: %d layers, %.3f ms", result_id, len(metrics["layers"]), metrics["total_ms"])
