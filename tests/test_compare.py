@@ -66,6 +66,12 @@ def test_layers_match_across_fp32_and_int8_by_covered_ir_layers(measured: Measur
     # the renamed reduction kernel (ReduceMean_12 -> ..._original on INT8) is still matched
     reduce_group = next(g for g in groups if any("ReduceMean" in n for n in g.layers_a))
     assert reduce_group.side == "both"
+    # the input Reorders the plugin inserted (no IR layer) pair up by the convolution they feed
+    reorders = [g for g in groups if g.type == "Reorder"]
+    assert reorders and all(g.side == "both" and g.ir_layers == [] for g in reorders)
+    first_conv = convs[0].layers_a[0]  # OpenVINO numbers auto-named ops per process: read the name
+    assert all(a.endswith(f"_{first_conv}") and b.endswith(f"_{first_conv}")
+               for g in reorders for a, b in zip(g.layers_a, g.layers_b))
 
 
 def test_one_sided_layers_are_named(measured: Measured) -> None:

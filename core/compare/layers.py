@@ -8,8 +8,8 @@ sides are joined whenever they cover a common IR layer, transitively (union-find
 connected group is one comparable unit with time A, time B, difference and ratio. A group
 with layers on one side only is reported as such (an input quantizer on the INT8 side, a
 Reorder the plugin inserted, a Relu the INT8 kernel absorbed), and the IR layers covered on
-one side only are listed by name. Plugin-inserted kernels cover no IR layer; they are matched
-when both sides have a kernel of the same name.
+one side only are listed by name. Plugin-inserted kernels (Reorders) cover no IR layer; they
+are matched by their own name, or by the kernel they feed when both sides have it.
 
 Layers that were fused into another kernel (`fused_into`) carry no time and no originals of
 their own; the kernel they were fused into covers them, so they are skipped here.
@@ -108,16 +108,30 @@ def _dominant(rows: list[dict[str, Any]], key: str) -> str:
     return str(max(rows, key=lambda r: float(r.get("real_ms") or 0.0)).get(key) or "")
 
 
+def _inserted_keys(row: dict[str, Any], shared_names: set[str]) -> list[Any]:
+    """Link keys of a kernel the plugin inserted (no IR layer): its own name, and the kernel it
+    feeds. The CPU plugin names a Reorder `<producer>_<layout>_<layout>_<consumer>`, so the FP32
+    reorder `x_abcd_acdb_Conv_1` and the INT8 one `x/fq_output_0_abcd_acdb_Conv_1` both feed
+    `Conv_1`: matching them by the consumer both sides share compares like with like."""
+    name = str(row["name"])
+    keys: list[Any] = [("kernel", name)]
+    for index, char in enumerate(name):
+        if char == "_" and name[index + 1:] in shared_names:
+            keys.append(("feeds", row.get("type"), name[index + 1:]))
+            break  # the first hit is the longest consumer name
+    return keys
+
+
 def match_layers(layers_a: list[dict[str, Any]], layers_b: list[dict[str, Any]]) -> list[LayerGroup]:
     rows = {"a": _comparable(layers_a), "b": _comparable(layers_b)}
     links = _UnionFind()
     owner_of_ir: dict[Any, tuple[str, int]] = {}
+    shared_names = {row["name"] for row in rows["a"]} & {row["name"] for row in rows["b"]}
     for side in SIDES:
         for index, row in enumerate(rows[side]):
             node = (side, index)
             links.find(node)
-            # a plugin-inserted kernel (a Reorder) covers no IR layer: match it by its own name
-            for link_key in _originals(row) or [("kernel", row["name"])]:
+            for link_key in _originals(row) or _inserted_keys(row, shared_names):
                 if link_key in owner_of_ir:
                     links.union(node, owner_of_ir[link_key])
                 else:

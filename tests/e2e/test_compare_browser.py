@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from compare_data import build_sample_variants
 from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, PROFILE_ENTRYPOINT
 from core.jobs import run_job_inline
-from tests.conftest import ARTIFACTS, wait_for_app
+from tests.conftest import screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -25,7 +25,7 @@ def _patient_expect():  # type: ignore[no-untyped-def]
     expect.set_options(timeout=30_000)
     yield
     expect.set_options(timeout=5_000)
-TALL = {"width": 1400, "height": 4600}
+TALL = {"width": 1400, "height": 4600}  # Streamlit scrolls inside its own container: show it all at once
 
 
 def _job(entrypoint: str, variant_id: int, settings: dict, kind: str, **params: int) -> int:  # type: ignore[type-arg]
@@ -33,14 +33,6 @@ def _job(entrypoint: str, variant_id: int, settings: dict, kind: str, **params: 
                          target=f"variant {variant_id}", variant_id=variant_id, timeout_s=300)
     assert job.state == "done", (job.error, job.error_hint)
     return int(job.result["id"])
-
-
-def _shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
-    """Streamlit scrolls inside its own container, so a tall viewport shows the whole page."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 def test_dashboard_shows_the_winner_and_the_report_opens_offline(workspace: Path, server_factory, page, browser,
@@ -76,7 +68,7 @@ def test_dashboard_shows_the_winner_and_the_report_opens_offline(workspace: Path
     # per layer: FP32 vs INT8 profiles picked by default, one-sided layers named
     expect(main.get_by_text("IR layers covered only in B")).to_be_visible()
     expect(main.get_by_test_id("stMetric").filter(has_text="B / A")).to_be_visible()
-    _shot(page, "compare-dashboard")
+    screenshot(page, "compare-dashboard")
 
     with page.expect_download() as csv_download:
         main.get_by_role("button", name="Table (CSV)").click()
@@ -104,7 +96,7 @@ def test_dashboard_shows_the_winner_and_the_report_opens_offline(workspace: Path
         expect(viewer.locator(".js-plotly-plot").nth(0).locator("g.point")).to_have_count(3)
         expect(viewer.locator(".recommendation")).to_contain_text("on CPU, throughput hint")
         expect(viewer.get_by_text("Reproduce each number")).to_be_visible()
-        _shot(viewer, "compare-report")
+        screenshot(viewer, "compare-report")
     finally:
         offline.close()
     assert [url for url in requests if not url.startswith("file:")] == []
@@ -115,4 +107,4 @@ def test_dashboard_shows_the_winner_and_the_report_opens_offline(workspace: Path
     expect(page.get_by_test_id("stMain").get_by_role("heading", name="Graph")).to_be_visible()
     assert page.url.rstrip("/").endswith("/graph")
     expect(page.get_by_test_id("stMain").get_by_text("Time ratio vs").first).to_be_visible()
-    _shot(page, "compare-graph-link")
+    screenshot(page, "compare-graph-link")
