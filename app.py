@@ -18,12 +18,14 @@ PAGES_DIR = APP_DIR / "pages"
 
 st.set_page_config(page_title="OV Workbench", page_icon=str(APP_DIR / "assets" / "logo.png"), layout="wide")
 
+# (file, title, url) per section. The url is the file's stem: a deep link on a fresh server
+# is resolved by Streamlit's legacy page discovery (by file name) before app.py runs.
 # (file, title, url) per section. No icons: emoji need a font many labs lack, and
 # Material icons would fetch a web font (we work offline).
 PAGE_SPECS: dict[str, list[tuple[str, str, str]]] = {
     "Workbench": [
         ("home.py", "Home", "home"),
-        ("import_model.py", "Import & convert", "import"),
+        ("import.py", "Import & convert", "import"),
         ("optimize.py", "Optimize precision", "optimize"),
         ("graph.py", "Graph", "graph"),
         ("benchmark.py", "Benchmark & profile", "benchmark"),

@@ -9,7 +9,7 @@ from core.jobs import wait_for_job
 from tests.conftest import open_page, page_text
 from tests.models_onnx import make_tiny_cnn_ir, make_tiny_cnn_onnx
 
-PAGE = "pages/import_model.py"
+PAGE = "pages/import.py"
 
 
 def _import(at, files: list[tuple[str, bytes]]):  # type: ignore[no-untyped-def]

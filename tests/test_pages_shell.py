@@ -32,7 +32,7 @@ def test_jobs_page_shows_a_failed_job_in_words_with_its_log(workspace: Path) -> 
 
 
 def test_every_page_renders_through_the_router(workspace: Path) -> None:
-    for page in ["pages/home.py", "pages/import_model.py", "pages/optimize.py", "pages/graph.py",
+    for page in ["pages/home.py", "pages/import.py", "pages/optimize.py", "pages/graph.py",
                  "pages/benchmark.py", "pages/compare.py", "pages/jobs.py"]:
         at = open_page(page)
         assert not at.exception, (page, at.exception)

@@ -43,7 +43,11 @@ def test_first_start_runs_the_sample_job_and_survives_a_restart(server_factory, 
     expect(page.get_by_test_id("stMain").get_by_role("strong").filter(has_text="Document orientation (sample)")).to_be_visible(timeout=30_000)
 
 
-@pytest.mark.parametrize("path,heading", [("jobs", "Jobs"), ("graph", "Graph"), ("benchmark", "Benchmark")])
+@pytest.mark.parametrize(
+    "path,heading",
+    [("jobs", "Jobs"), ("graph", "Graph"), ("benchmark", "Benchmark"), ("import", "Import"), ("optimize", "Optimize"),
+     ("compare", "Compare")],
+)
 def test_deep_link_on_a_fresh_server_gets_the_frame(server_factory, page, tmp_path: Path, path: str, heading: str) -> None:
     server = server_factory(tmp_path / f"ws-{path}")
     page.goto(f"{server.url}/{path}")
@@ -54,6 +58,8 @@ def test_deep_link_on_a_fresh_server_gets_the_frame(server_factory, page, tmp_pa
     expect(nav.get_by_text("Import & convert")).to_be_visible()
     expect(nav.get_by_text("Compare")).to_be_visible()
     assert page.url.rstrip("/").endswith(path)
+    # No "page not found" dialog over the page (a URL that legacy discovery cannot resolve).
+    expect(page.get_by_role("dialog")).to_have_count(0)
     screenshot(page, f"shell-deeplink-{path}")
 
 
