@@ -24,32 +24,32 @@ def table_records(doc: dict[str, Any], for_export: bool = False) -> list[dict[st
     for row in doc["rows"]:
         latency = row["latency_ms"] or {}
         ratios = row["ratios"]
-        record: dict[str, Any] = {
+        record: dict[str, Any] = {  # what decides first (speed, size, accuracy and their ratios), details after
             "Result": row["result_id"],
             "Baseline": row["is_baseline"],
-            "Model": row["model"],
             "Variant": f"#{row['variant_id']} {row['variant']}" if row["variant_id"] is not None else row["variant"],
             "Precision": row["precision"],
             "Device": row["device"],
             "Settings": row["settings"],
             "FPS": row["throughput_fps"],
-            "FPS std": row["throughput_fps_std"],
+            "Speed-up": ratios["speedup"],
             "Median ms": latency.get("median"),
+            "Latency ratio": ratios["latency_ratio"],
             "p90 ms": latency.get("p90"),
             "p99 ms": latency.get("p99"),
-            "First inference ms": row["first_inference_ms"],
-            "Compile ms": row["compile_ms"],
             "Size MB": row["size_bytes"] / 1e6 if row["size_bytes"] else None,
-            "Peak memory MB": row["peak_rss_mb"],
-            "Accuracy %": row["accuracy"]["value"] * 100 if row["accuracy"] else None,
-            "Accuracy metric": _accuracy_text(row),
-            "Speed-up": ratios["speedup"],
-            "Latency ratio": ratios["latency_ratio"],
             "Size reduction": ratios["size_reduction"],
+            "Accuracy %": row["accuracy"]["value"] * 100 if row["accuracy"] else None,
             "Accuracy change pts": ratios["accuracy_change_pts"],
+            "Accuracy metric": _accuracy_text(row),
             "On Pareto front": row["on_front"],
             "Within limits": row["meets_limits"],
             "Breaks": "; ".join(row["violations"]),
+            "FPS std": row["throughput_fps_std"],
+            "First inference ms": row["first_inference_ms"],
+            "Compile ms": row["compile_ms"],
+            "Peak memory MB": row["peak_rss_mb"],
+            "Model": row["model"],
         }
         if for_export:
             record["Accuracy source"] = row["accuracy"]["source"] if row["accuracy"] else ""
