@@ -14,11 +14,12 @@ from core.config import get_settings
 from core.convert.export import ir_zip_bytes
 from core.convert.options import ConvertOptions, InputSpec, check_shape_text, parse_layout, parse_values, split_top_level
 from core.errors import UserError
-from core.importer import format_support, store_uploads
+from core.importer import format_support
+from core.importer.storage import store_stream
 from core.jobs import get_job
 from core.store import Model, Variant
 from core.variants import list_models, variant_xml
-from core.workspace import to_relative
+from core.workspace import new_artifact_dir, resolve, to_relative
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.model_card import render_card, render_check
@@ -27,6 +28,8 @@ IMPORT_JOB = "imp_import_job"
 CONVERT_JOB = "imp_convert_job"
 MODEL_KEY = "imp_model_id"
 UPLOADER_ROUND = "imp_uploader_round"
+STAGED = "imp_staged_uploads"  # {"folder": workspace-relative, "files": {file_id: stored name}}
+STAGE_ERROR = "imp_stage_error"
 IMAGENET = ("123.675,116.28,103.53", "58.395,57.12,57.375")
 
 page_setup(
@@ -54,28 +57,59 @@ for row in support:
         st.warning(f"{row['label']} ({row['files']}): {row['note']}.")
 
 round_number = st.session_state.setdefault(UPLOADER_ROUND, 0)
-uploads = st.file_uploader(
+uploader_key = f"imp_uploader_{round_number}"
+
+
+def stage_uploads() -> None:
+    """Write files to the workspace the moment they arrive (uploader on_change).
+
+    Streamlit keeps uploads in server memory only while the widget lives; a page switch
+    drops them. Staged files survive that, and the Import button only names the folder.
+    """
+    files = st.session_state.get(uploader_key) or []
+    staged = st.session_state.get(STAGED) or {"folder": to_relative(new_artifact_dir("uploads")), "files": {}}
+    folder = resolve(staged["folder"])
+    current = {upload.file_id for upload in files}
+    for file_id, stored_name in list(staged["files"].items()):
+        if file_id not in current:  # removed from the uploader: remove it from the stage too
+            (folder / stored_name).unlink(missing_ok=True)
+            del staged["files"][file_id]
+    st.session_state.pop(STAGE_ERROR, None)
+    for upload in files:
+        if upload.file_id in staged["files"]:
+            continue
+        try:
+            staged["files"][upload.file_id] = store_stream(upload, upload.name, folder).name
+        except UserError as error:
+            st.session_state[STAGE_ERROR] = error
+    st.session_state[STAGED] = staged
+
+
+st.file_uploader(
     "Model files or archives (select the .xml and .bin of an IR together)",
     accept_multiple_files=True,
     max_upload_size=get_settings().max_upload_mb,
-    key=f"imp_uploader_{round_number}",
+    key=uploader_key,
+    on_change=stage_uploads,
 )
+if STAGE_ERROR in st.session_state:
+    show_user_error(st.session_state[STAGE_ERROR])
+staged = st.session_state.get(STAGED) or {"folder": None, "files": {}}
+staged_names = sorted(staged["files"].values())
+if staged_names:
+    st.caption("In the workspace, ready to import: " + ", ".join(f"`{n}`" for n in staged_names))
 name = st.text_input("Model name (optional)", key="imp_name", placeholder="defaults to the file name")
-if st.button("Import", type="primary", disabled=not uploads, key="imp_import"):
-    try:
-        folder = store_uploads([(upload.name, upload) for upload in uploads or []])
-    except UserError as error:
-        show_user_error(error)
-    else:
-        start_job(
-            "import",
-            "core.importer.jobs:import_job",
-            {"upload_dir": to_relative(folder), "name": name.strip() or None},
-            target=", ".join(upload.name for upload in uploads or [])[:200],
-            key=IMPORT_JOB,
-        )
-        st.session_state[UPLOADER_ROUND] = round_number + 1  # a fresh, empty uploader
-        st.rerun()
+if st.button("Import", type="primary", disabled=not staged_names, key="imp_import"):
+    start_job(
+        "import",
+        "core.importer.jobs:import_job",
+        {"upload_dir": staged["folder"], "name": name.strip() or None},
+        target=", ".join(staged_names)[:200],
+        key=IMPORT_JOB,
+    )
+    st.session_state.pop(STAGED, None)
+    st.session_state[UPLOADER_ROUND] = round_number + 1  # a fresh, empty uploader
+    st.rerun()
 
 finished_import = job_panel(IMPORT_JOB, show_log=False)
 if finished_import is not None and finished_import.state == "done" and finished_import.result:

@@ -77,3 +77,18 @@ def test_convert_form_rejects_unreadable_options_without_a_job(workspace: Path, 
     next(b for b in at.button if b.label == "Convert").click().run()
     assert "are not numbers" in page_text(at)
     assert "imp_convert_job" not in at.session_state and not at.exception
+
+
+def test_uploads_land_in_the_workspace_at_once_and_survive_a_page_switch(workspace: Path, tmp_path: Path) -> None:
+    at = open_page(PAGE)
+    onnx_path = make_tiny_cnn_onnx(tmp_path)
+    at.file_uploader[0].set_value([(onnx_path.name, onnx_path.read_bytes(), "application/octet-stream")]).run()
+    staged = at.session_state["imp_staged_uploads"]
+    stored = workspace / staged["folder"] / onnx_path.name
+    assert stored.read_bytes() == onnx_path.read_bytes()  # on disk before Import is pressed
+    at.switch_page("pages/jobs.py").run()
+    at.switch_page(PAGE).run()
+    assert f"`{onnx_path.name}`" in page_text(at)
+    at.button(key="imp_import").click().run()
+    job = wait_for_job(at.session_state["imp_import_job"], timeout_s=180)
+    assert job.state == "done", job.error
