@@ -99,6 +99,7 @@ if state["key"] != (variant.id, version):  # another variant: forget its selecti
     state.update(selected=None, expanded=set(), centre=None, key=(variant.id, version))
 if state.get("switch_kind"):  # a "Show in ..." button asked for the other view (before the radio exists)
     st.session_state["graph_kind"] = state.pop("switch_kind")
+    st.session_state["graph_find"] = ""  # a search in the old view would take the selection away
 kind = top[1].radio("View", ["ir", "runtime"], horizontal=True, key="graph_kind",
                     format_func={"ir": "IR graph", "runtime": "Runtime graph (CPU)"}.get,
                     help="The runtime graph is what the CPU plugin executes after fusing layers; "
@@ -155,7 +156,7 @@ if query:
         names = {nid: graph.node(nid).name for nid in found_graph_ids}
         chosen = find_cols[1].selectbox(f"{len(found_graph_ids)} match{'es' if len(found_graph_ids) != 1 else ''}",
                                         found_graph_ids, format_func=lambda i: f"{graph.node(i).type} · {names[i]}",
-                                        key=f"graph_match_{query}")
+                                        key=f"graph_match_{kind}_{query}")
         owner = view.owner.get(chosen)
         if owner and owner.startswith("block_") and owner not in state["expanded"]:
             state["expanded"].add(owner)  # the match is inside a collapsed block: open it

@@ -60,8 +60,14 @@ def test_graph_page_runtime_view_links_back_to_ir(workspace: Path) -> None:
     assert "Fused IR nodes" in page_text(at)
     at.button(key="graph_to_ir").click().run()
     assert not at.exception, at.exception
-    assert at.radio(key="graph_kind").value == "ir"
-    assert "IR ·" in page_text(at)
+    assert at.radio(key="graph_kind").value == "ir" and at.text_input(key="graph_find").value == ""
+    assert "IR ·" in page_text(at) and any(h.value == "Convolution" for h in at.subheader)
+    # and back: the IR node's inspector names its kernel and runtime precision
+    at.toggle(key="graph_runtime_info").set_value(True).run()
+    assert not at.exception, at.exception
+    assert "**Runtime**:" in page_text(at) and "precision f32" in page_text(at)
+    at.button(key="graph_to_rt").click().run()
+    assert at.radio(key="graph_kind").value == "runtime" and "Fused IR nodes" in page_text(at)
 
 
 def test_graph_page_without_models_says_what_to_do(workspace: Path) -> None:
