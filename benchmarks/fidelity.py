@@ -55,10 +55,22 @@ def build_ir(onnx_path: Path, folder: Path) -> Path:
     return xml
 
 
-def ours_command(xml: Path, mode: str, seconds: float) -> list[str]:
+def ours_command(xml: Path, mode: str, seconds: float, path: str = "cli") -> list[str]:
     hint, api = MODES[mode]
+    if path == "library":  # our loop alone, in a fresh process, without the job machinery around it
+        return [sys.executable, str(Path(__file__).resolve()), "--library-run", str(xml), mode, str(seconds)]
     return [sys.executable, "-m", "core", "benchmark", str(xml), "-d", "CPU", "--hint", hint, "--api", api,
             "-t", str(seconds), "--json"]
+
+
+def library_run(xml: str, mode: str, seconds: float) -> None:
+    """One measurement with core.benchmark.run_benchmark, printed as the CLI's JSON would be."""
+    sys.path.insert(0, str(ROOT))
+    from core.benchmark import BenchmarkSettings, run_benchmark
+
+    hint, api = MODES[mode]
+    metrics = run_benchmark(Path(xml), BenchmarkSettings(device="CPU", hint=hint, api=api, duration_s=seconds))
+    print(json.dumps({"throughput_fps": metrics["throughput_fps"], "latency_ms": metrics["latency_ms"]}))
 
 
 def theirs_command(xml: Path, mode: str, seconds: float) -> list[str]:
@@ -67,8 +79,8 @@ def theirs_command(xml: Path, mode: str, seconds: float) -> list[str]:
     return [str(app), "-m", str(xml), "-d", "CPU", "-hint", hint, "-api", api, "-t", str(int(seconds))]
 
 
-def run_ours(xml: Path, mode: str, seconds: float, env: dict[str, str]) -> dict[str, float]:
-    done = subprocess.run(ours_command(xml, mode, seconds), capture_output=True, text=True, env=env, cwd=ROOT,
+def run_ours(xml: Path, mode: str, seconds: float, env: dict[str, str], path: str = "cli") -> dict[str, float]:
+    done = subprocess.run(ours_command(xml, mode, seconds, path), capture_output=True, text=True, env=env, cwd=ROOT,
                           timeout=seconds * 10 + 300)
     if done.returncode != 0:
         raise RuntimeError(f"our benchmark failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
@@ -87,13 +99,16 @@ def run_theirs(xml: Path, mode: str, seconds: float, env: dict[str, str]) -> dic
     return {"fps": float(fps.group(1)), "median_ms": float(median.group(1)) * scale}
 
 
-def measure(xml: Path, mode: str, rounds: int, seconds: float, env: dict[str, str]) -> dict[str, object]:
+def measure(xml: Path, mode: str, rounds: int, seconds: float, env: dict[str, str], path: str) -> dict[str, object]:
     ours, theirs, ratios = [], [], []
     for round_index in range(rounds):
         order = ("ours", "theirs") if round_index % 2 == 0 else ("theirs", "ours")
         pair: dict[str, dict[str, float]] = {}
         for who in order:
-            pair[who] = (run_ours if who == "ours" else run_theirs)(xml, mode, seconds, env)
+            if who == "ours":
+                pair[who] = run_ours(xml, mode, seconds, env, path)
+            else:
+                pair[who] = run_theirs(xml, mode, seconds, env)
         ours.append(pair["ours"])
         theirs.append(pair["theirs"])
         ratios.append(pair["ours"]["fps"] / pair["theirs"]["fps"])
@@ -123,8 +138,14 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--models", default=",".join(MODELS), help="comma list of: " + ", ".join(MODELS))
     parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--path", choices=["cli", "library"], default="cli",
+                        help="ours through the CLI and a job (what users run), or the library loop alone")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--library-run", nargs=3, metavar=("XML", "MODE", "SECONDS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.library_run:
+        library_run(args.library_run[0], args.library_run[1], float(args.library_run[2]))
+        return 0
 
     work = Path(tempfile.mkdtemp(prefix="ovwb-fidelity-"))
     env = dict(os.environ, OVWB_WORKSPACE=str(work / "workspace"), OVWB_NO_SAMPLE="1", PYTHONPATH=str(ROOT))
@@ -132,14 +153,15 @@ def main() -> int:
     started = time.time()
     print(f"fidelity: {args.rounds} rounds x {args.seconds:.0f} s, load average before {load_before[0]:.2f} "
           f"{load_before[1]:.2f} {load_before[2]:.2f}", flush=True)
-    report: dict[str, object] = {"rounds": args.rounds, "seconds": args.seconds, "load_before": load_before, "cases": {}}
+    report: dict[str, object] = {"rounds": args.rounds, "seconds": args.seconds, "path": args.path,
+                                 "load_before": load_before, "cases": {}}
     for name in args.models.split(","):
         xml = build_ir(MODELS[name], work)
         for mode in args.modes.split(","):
             print(f"{name} / {mode}", flush=True)
-            print(f"  ours:   {' '.join(ours_command(xml, mode, args.seconds))}")
+            print(f"  ours:   {' '.join(ours_command(xml, mode, args.seconds, args.path))}")
             print(f"  theirs: {' '.join(theirs_command(xml, mode, args.seconds))}", flush=True)
-            report["cases"][f"{name}/{mode}"] = measure(xml, mode, args.rounds, args.seconds, env)  # type: ignore[index]
+            report["cases"][f"{name}/{mode}"] = measure(xml, mode, args.rounds, args.seconds, env, args.path)  # type: ignore[index]
     load_after = os.getloadavg()
     report.update(load_after=load_after, minutes=(time.time() - started) / 60)
     print(f"\nload average after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}; "

@@ -46,6 +46,7 @@ def test_benchmark_figures_are_consistent(models: dict[str, Path], workspace: Pa
     assert len(metrics["latencies_ms_sample"]) == metrics["iterations"]  # fewer than 2000: all kept
     for key in ("first_inference_ms", "read_ms", "compile_ms", "peak_rss_mb"):
         assert metrics[key] > 0, key
+    assert metrics["input_types"] == {"image": "u8"}  # a 3-channel image is fed as u8, like benchmark_app
 
 
 def test_duration_budget_and_latency_hint(models: dict[str, Path], workspace: Path) -> None:
@@ -171,5 +172,6 @@ def test_dataset_images_as_input(models: dict[str, Path], workspace: Path, tmp_p
     dataset_id = import_dataset(folder, "three images")
     metrics = run_benchmark(models["dynamic"], BenchmarkSettings(iterations=8, batch=2, input=str(dataset_id)))
     assert metrics["input_shapes"]["image"] == [2, 3, 32, 32] and metrics["throughput_fps"] > 0
+    assert metrics["input_types"] == {"image": "f32"}  # real samples keep the model's own type
     with pytest.raises(UserError, match="no dataset|There is no"):
         run_benchmark(models["dynamic"], BenchmarkSettings(iterations=4, input="999"))

@@ -186,7 +186,8 @@ def load_and_compile(
     """Validate, read (with the batch) and compile: the common start of every measurement."""
     validate_settings(settings)
     report(0.01, "Reading the model")
-    prepared = read_model(Path(xml_path), settings.batch)
+    random_input = settings.input in ("", "random", "None")  # dataset samples keep the model's own types
+    prepared = read_model(Path(xml_path), settings.batch, benchmark_app_feeds=random_input)
     report(0.03, f"Compiling for {settings.device}" + (" with performance counters" if perf_count else ""))
     compiled, compile_ms, config = compile_prepared(prepared, settings, perf_count=perf_count)
     return prepared, compiled, compile_ms, config
@@ -267,6 +268,7 @@ def run_benchmark(
         optimal_nireq=optimal,
         batch_actual=prepared.batch,
         input_shapes=prepared.input_shapes,
+        input_types=prepared.input_types,
         compile_config={k: (v if isinstance(v, (int, float, bool)) else str(v)) for k, v in config.items()},
         execution_devices=str(_compiled_property(compiled, "EXECUTION_DEVICES")),
         inference_precision=str(_compiled_property(compiled, "INFERENCE_PRECISION_HINT")),

@@ -2,13 +2,16 @@
 
 The frames-per-second figure is inferences x batch, so the batch dimension has to be found
 exactly as benchmark_app finds it (layout "N", else the NCHW/NHWC guess for images), or our
-FPS would differ from theirs by a factor on the same model.
+FPS would differ from theirs by a factor on the same model. benchmark_app also feeds image
+inputs (3 channels) as u8 tensors converted inside the compiled model, and tells the model
+its layout; the compiled graph then differs (the conversion fuses into the first kernels),
+so we do the same with random input — and say so in the stored figures.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,32 +22,73 @@ from core.errors import UserError
 IMAGE_COLOURS_MAX = 4  # benchmark_app's rule for telling channels from spatial dims
 
 
+IMAGE_LAYOUTS = ("NCHW", "NHWC", "CHW", "HWC")
+
+
 @dataclass
 class PreparedModel:
     model: Any  # ov.Model, reshaped
     read_ms: float
     batch: int  # frames per inference, for FPS
     input_shapes: dict[str, list[int]]
+    input_types: dict[str, str] = field(default_factory=dict)  # tensor element type we feed
 
 
-def batch_index(port: Any) -> int | None:
-    """Index of the batch dimension of a model input, or None when it has none."""
+def guess_layout(port: Any) -> str | None:
+    """The input's layout: its own if the IR has one, else benchmark_app's guess for images."""
     import openvino as ov
 
     layout = port.get_node().layout
-    if layout != ov.Layout() and layout.has_name("N"):
-        return layout.get_index_by_name("N")
+    if layout != ov.Layout():
+        return layout.to_string().strip("[]").replace(",", "")
     shape = port.get_partial_shape()
     if shape.rank.is_dynamic:
         return None
     dims = [d.get_max_length() for d in shape]
     if len(dims) == 4:
-        if dims[1] <= IMAGE_COLOURS_MAX < dims[3] or dims[3] <= IMAGE_COLOURS_MAX < dims[1]:
-            return 0  # NCHW or NHWC
-        return None
+        if dims[1] <= IMAGE_COLOURS_MAX < dims[3]:
+            return "NCHW"
+        if dims[3] <= IMAGE_COLOURS_MAX < dims[1]:
+            return "NHWC"
     if len(dims) == 3:
-        return None  # CHW / HWC: no batch
+        if dims[0] <= IMAGE_COLOURS_MAX < dims[2]:
+            return "CHW"
+        if dims[2] <= IMAGE_COLOURS_MAX < dims[0]:
+            return "HWC"
     return None
+
+
+def batch_index(port: Any) -> int | None:
+    """Index of the batch dimension of a model input, or None when it has none."""
+    layout = guess_layout(port)
+    return layout.index("N") if layout and "N" in layout and len(layout) == len(port.get_partial_shape()) else None
+
+
+def _is_image(port: Any, layout: str | None) -> bool:
+    """benchmark_app's rule: an image layout with 3 channels."""
+    if layout not in IMAGE_LAYOUTS:
+        return False
+    channels = port.get_partial_shape()[layout.index("C")]
+    return channels.is_static and channels.get_length() == 3
+
+
+def as_benchmark_app_feeds(model: Any) -> tuple[Any, dict[str, str]]:
+    """Tell the model its input layouts and take 3-channel images as u8, as benchmark_app does."""
+    import openvino as ov
+    from openvino.preprocess import PrePostProcessor
+
+    ppp = PrePostProcessor(model)
+    types: dict[str, str] = {}
+    for index, port in enumerate(model.inputs):
+        layout = guess_layout(port)
+        if layout:
+            ppp.input(index).model().set_layout(ov.Layout(layout))
+        if _is_image(port, layout):
+            ppp.input(index).tensor().set_element_type(ov.Type.u8)
+            types[_name(port)] = "u8"
+        else:
+            types[_name(port)] = str(port.get_element_type().get_type_name())
+    return ppp.build(), types
 
 
 def _supposed_batch_index(port: Any) -> int | None:
@@ -63,8 +107,9 @@ def _name(port: Any) -> str:
     return sorted(names)[0] if names else port.get_node().get_friendly_name()
 
 
-def read_model(xml_path: Path, batch: int | None) -> PreparedModel:
-    """Read the IR and give every input a static shape (with `batch` when asked)."""
+def read_model(xml_path: Path, batch: int | None, benchmark_app_feeds: bool = True) -> PreparedModel:
+    """Read the IR and give every input a static shape (with `batch` when asked); with
+    `benchmark_app_feeds`, image inputs take u8 like benchmark_app's (see the module doc)."""
     from core.system_info import core_instance
 
     started = time.perf_counter()
@@ -119,7 +164,11 @@ def read_model(xml_path: Path, batch: int | None) -> PreparedModel:
     elif any(p.get_partial_shape().is_dynamic for p in model.inputs):
         model.reshape({port: shape for port, shape in new_shapes.items()})
     shapes = {_name(p): [int(d) for d in p.get_shape()] for p in model.inputs}
-    return PreparedModel(model=model, read_ms=read_ms, batch=int(frames or 1), input_shapes=shapes)
+    types = {_name(p): str(p.get_element_type().get_type_name()) for p in model.inputs}
+    if benchmark_app_feeds:
+        model, types = as_benchmark_app_feeds(model)
+    return PreparedModel(model=model, read_ms=read_ms, batch=int(frames or 1), input_shapes=shapes,
+                         input_types=types)
 
 
 def random_inputs(compiled: Any, count: int, seed: int = 0) -> list[dict[int, np.ndarray]]:

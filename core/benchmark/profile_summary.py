@@ -69,7 +69,10 @@ def hints(layers: list[dict[str, Any]], by_type: list[dict[str, Any]], total: fl
             "or keep neighbouring layers in one precision."
         )
     executed = _executed(layers)
-    quantized = any((row["precision"] or "").lower() in LOW_PRECISIONS for row in executed)
+    # INT8 means quantized compute kernels; a u8 input conversion alone is not quantization
+    quantized = any(
+        row["type"] in HEAVY_TYPES and (row["precision"] or "").lower() in LOW_PRECISIONS for row in executed
+    )
     if quantized:
         float_heavy = [
             row for row in executed if row["type"] in HEAVY_TYPES and (row["precision"] or "").lower() in FLOAT_PRECISIONS
