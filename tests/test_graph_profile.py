@@ -10,12 +10,12 @@ import pytest
 
 from core.cli import main
 from core.graph import colour_scene, graph_from_file, lay_out
-from core.graph.colour import FUSED, NOT_EXECUTED
+from core.graph.colour import FUSED, NO_TIME, NOT_EXECUTED
 from core.graph.export import export_png, export_svg
 from core.graph.inspect import inspect_node
 from core.graph.profile import attribute_layers, total_ms, unattributed_ms
 from core.graph.runtime import link, runtime_graph, runtime_summary_for_ir
-from tests.graph_support import convert_light, profile_rows
+from tests.graph_support import convert_light, fp16_from, profile_rows
 
 
 @pytest.fixture(autouse=True)
@@ -27,9 +27,7 @@ def _isolated(workspace: Path) -> None:
 def densenet(tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = tmp_path_factory.mktemp("densenet")
     fp32 = convert_light("light_densenet121", folder)
-    fp16_folder = folder / "fp16"
-    fp16_folder.mkdir()
-    fp16 = convert_light("light_densenet121", fp16_folder, compress_to_fp16=True)
+    fp16 = fp16_from(fp32, folder)
     return {"xml": fp32, "rows": profile_rows(fp32), "fp16_xml": fp16, "fp16_rows": profile_rows(fp16)}
 
 
@@ -72,7 +70,8 @@ def test_colour_by_time_marks_fused_and_not_executed_nodes(densenet: dict) -> No
 def test_ratio_between_fp32_and_fp16_variants_is_painted_per_node(densenet: dict) -> None:
     scene = lay_out(graph_from_file(densenet["fp16_xml"]))
     colouring = colour_scene(scene, "ratio", densenet["fp16_rows"], densenet["rows"], "FP32")
-    assert colouring.summary["compared_nodes"] > 100
+    assert colouring.summary["compared_nodes"] > 180  # every timed node has its counterpart (same names)
+    assert NO_TIME not in set(colouring.categories.values())
     assert colouring.tickvals == [-3, -2, -1, 0, 1, 2, 3] and colouring.ticktext[3] == "1×"
     some = next(iter(colouring.values))
     assert "× the baseline's time" in colouring.text[some]
@@ -139,3 +138,25 @@ def test_exports_without_graphviz_fall_back_to_our_own_drawing(densenet: dict, m
     svg = export_svg(scene.view, scene.layout, colouring, scene.graph)
     assert svg.startswith(b"<svg") and svg.count(b"<rect") == len(scene.view.nodes)
     assert export_png(scene.view, scene.layout, colouring, scene.graph)[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_int8_speed_up_is_painted_on_the_quantized_graph(tmp_path: Path) -> None:
+    """A real NNCF INT8 ResNet-50 against its FP32 parent: most convolutions get faster."""
+    import nncf
+    import numpy as np
+    import openvino as ov
+
+    fp32 = convert_light("light_resnet50", tmp_path)
+    samples = [np.random.default_rng(i).random((1, 3, 224, 224), dtype=np.float32) for i in range(2)]
+    int8_model = nncf.quantize(ov.Core().read_model(str(fp32)), nncf.Dataset(samples), subset_size=2)
+    int8 = tmp_path / "resnet50-int8.xml"
+    ov.save_model(int8_model, str(int8))
+    scene = lay_out(graph_from_file(int8))
+    int8_rows = profile_rows(int8)
+    colouring = colour_scene(scene, "ratio", int8_rows, profile_rows(fp32), "FP32")
+    convs = [n.id for n in scene.view.nodes if n.type == "Convolution"]
+    assert all(c in colouring.values for c in convs)  # every convolution compared by name
+    assert colouring.summary["faster_nodes"] > colouring.summary["slower_nodes"]
+    precision = colour_scene(scene, "precision", int8_rows)
+    assert {precision.categories[c] for c in convs} == {"u8"}  # the kernels really run in INT8

@@ -48,7 +48,7 @@ PRECISION_COLOURS = {
 NO_DATA = "#d5d9de"
 NOT_EXECUTED = "not executed"
 FUSED = "fused into another layer"
-NO_TIME = "no data"
+NO_TIME = "not in the profile"  # no runtime layer lists the node (the plugin does not report every fused op)
 MIN_MS = 1e-4  # 0.1 µs: floor for the log scale (a layer can report 0)
 
 
