@@ -105,3 +105,28 @@ def test_run_a_benchmark_from_the_form(variant_id: int) -> None:
 
     stored = list_results("benchmark", variant_id=variant_id)
     assert len(stored) == 1 and stored[0].config["iterations"] == 30
+
+
+def test_run_a_group_from_the_form_marks_the_sweet_spot(variant_id: int) -> None:
+    at = open_page(PAGE)
+    at.text_input(key="sweep-form-batches").set_value("1,2")
+    at.text_input(key="sweep-form-streams").set_value("1")
+    at.radio(key="sweep-form-budget").set_value("iterations")
+    at.number_input(key="sweep-form-amount").set_value(20)
+    at.number_input(key="sweep-form-limit").set_value(10_000.0)
+    _form_button(at, "Run group").click().run()
+    assert not at.exception, at.exception
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and "Sweet spot:" not in page_text(at):
+        time.sleep(1.0)
+        at.run()
+    assert "Sweet spot: batch" in page_text(at)
+    points = next(df.value for df in at.dataframe if "latency_median_ms" in df.value.columns)
+    assert list(points["batch"]) == [1, 2]
+
+
+def test_bad_group_values_are_explained(variant_id: int) -> None:
+    at = open_page(PAGE)
+    at.text_input(key="sweep-form-streams").set_value("1,x")
+    _form_button(at, "Run group").click().run()
+    assert any("Streams: expected whole numbers" in e.value for e in at.error)
