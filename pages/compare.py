@@ -185,13 +185,15 @@ def _layers(layers: dict[str, Any]) -> None:
 
 
 def _downloads(doc: dict[str, Any]) -> None:
+    """Files are built when clicked (the HTML inlines 4.8 MB of plotly.js); a download does not
+    rerun the page, so the other buttons stay valid."""
     cols = st.columns(3)
     cols[0].download_button("Report (HTML, opens offline)", data=lambda: to_html(doc), file_name="comparison.html",
-                            mime="text/html", key="compare_download_html", type="primary")
+                            mime="text/html", key="compare_download_html", type="primary", on_click="ignore")
     cols[1].download_button("Table (CSV)", data=lambda: to_csv(doc), file_name="comparison.csv", mime="text/csv",
-                            key="compare_download_csv")
+                            key="compare_download_csv", on_click="ignore")
     cols[2].download_button("Everything (JSON)", data=lambda: to_json(doc), file_name="comparison.json",
-                            mime="application/json", key="compare_download_json")
+                            mime="application/json", key="compare_download_json", on_click="ignore")
 
 
 choices = result_choices("benchmark")

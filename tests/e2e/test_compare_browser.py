@@ -73,6 +73,7 @@ def test_dashboard_shows_the_winner_and_the_report_opens_offline(workspace: Path
     with page.expect_download() as csv_download:
         main.get_by_role("button", name="Table (CSV)").click()
     table = Path(csv_download.value.path()).read_text()
+    wait_for_app(page)
     assert table.count("\n") == 4  # header + 3 results
     for precision, result_id in benchmarks.items():
         assert re.search(rf"^{result_id},.*,{precision},CPU,", table, re.M), table
