@@ -160,6 +160,11 @@ def test_front_recommendation_and_limits(measured: Measured) -> None:
     if winner["result_id"] != doc["baseline_id"]:
         assert f"{winner['ratios']['speedup']:.2f}× FP32 FPS" in text
 
+    # FP16 has no accuracy figure, so it cannot be on the front; if it measured faster, the line says so
+    fp16 = rows[measured.benchmarks["FP16"]]
+    assert not fp16["on_front"]
+    assert (f"#{fp16['result_id']} FP16 on CPU" in text) == (fp16["throughput_fps"] > winner["throughput_fps"])
+
     strict = build_comparison(ids, limits=Limits(max_latency_ms=1e-6))
     assert strict["front"] == [] and strict["recommendation"]["result_id"] is None
     assert strict["recommendation"]["text"].startswith("No result meets median latency ≤ 1e-06 ms")

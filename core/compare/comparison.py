@@ -183,7 +183,10 @@ def build_comparison(
         "accuracy_metric": metric,
         "rows": rows,
         "front": front,
-        "recommendation": recommend(entries, baseline, front, limits, {r["result_id"]: r["violations"] for r in rows}),
+        "recommendation": recommend(
+            entries, baseline, front, limits, {r["result_id"]: r["violations"] for r in rows},
+            {r["result_id"] for r in rows if r["meets_limits"] and r["accuracy_value"] is None},
+        ),
         "machines": machines,
         "versions": {"openvino": package_version("openvino"), "nncf": package_version("nncf"),
                      "report_by": "OV Workbench"},

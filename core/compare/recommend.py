@@ -48,7 +48,9 @@ def headline_of(entry: Entry) -> str:
 
 
 def recommend(entries: list[Entry], baseline: Entry, front: list[int], limits: Limits,
-              violations: dict[int, list[str]]) -> dict[str, Any]:
+              violations: dict[int, list[str]], unplaced: set[int] | None = None) -> dict[str, Any]:
+    """`unplaced`: results within the limits that have no comparable accuracy figure, so they
+    cannot be on the front; a faster one is named, so the user knows what to measure next."""
     by_id = {e.result_id: e for e in entries}
     stat = limits.latency_stat
     if not front:
@@ -65,6 +67,12 @@ def recommend(entries: list[Entry], baseline: Entry, front: list[int], limits: L
                 f"(none of the {others} other result{'s' if others != 1 else ''} is faster on the front).")
     else:
         text = f"{headline_of(best)}: {describe_against(best, baseline, stat)}."
+    faster_unmeasured = [e for e in entries if e.result_id in (unplaced or set())
+                         and (e.throughput or 0) > (best.throughput or 0)]
+    if faster_unmeasured:
+        quickest = max(faster_unmeasured, key=lambda e: e.throughput or 0)
+        text += (f" (#{quickest.result_id} {headline_of(quickest)} is faster, but its accuracy is not measured in "
+                 f"the same metric: measure it to weigh it in.)")
     alternatives = [f"#{key} {headline_of(by_id[key])}" for key in front[1:3]]
     return {"result_id": best.result_id, "text": text,
             "alternatives": alternatives, "limits": limits.describe()}
