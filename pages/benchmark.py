@@ -170,6 +170,8 @@ def show_benchmark(result: Any, scope: str) -> None:
                 f"{metrics.get('nstreams_actual') or '-'} streams · {metrics.get('nireq_actual')} requests · "
                 f"batch {metrics.get('batch_actual', config.get('batch') or 1)} · "
                 f"{metrics['iterations']} inferences in {metrics['duration_s']:.1f} s")
+    for note in metrics.get("notes") or []:
+        st.info(note)
     cols = st.columns(4)
     std = metrics.get("throughput_fps_std") or 0.0
     cols[0].metric("Throughput", f"{metrics['throughput_fps']:,.2f} FPS",

@@ -175,3 +175,13 @@ def test_dataset_images_as_input(models: dict[str, Path], workspace: Path, tmp_p
     assert metrics["input_types"] == {"image": "f32"}  # real samples keep the model's own type
     with pytest.raises(UserError, match="no dataset|There is no"):
         run_benchmark(models["dynamic"], BenchmarkSettings(iterations=4, input="999"))
+
+
+def test_fp16_ir_on_a_cpu_without_fp16_is_explained() -> None:
+    from core.benchmark.devices import precision_notes, supported_precisions
+
+    if "f16" in supported_precisions("CPU"):
+        pytest.skip("this CPU computes in f16")
+    notes = precision_notes("FP16", "f32", "CPU")
+    assert len(notes) == 1 and "ran in f32" in notes[0]
+    assert precision_notes("FP32", "f32", "CPU") == []

@@ -118,3 +118,19 @@ def devices_overview() -> dict[str, Any]:
         if name not in present_types
     ]
     return {"devices": devices, "virtual": virtual, "absent": absent}
+
+
+def precision_notes(variant_precision: str | None, inference_precision: str | None, device: str) -> list[str]:
+    """Plain words when the precision a user picked is not what the device computes in."""
+    notes = []
+    if (variant_precision or "").upper() == "FP16" and (inference_precision or "").lower() in ("f32", "float32"):
+        notes.append(
+            f"This FP16 IR ran in f32 on {device}: the device has no FP16 arithmetic, so the weights are "
+            "converted to f32 when the model is compiled. Expect FP32 speed; the gain of FP16 here is the "
+            "smaller file."
+        )
+    if (variant_precision or "").upper() == "INT8" and "INT8" not in set(
+        cap for name in physical_devices_of(device) for cap in device_ranges(name)["capabilities"]
+    ):
+        notes.append(f"{device} reports no INT8 support: quantized layers may run as f32 there.")
+    return notes

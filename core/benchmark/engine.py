@@ -86,6 +86,10 @@ def _compiled_property(compiled: Any, name: str) -> Any:
         value = compiled.get_property(name)
     except Exception:  # not every device answers every property
         return None
+    if hasattr(value, "get_type_name"):  # an element type: "f32", not "<Type: 'float32'>"
+        return value.get_type_name()
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
     try:
         return int(str(value))
     except ValueError:
@@ -270,8 +274,8 @@ def run_benchmark(
         input_shapes=prepared.input_shapes,
         input_types=prepared.input_types,
         compile_config={k: (v if isinstance(v, (int, float, bool)) else str(v)) for k, v in config.items()},
-        execution_devices=str(_compiled_property(compiled, "EXECUTION_DEVICES")),
-        inference_precision=str(_compiled_property(compiled, "INFERENCE_PRECISION_HINT")),
+        execution_devices=_compiled_property(compiled, "EXECUTION_DEVICES"),
+        inference_precision=_compiled_property(compiled, "INFERENCE_PRECISION_HINT"),
         peak_rss_mb=peak_rss_mb(),
     )
     del queue, requests, compiled

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from core.benchmark.devices import precision_notes
 from core.benchmark.engine import run_benchmark
 from core.benchmark.lock import device_lock
 from core.benchmark.profile import DEFAULT_PROFILE_ITERATIONS, profile_model
@@ -41,6 +42,14 @@ def resolve_model(variant_id: int | None, model_path: str | None) -> tuple[Path,
     return path, variant_for_path(path)
 
 
+def _variant_precision(variant_id: int | None) -> str | None:
+    if variant_id is None:
+        return None
+    from core.variants import get_variant
+
+    return get_variant(variant_id).precision
+
+
 def _config(settings: BenchmarkSettings, xml_path: Path) -> dict[str, Any]:
     config = settings.to_config()
     config["model_path"] = str(xml_path)
@@ -54,6 +63,8 @@ def benchmark_job(ctx: JobContext, settings: dict[str, Any], variant_id: int | N
     validate_settings(options)
     with device_lock(options.device, ctx):
         metrics = run_benchmark(xml_path, options, progress=ctx.progress)
+    metrics["notes"] = precision_notes(_variant_precision(variant_id), metrics.get("inference_precision"),
+                                       options.device)
     result_id = save_result("benchmark", _config(options, xml_path), metrics, variant_id, ctx.job_id, options.device)
     ctx.log("stored benchmark result %s: %.2f FPS", result_id, metrics["throughput_fps"])
     return {
@@ -69,6 +80,7 @@ def benchmark_job(ctx: JobContext, settings: dict[str, Any], variant_id: int | N
         "nireq_actual": metrics["nireq_actual"],
         "iterations": metrics["iterations"],
         "config": _config(options, xml_path),
+        "notes": metrics["notes"],
     }
 
 
