@@ -64,30 +64,28 @@ def headline(data: dict[str, Any] | None) -> tuple[str, float, float | None] | N
     return None
 
 
-def _from_result(row: Result) -> AccuracyFigure | None:
-    found = headline(row.metrics)
+def _figure(data: dict[str, Any] | None, source: str, result_id: int | None, reference_variant_id: int | None,
+            dataset_id: int | None) -> AccuracyFigure | None:
+    found = headline(data)
     if found is None:
         return None
     metric, value, reference = found
+    return AccuracyFigure(metric, value, source, reference, (data or {}).get("samples"), result_id,
+                          reference_variant_id, dataset_id)
+
+
+def _from_result(row: Result) -> AccuracyFigure | None:
     config = row.config or {}
-    return AccuracyFigure(
-        metric, value, f"accuracy result #{row.id}", reference, (row.metrics or {}).get("samples"), row.id,
-        config.get("reference_variant_id"), config.get("dataset_id"),
-    )
+    return _figure(row.metrics, f"accuracy result #{row.id}", row.id, config.get("reference_variant_id"),
+                   config.get("dataset_id"))
 
 
 def _from_variant(variant: Variant) -> AccuracyFigure | None:
-    found = headline(variant.accuracy)
-    if found is None:
-        return None
-    metric, value, reference = found
+    """The quantizer's headline, measured against the parent it was made from."""
     params = variant.params or {}
-    data = variant.accuracy or {}
-    where = data.get("samples_from")
-    return AccuracyFigure(
-        metric, value, "measured when the variant was made" + (f" ({where})" if where else ""), reference,
-        data.get("samples"), None, variant.parent_id, params.get("validation_dataset_id") or params.get("dataset_id"),
-    )
+    where = (variant.accuracy or {}).get("samples_from")
+    return _figure(variant.accuracy, "measured when the variant was made" + (f" ({where})" if where else ""), None,
+                   variant.parent_id, params.get("validation_dataset_id") or params.get("dataset_id"))
 
 
 def _as_reference(child: AccuracyFigure, child_id: int) -> AccuracyFigure | None:
