@@ -174,6 +174,27 @@ with find_cols[3]:
                    "select a block to expand it.")
 engine_note = f"{scene.layout.engine}{' (cached)' if scene.layout.cached else f' {scene.layout.seconds:.2f} s'}"
 
+def _ranking_table(colouring: Any) -> None:
+    """Where the time goes (or what changed most): select a row to jump to that node."""
+    ratio = mode == "ratio"
+    ranked = sorted(colouring.raw, key=colouring.raw.get, reverse=True)
+    chosen = (ranked[:8] + ranked[-8:]) if ratio and len(ranked) > 16 else ranked[:15]
+    rows = [{"node": v, "type": view.node(v).type,
+             "name": graph.node(v).name if graph.has(v) else view.node(v).label,
+             ("× baseline time" if ratio else "ms"): colouring.raw[v]} for v in chosen]
+    st.markdown("**Largest slow-downs and speed-ups**" if ratio else "**Slowest layers**")
+    picked = st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="graph_ranking",
+                          on_select="rerun", selection_mode="single-row",
+                          column_config={"node": None, "ms": st.column_config.NumberColumn(format="%.3f"),
+                                         "× baseline time": st.column_config.NumberColumn(format="%.2f×")})
+    selected_rows = picked.selection.rows if picked and picked.selection else []
+    if selected_rows:
+        target = rows[selected_rows[0]]["node"]
+        if state.get("ranked") != target:
+            state.update(ranked=target, selected=target, centre=target)
+            st.rerun()
+
+
 # ---------------------------------------------------------------- figure + inspector
 graph_col, inspector_col = st.columns([3, 1.25])
 with graph_col:
@@ -196,6 +217,8 @@ with graph_col:
     if colouring.summary:
         st.caption(" · ".join(f"{k.replace('_', ' ')}: {v:.2f}" if isinstance(v, float) else f"{k.replace('_', ' ')}: {v}"
                               for k, v in colouring.summary.items()))
+    if colouring.raw:
+        _ranking_table(colouring)
 
 
 def _stats_frame(constants: list[dict[str, Any]]) -> pd.DataFrame:

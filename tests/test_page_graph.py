@@ -35,11 +35,15 @@ def test_graph_page_finds_inspects_and_colours_by_time_and_ratio(workspace: Path
     assert not at.exception, at.exception
     assert any(m.label == "Time" for m in at.metric)
     assert "timed nodes" in page_text(at)
+    slowest = next(df.value for df in at.dataframe if "ms" in df.value.columns)
+    assert len(slowest) == 15 and slowest["ms"].is_monotonic_decreasing
 
     # Ratio against the FP16 variant's profile.
     _select(at, "Colour by").set_value("ratio").run()
     assert not at.exception, at.exception
     assert "compared nodes" in page_text(at)
+    changes = next(df.value for df in at.dataframe if "× baseline time" in df.value.columns)
+    assert len(changes) == 16 and changes["× baseline time"].is_monotonic_decreasing
 
     # Collapse repeats: DenseNet's 6/12/24/16 dense layers become blocks.
     at.text_input(key="graph_find").set_value("").run()

@@ -65,6 +65,7 @@ class Colouring:
     tickvals: list[float] | None = None
     ticktext: list[str] | None = None
     text: dict[str, str] = field(default_factory=dict)  # view id -> "1.2 ms (4 %)" for hover
+    raw: dict[str, float] = field(default_factory=dict)  # the metric before scaling (ms, or a ratio)
     summary: dict[str, Any] = field(default_factory=dict)
 
     def colour_of(self, view_id: str) -> str:
@@ -156,7 +157,7 @@ def by_time(view: View, graph: Graph, attribution: dict[str, dict], total_ms: fl
         "Time per layer (ms)", "continuous", categories,
         {FUSED: "#eceff1", NOT_EXECUTED: "#eceff1", NO_TIME: NO_DATA},
         logs, colorscale="YlOrRd", cmin=bottom, cmax=top if top > bottom else bottom + 1, text=text,
-        tickvals=ticks, ticktext=[_ms_label(10.0**t) for t in ticks],
+        tickvals=ticks, ticktext=[_ms_label(10.0**t) for t in ticks], raw=values,
         summary={"total_ms": total_ms, "timed_nodes": len(values)},
     )
 
@@ -177,6 +178,7 @@ def by_ratio(
     categories: dict[str, str] = {}
     text: dict[str, str] = {}
     faster = slower = 0
+    raw: dict[str, float] = {}
     for vnode in view.nodes:
         mine = other = 0.0
         seen_layers: set[str] = set()
@@ -197,6 +199,7 @@ def by_ratio(
         if mine > 0 and other > 0:
             ratio = mine / other
             values[vnode.id] = math.log2(ratio)
+            raw[vnode.id] = ratio
             faster += ratio < 0.95
             slower += ratio > 1.05
             text[vnode.id] = f"{ratio:.2f}× the baseline's time ({mine:.3f} ms vs {other:.3f} ms)"
@@ -209,7 +212,7 @@ def by_ratio(
         f"Time ratio vs {baseline_label}", "continuous", categories,
         {FUSED: "#eceff1", NOT_EXECUTED: "#eceff1", NO_TIME: NO_DATA},
         values, colorscale=[[0.0, "#1a9850"], [0.35, "#a6d96a"], [0.5, "#f7f7f7"], [0.65, "#fdae61"], [1.0, "#d73027"]],
-        cmin=-3.0, cmax=3.0, tickvals=ticks, ticktext=["⅛×", "¼×", "½×", "1×", "2×", "4×", "8×"], text=text,
+        cmin=-3.0, cmax=3.0, tickvals=ticks, ticktext=["⅛×", "¼×", "½×", "1×", "2×", "4×", "8×"], text=text, raw=raw,
         summary={"faster_nodes": int(faster), "slower_nodes": int(slower), "compared_nodes": len(values)},
     )
 
