@@ -172,7 +172,9 @@ def test_watchdog_flags_a_stalled_loop(model: Path) -> None:
     request = ov.Core().compile_model(_static(model), "CPU").create_infer_request()
     watch = LoopWatch(stall_s=0.6, report=None, requests=[request])
     watch.start()
-    time.sleep(2.0)
+    deadline = time.monotonic() + 10
+    while not watch.stalled and time.monotonic() < deadline:
+        time.sleep(0.1)
     watch.finish()
     assert watch.stalled and watch.stop
 
