@@ -4,7 +4,7 @@ Builds real OpenVINO models of ~500, 1,000, 2,000 and 5,000 visible nodes (resid
 inception-style blocks, so the layout has branches and crossings to reduce), then times
 each step of a page view: extraction (ov.Model → Graph), view (folding), layout (Graphviz
 `dot`, uncached; and the pure-Python fallback), figure build (Plotly) and its JSON (what
-Streamlit sends to the browser). Target: layout + figure under 2 s at 2,000 nodes.
+Streamlit sends to the browser); medians of --repeats runs. Target: layout + figure under 2 s at 2,000 nodes.
 
     .venv/bin/python benchmarks/graph.py [--sizes 500,1000,2000,5000] [--python-layout] [--json out.json]
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -67,7 +68,17 @@ def synthetic_model(target_nodes: int, channels: int = 8):  # type: ignore[no-un
     return ov.Model([result], [x], f"synthetic-{target_nodes}")
 
 
-def measure(size: int, folder: Path, python_layout: bool) -> dict[str, float | int | str]:
+def _median_time(action, repeats: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    """Median wall time of `repeats` runs (the machine is shared: one run can be 5x off)."""
+    times, result = [], None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def measure(size: int, folder: Path, python_layout: bool, repeats: int = 3) -> dict[str, float | int | str]:
     import openvino as ov
 
     from core.graph import colour_scene, graph_from_file, lay_out
@@ -79,19 +90,17 @@ def measure(size: int, folder: Path, python_layout: bool) -> dict[str, float | i
     started = time.perf_counter()
     graph = graph_from_file(xml)
     row["extract_s"] = time.perf_counter() - started
-    scene = lay_out(graph, fold=True, use_cache=False)
+    scenes = [lay_out(graph, fold=True, use_cache=False) for _ in range(repeats)]
+    scene = scenes[0]
     row["nodes_shown"] = len(scene.view.nodes)
     row["edges"] = len(scene.view.edges)
-    row["view_s"] = scene.timings["view_s"]
-    row["layout_s"] = scene.layout.seconds
+    row["view_s"] = statistics.median(s.timings["view_s"] for s in scenes)
+    row["layout_s"] = statistics.median(s.layout.seconds for s in scenes)
     row["engine"] = scene.layout.engine
     colouring = colour_scene(scene, "type")
-    started = time.perf_counter()
-    figure = build_figure(scene.view, scene.layout, colouring, graph)
-    row["figure_s"] = time.perf_counter() - started
-    started = time.perf_counter()
-    row["figure_json_mb"] = len(figure.to_json()) / 1e6
-    row["json_s"] = time.perf_counter() - started
+    row["figure_s"], figure = _median_time(lambda: build_figure(scene.view, scene.layout, colouring, graph), repeats)
+    row["json_s"], text = _median_time(lambda: figure.to_json(), repeats)  # type: ignore[attr-defined]
+    row["figure_json_mb"] = len(text) / 1e6
     row["page_view_s"] = row["view_s"] + row["layout_s"] + row["figure_s"] + row["json_s"]
     cached = lay_out(graph, fold=True, use_cache=True)
     cached = lay_out(graph, fold=True, use_cache=True)  # second call: from the disk cache
@@ -109,12 +118,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="500,1000,2000,5000")
     parser.add_argument("--python-layout", action="store_true", help="also time the pure-Python fallback layout")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per step; the median is reported")
     parser.add_argument("--json", help="write the rows here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="graph-bench-") as tmp:
         os.environ.setdefault("OVWB_WORKSPACE", str(Path(tmp) / "workspace"))
         print(f"load average before: {os.getloadavg()[0]:.2f}  (2 cores, shared)")
-        rows = [measure(int(s), Path(tmp), args.python_layout) for s in args.sizes.split(",")]
+        rows = [measure(int(s), Path(tmp), args.python_layout, args.repeats) for s in args.sizes.split(",")]
         print(f"load average after:  {os.getloadavg()[0]:.2f}")
     columns = ["target", "nodes_shown", "edges", "extract_s", "layout_s", "figure_s", "json_s", "page_view_s",
                "cached_layout_s", "collapsed_nodes", "collapsed_layout_s"] + (["python_layout_s"] if args.python_layout else [])
