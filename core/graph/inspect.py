@@ -62,7 +62,8 @@ def inspect_node(
         details["weights"] = [{"port": 0, "chain": node.type, "shape": node.output_shape,
                                "element_type": node.element_type, "constants": [{"name": node.name, **node.weights}]}]
     elif view_id in view.folded:
-        details["weights"] = [_weights_of(graph, group) for group in view.folded[view_id]]
+        # runtime Const layers carry no values: list only groups with real weight statistics
+        details["weights"] = [w for w in (_weights_of(graph, group) for group in view.folded[view_id]) if w["constants"]]
     if runtime_by_ir and node.id in runtime_by_ir:
         details["runtime"] = runtime_by_ir[node.id]
     if attribution is not None:

@@ -82,7 +82,7 @@ def test_click_a_node_to_inspect_it_and_colour_the_graph_by_time(server_factory,
     main.get_by_label("Find").press("Enter")
     wait_for_app(page)
     expect(main.get_by_test_id("stMetric").filter(has_text="Time")).to_be_visible(timeout=30_000)
-    expect(main.get_by_text("n292", exact=True).first).to_be_visible()
+    expect(main.get_by_test_id("stCode").filter(has_text="n292")).to_be_visible()
     _show_graph(page)
     screenshot(page, "graph-by-time")
     found = page.evaluate("() => document.querySelector('.js-plotly-plot').data.some(t => t.name && t.name.startsWith('found'))")
@@ -93,6 +93,18 @@ def test_click_a_node_to_inspect_it_and_colour_the_graph_by_time(server_factory,
     expect(main.get_by_text("compared nodes", exact=False)).to_be_visible(timeout=30_000)
     _show_graph(page)
     screenshot(page, "graph-ratio")
+
+    # The runtime graph: what the CPU plugin runs, coloured by the same profile.
+    _choose(page, "Colour by", "Time per layer (profile)")
+    main.get_by_text("Runtime graph (CPU)").click()
+    wait_for_app(page)
+    expect(main.get_by_text("RUNTIME ·", exact=False)).to_be_visible(timeout=60_000)
+    target = page.evaluate(NODE_PIXEL_JS, ["Time per layer", 3])
+    page.mouse.click(target["x"], target["y"])
+    wait_for_app(page)
+    expect(main.get_by_text("Fused IR nodes", exact=False)).to_be_visible(timeout=30_000)
+    _show_graph(page)
+    screenshot(page, "graph-runtime")
 
 
 def test_a_2000_node_model_draws_in_seconds_and_stays_clickable(server_factory, page, workspace: Path) -> None:
