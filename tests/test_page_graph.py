@@ -50,6 +50,10 @@ def test_graph_page_finds_inspects_and_colours_by_time_and_ratio(workspace: Path
     at.toggle(key="graph_collapse").set_value(True).run()
     assert not at.exception, at.exception
     assert "31 shown" in page_text(at)
+    # a match inside a collapsed block opens that block and selects the node
+    at.text_input(key="graph_find").set_value("type:Concat").run()
+    assert not at.exception, at.exception
+    assert "31 shown" not in page_text(at) and any(h.value == "Concat" for h in at.subheader)
     assert ids["FP16"] > ids["FP32"]
 
 
