@@ -198,7 +198,10 @@ def _ranking_table(colouring: Any) -> None:
 # ---------------------------------------------------------------- figure + inspector
 graph_col, inspector_col = st.columns([3, 1.25])
 with graph_col:
-    figure = build_figure(view, scene.layout, colouring, graph, highlight=matches, selected=state["selected"],
+    # The ring marks a node we jumped to (find, table, runtime↔IR); a clicked node is enlarged
+    # by Plotly itself, so the figure stays the same and a click only redraws the inspector.
+    ringed = state["selected"] if state["selected"] == state["centre"] else None
+    figure = build_figure(view, scene.layout, colouring, graph, highlight=matches, selected=ringed,
                           centre=state["centre"], labels=labels)
     figure.update_layout(uirevision=f"{variant.id}-{kind}-{fold}-{collapse}-{len(view.nodes)}-{state['centre']}")
     event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="graph_chart",
@@ -209,8 +212,8 @@ with graph_col:
     if isinstance(clicked, list):
         clicked = clicked[0]
     if clicked and clicked != state.get("last_click"):
+        # No rerun needed: the inspector is drawn after this, in the same run.
         state.update(selected=clicked, last_click=clicked)
-        st.rerun()
     st.caption(f"{graph.kind.upper()} · {len(graph.nodes):,} nodes, {len(view.nodes):,} shown, "
                f"{len(view.edges):,} edges · layout: {engine_note}. Drag to pan, scroll to zoom, "
                "double-click to fit; click a node to inspect it.")

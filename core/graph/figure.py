@@ -99,7 +99,10 @@ def build_figure(
             hoverinfo="text",
             marker={"size": 14, "symbol": "square", "line": {"width": 1, "color": "#455a64"}, **marker},
             name=name, showlegend=legend,
-            selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}},  # a click must not dim the rest
+            # A clicked node grows (drawn by Plotly in the browser, so a click does not have to
+            # resend the figure); the rest keeps full colour.
+            selected={"marker": {"opacity": 1, "size": 22}, "textfont": {"color": "#0d47a1"}},
+            unselected={"marker": {"opacity": 1}, "textfont": {"color": "#37474f"}},
         )
 
     view_label = {n.id: n.label for n in view.nodes}
