@@ -66,7 +66,8 @@ def show_devices(overview: dict[str, Any]) -> None:
                 st.json(props)
     st.markdown("**Virtual devices**")
     st.dataframe(
-        pd.DataFrame([{"Device": v["device"], "What it does": v["what"], "Note here": v["why"] or "usable"}
+        pd.DataFrame([{"Device": v["device"], "What it does": v["what"], "Note here": v["why"] or "usable",
+                       "Properties": ", ".join(f"{k}={val}" for k, val in (v.get("properties") or {}).items())}
                       for v in overview["virtual"]]),
         hide_index=True, width="stretch",
     )

@@ -83,6 +83,13 @@ def supported_precisions(device: str) -> list[str]:
     return [hint for hint, cap in PRECISION_CAPABILITY.items() if cap in caps]
 
 
+def _virtual_properties(name: str) -> dict[str, Any]:
+    try:
+        return device_info(name)["properties"]
+    except Exception:  # a virtual plugin missing from this build: the entry says so without them
+        return {}
+
+
 def devices_overview() -> dict[str, Any]:
     """Present devices with their properties, the virtual devices, and what is absent and why."""
     present = present_devices()
@@ -94,7 +101,7 @@ def devices_overview() -> dict[str, Any]:
     present_types = {name.split(".")[0] for name in present}
     virtual = []
     for name, what in VIRTUAL_DEVICES.items():
-        entry = {"device": name, "what": what, "usable": True, "why": ""}
+        entry = {"device": name, "what": what, "usable": True, "why": "", "properties": _virtual_properties(name)}
         if name == "BATCH":
             entry["usable"] = "GPU" in present_types
             entry["why"] = "" if entry["usable"] else "automatic batching only helps a GPU; there is none here."
