@@ -21,9 +21,9 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from core.benchmark.profile_rows import EXECUTED, layer_originals, layer_status
 from core.compare.ratios import ratio
 
-EXECUTED = "executed"
 SIDES = ("a", "b")
 
 
@@ -70,20 +70,11 @@ class LayerGroup:
         return {**asdict(self), "side": self.side, "diff_ms": self.diff_ms, "ratio": self.ratio, "note": self.note}
 
 
-def _originals(row: dict[str, Any]) -> list[str]:
-    originals = row.get("original_layers") or []
-    if isinstance(originals, str):
-        originals = [name for name in originals.split(",") if name]
-    return list(originals)
-
-
-def _status(row: dict[str, Any]) -> str:
-    return str(row.get("status", EXECUTED)).rsplit(".", 1)[-1].lower()
 
 
 def _comparable(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Kernels with a time or an IR footprint; fused-away rows are represented by their kernel."""
-    return [row for row in layers if not row.get("fused_into") and (_originals(row) or _status(row) == EXECUTED)]
+    return [row for row in layers if not row.get("fused_into") and (layer_originals(row) or layer_status(row) == EXECUTED)]
 
 
 class _UnionFind:
@@ -131,7 +122,7 @@ def match_layers(layers_a: list[dict[str, Any]], layers_b: list[dict[str, Any]])
         for index, row in enumerate(rows[side]):
             node = (side, index)
             links.find(node)
-            for link_key in _originals(row) or _inserted_keys(row, shared_names):
+            for link_key in layer_originals(row) or _inserted_keys(row, shared_names):
                 if link_key in owner_of_ir:
                     links.union(node, owner_of_ir[link_key])
                 else:
@@ -147,9 +138,9 @@ def match_layers(layers_a: list[dict[str, Any]], layers_b: list[dict[str, Any]])
         ir_layers: list[str] = []
         for side in SIDES:
             for row in picked[side]:
-                ir_layers.extend(name for name in _originals(row) if name not in ir_layers)
+                ir_layers.extend(name for name in layer_originals(row) if name not in ir_layers)
         orders = [row.get("exec_order") for side in SIDES for row in picked[side] if row.get("exec_order") is not None]
-        executed = {side: [r for r in picked[side] if _status(r) == EXECUTED] for side in SIDES}
+        executed = {side: [r for r in picked[side] if layer_status(r) == EXECUTED] for side in SIDES}
         groups.append(LayerGroup(
             layers_a=[r["name"] for r in picked["a"]],
             layers_b=[r["name"] for r in picked["b"]],
@@ -170,7 +161,7 @@ def by_type(layers_a: list[dict[str, Any]], layers_b: list[dict[str, Any]]) -> l
     sums: dict[str, dict[str, float]] = defaultdict(lambda: {"a": 0.0, "b": 0.0, "count_a": 0, "count_b": 0})
     for side, layers in (("a", layers_a), ("b", layers_b)):
         for row in layers:
-            if _status(row) == EXECUTED:
+            if layer_status(row) == EXECUTED:
                 entry = sums[str(row.get("type") or "?")]
                 entry[side] += float(row.get("real_ms") or 0.0)
                 entry[f"count_{side}"] += 1
@@ -185,7 +176,7 @@ def by_type(layers_a: list[dict[str, Any]], layers_b: list[dict[str, Any]]) -> l
 def compare_profiles(layers_a: list[dict[str, Any]], layers_b: list[dict[str, Any]]) -> dict[str, Any]:
     """The whole per-layer comparison as JSON-able data (groups, per type, one-sided layers)."""
     groups = match_layers(layers_a, layers_b)
-    covered = {side: {name for row in _comparable(layers) for name in _originals(row)}
+    covered = {side: {name for row in _comparable(layers) for name in layer_originals(row)}
                for side, layers in (("a", layers_a), ("b", layers_b))}
     total_a = sum(g.time_a_ms for g in groups)
     total_b = sum(g.time_b_ms for g in groups)

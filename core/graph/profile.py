@@ -19,30 +19,21 @@ import json
 from pathlib import Path
 from typing import Any
 
+from core.benchmark.profile_rows import EXECUTED, layer_originals, layer_status
 from core.errors import UserError
 
-EXECUTED = "executed"
 
 
-def _status(row: dict[str, Any]) -> str:
-    return str(row.get("status", EXECUTED)).rsplit(".", 1)[-1].lower()
-
-
-def _originals(row: dict[str, Any]) -> list[str]:
-    originals = row.get("original_layers") or []
-    if isinstance(originals, str):
-        originals = [name for name in originals.split(",") if name]
-    return list(originals)
 
 
 def attribute_layers(layers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """IR name -> {role, time_ms (owners), group_ms, runtime_layer, type, exec_type, precision}."""
     by_name: dict[str, dict[str, Any]] = {}
     for row in layers:
-        originals = _originals(row)
+        originals = layer_originals(row)
         if not originals:
             continue  # reorders and other plugin-inserted layers belong to no IR node
-        status = _status(row)
+        status = layer_status(row)
         real_ms = float(row.get("real_ms") or 0.0)
         owner = row["name"] if row["name"] in originals else originals[0]
         for name in originals:
@@ -74,7 +65,7 @@ def attribute_runtime_layers(layers: list[dict[str, Any]]) -> dict[str, dict[str
     """The same record keyed by *runtime* layer name, for colouring the runtime graph."""
     by_name: dict[str, dict[str, Any]] = {}
     for row in layers:
-        executed = _status(row) == EXECUTED
+        executed = layer_status(row) == EXECUTED
         real_ms = float(row.get("real_ms") or 0.0)
         by_name[row["name"]] = {
             "role": "owner" if executed else "not_executed",
@@ -84,18 +75,18 @@ def attribute_runtime_layers(layers: list[dict[str, Any]]) -> dict[str, dict[str
             "layer_type": row.get("type", ""),
             "exec_type": row.get("exec_type", ""),
             "precision": row.get("precision", ""),
-            "status": _status(row),
+            "status": layer_status(row),
         }
     return by_name
 
 
 def unattributed_ms(layers: list[dict[str, Any]]) -> float:
     """Time in layers that map to no IR node (mostly Reorders the plugin inserted)."""
-    return sum(float(r.get("real_ms") or 0.0) for r in layers if not _originals(r) and _status(r) == EXECUTED)
+    return sum(float(r.get("real_ms") or 0.0) for r in layers if not layer_originals(r) and layer_status(r) == EXECUTED)
 
 
 def total_ms(layers: list[dict[str, Any]]) -> float:
-    return sum(float(r.get("real_ms") or 0.0) for r in layers if _status(r) == EXECUTED)
+    return sum(float(r.get("real_ms") or 0.0) for r in layers if layer_status(r) == EXECUTED)
 
 
 def layers_from_json(data: Any) -> list[dict[str, Any]]:

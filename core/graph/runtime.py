@@ -12,17 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from core.benchmark.profile_rows import rt_value
 from core.graph.model import Edge, Graph, Node
 
 RT_KEYS = ("layerType", "execOrder", "runtimePrecision", "outputPrecisions", "primitiveType", "outputLayouts")
 RUNTIME_CACHE_VERSION = 1
 
-
-def _rt(info: Any, key: str) -> str:
-    try:
-        return info[key].astype(str)
-    except Exception:  # the plugin did not write this key
-        return ""
 
 
 def runtime_graph_from_compiled(compiled: Any, name: str) -> Graph:
@@ -32,9 +27,9 @@ def runtime_graph_from_compiled(compiled: Any, name: str) -> Graph:
     edges: list[Edge] = []
     for i, op in enumerate(ops):
         info = op.get_rt_info()
-        rt = {key: _rt(info, key) for key in RT_KEYS}
-        originals = [n for n in _rt(info, "originalLayersNames").split(",") if n]
-        exec_time = _rt(info, "execTimeMcs")
+        rt = {key: rt_value(info, key) for key in RT_KEYS}
+        originals = [n for n in rt_value(info, "originalLayersNames").split(",") if n]
+        exec_time = rt_value(info, "execTimeMcs")
         node_id = f"rt{i}"
         inputs = []
         for port, inp in enumerate(op.inputs()):
