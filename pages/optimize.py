@@ -64,7 +64,8 @@ def cached_layers(xml_path: str, mtime: float) -> list[dict[str, str]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def cached_default_spec(variant_id: int) -> dict[str, Any] | None:
+def cached_default_spec(variant_id: int, xml_path: str) -> dict[str, Any] | None:
+    """Keyed by the IR path too: ids repeat across workspaces, files do not."""
     try:
         return spec_for_variant(variant_id).to_dict()
     except UserError:
@@ -312,7 +313,7 @@ if data == RANDOM:
     st.warning(RANDOM_DATA_WARNING)
 
 spec: PreprocessSpec | None = None
-defaults = cached_default_spec(variant.id)
+defaults = cached_default_spec(variant.id, str(variant_xml(variant)))
 chosen = dataset_to_dict(next(d for d in list_datasets() if d.id == data)) if isinstance(data, int) else None
 if chosen is not None and chosen["kind"] != KIND_NPZ:
     st.subheader("2 · Preprocessing (pre-filled from the model)")

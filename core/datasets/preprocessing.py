@@ -27,6 +27,13 @@ DEFAULT_SIZE = 224
 
 
 
+def require_choice(value: object, choices: tuple[object, ...], what: str) -> None:
+    """UserError naming the allowed values when a setting (from a form, flag or dict) is not one."""
+    if value not in choices:
+        shown = ", ".join(str(c) if c != "" else "(empty)" for c in choices)
+        raise UserError(f"Unknown {what} {value!r}.", f"Use one of {shown}.")
+
+
 @dataclass
 class PreprocessSpec:
     """How images become the tensor of one model input; stored with every job that used it."""
@@ -55,14 +62,10 @@ class PreprocessSpec:
         return spec
 
     def check(self) -> None:
-        if self.resize not in RESIZE_MODES:
-            raise UserError(f"Unknown resize mode {self.resize!r}.", f"Use one of {', '.join(RESIZE_MODES)}.")
-        if self.color not in COLOR_ORDERS:
-            raise UserError(f"Unknown colour order {self.color!r}.", f"Use one of {', '.join(COLOR_ORDERS)}.")
-        if self.layout not in LAYOUTS:
-            raise UserError(f"Unknown layout {self.layout!r}.", f"Use one of {', '.join(LAYOUTS)}.")
-        if self.interpolation not in INTERPOLATIONS:
-            raise UserError(f"Unknown interpolation {self.interpolation!r}.")
+        require_choice(self.resize, RESIZE_MODES, "resize mode")
+        require_choice(self.color, COLOR_ORDERS, "colour order")
+        require_choice(self.layout, LAYOUTS, "layout")
+        require_choice(self.interpolation, tuple(INTERPOLATIONS), "interpolation")
         if self.width < 1 or self.height < 1:
             raise UserError(f"The input size {self.width}x{self.height} is not positive.")
         if not 0.1 <= self.crop_fraction <= 1.0:

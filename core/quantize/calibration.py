@@ -33,12 +33,14 @@ class CountingTransform:
         start: float = 0.0,
         end: float = 1.0,
         label: str = "calibration sample",
+        after: str = "bias correction and inserting quantizers (NNCF reports no progress for these)",
     ) -> None:
         self.source = source
         self.expected = max(1, expected)
         self.progress = progress
         self.start, self.end = start, end
         self.label = label
+        self.after = after
         self.calls = 0
 
     def __call__(self, index: int) -> dict[str, Any]:
@@ -46,6 +48,8 @@ class CountingTransform:
         done_pass, in_pass = divmod(self.calls - 1, self.expected)
         fraction = self.start + (self.end - self.start) * min(1.0, self.calls / self.expected)
         suffix = f" (pass {done_pass + 1})" if done_pass else ""
+        if self.calls == self.expected:
+            suffix += f"; next: {self.after}"
         self.progress(fraction, f"{self.label} {in_pass + 1}/{self.expected}{suffix}")
         return self.source.inputs(index)
 

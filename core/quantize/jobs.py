@@ -11,10 +11,12 @@ models live. No row is added unless everything succeeded.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+from core.accuracy.evaluate import Progress
 from core.jobs import JobContext
 from core.quantize.options import QuantizeOptions
 from core.quantize.pipeline import compress_ir, quantize_ir
@@ -74,6 +76,7 @@ def _finish(ctx_job_id: int | None, parent_id: int, model_id: int, result: dict[
         "size_bytes": result["size_bytes"],
         "parent_size_bytes": result["parent_size_bytes"],
         "seconds": result["seconds"],
+        "quantize_seconds": result.get("quantize_seconds"),
         "warnings": result.get("warnings", []) + result.get("notes", []),
     }
     if "accuracy" in result:
@@ -88,6 +91,24 @@ def _finish(ctx_job_id: int | None, parent_id: int, model_id: int, result: dict[
         summary["float_layers"] = params["float_layers"]
         summary["quantized_layers"] = result["layers"]["quantized_layers"]
     return summary
+
+
+def stage_aware_progress(ctx: JobContext) -> Progress:
+    """ctx.progress, but a new stage's message is always written (never lost to throttling).
+
+    Per-sample messages are throttled to a few writes a second; the message announcing what
+    comes after the last calibration sample must reach the page, because NNCF then works
+    for a long time without reporting anything.
+    """
+    last_stage = [""]
+
+    def report(fraction: float | None, message: str) -> None:
+        stage = re.sub(r"\(pass \d+\)|[\d/]+", "", message).strip()  # the message without its counters
+        force = stage != last_stage[0]
+        last_stage[0] = stage
+        ctx.progress(fraction, message, force=force)
+
+    return report
 
 
 def quantize_job(
@@ -108,7 +129,7 @@ def quantize_job(
         result = quantize_ir(
             variant_xml(parent), folder / f"{Path(parent.xml_path).stem}-{suffix}.xml", dataset_id, quantize_options,
             preprocessing, validation_dataset_id, measure_accuracy=measure_accuracy, accuracy_samples=accuracy_samples,
-            progress=ctx.progress,
+            progress=stage_aware_progress(ctx),
         )
         label = "INT8 accuracy-aware" if quantize_options.accuracy_aware else "INT8"
         data = " (random data)" if dataset_id is None else ""
@@ -132,7 +153,7 @@ def compress_job(
     try:
         result = compress_ir(
             variant_xml(parent), folder / f"{Path(parent.xml_path).stem}-{mode}.xml", mode, ratio, group_size,
-            dataset_id, preprocessing, progress=ctx.progress,
+            dataset_id, preprocessing, progress=stage_aware_progress(ctx),
         )
         name = "FP16" if mode == "fp16" else f"{mode.upper()} weights"
         return _finish(ctx.job_id, parent.id, parent.model_id, result, f"{name} of #{parent.id}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from core.datasets.preprocessing import require_choice
 from core.errors import UserError
 
 PRESETS = ("performance", "mixed")
@@ -56,16 +57,11 @@ class QuantizeOptions:
     def check(self) -> None:
         if self.subset_size < 1:
             raise UserError(f"The subset size must be positive, not {self.subset_size}.")
-        if self.preset not in PRESETS:
-            raise UserError(f"Unknown preset {self.preset!r}.", f"Use one of {', '.join(PRESETS)}.")
-        if self.model_type not in MODEL_TYPES:
-            raise UserError(f"Unknown model type {self.model_type!r}.", "Use `transformer` or leave it empty.")
-        if self.target_device not in TARGET_DEVICES:
-            raise UserError(f"Unknown target device {self.target_device!r}.", f"Use one of {', '.join(TARGET_DEVICES)}.")
-        if self.metric not in METRICS:
-            raise UserError(f"Unknown metric {self.metric!r}.", f"Use one of {', '.join(METRICS)}.")
-        if self.drop_type not in DROP_TYPES:
-            raise UserError(f"Unknown drop type {self.drop_type!r}.", f"Use one of {', '.join(DROP_TYPES)}.")
+        require_choice(self.preset, PRESETS, "preset")
+        require_choice(self.model_type, MODEL_TYPES, "model type")
+        require_choice(self.target_device, TARGET_DEVICES, "target device")
+        require_choice(self.metric, METRICS, "metric")
+        require_choice(self.drop_type, DROP_TYPES, "drop type")
         if not 0 <= self.max_drop < 1:
             raise UserError(f"The maximal accuracy drop {self.max_drop} must be between 0 and 1 (0.01 = 1 point).")
         if self.smooth_quant_alpha is not None and not (self.smooth_quant_alpha == -1 or 0 <= self.smooth_quant_alpha <= 1):

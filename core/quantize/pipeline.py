@@ -14,7 +14,7 @@ from typing import Any
 
 from core.accuracy.evaluate import Progress, evaluate, headline, no_progress, read_model
 from core.datasets.feeding import MIN_SAMPLES, RANDOM_DATA_WARNING, RandomSource, SampleSource, open_source
-from core.datasets.preprocessing import PreprocessSpec
+from core.datasets.preprocessing import PreprocessSpec, require_choice
 from core.errors import UserError
 from core.quantize.calibration import calibration_split
 from core.quantize.compression import FP16_RUNTIME_NOTE, compress_weights, save_ir
@@ -172,8 +172,7 @@ def compress_ir(
 ) -> dict[str, Any]:
     """FP16 or weight-only INT8/INT4; accuracy vs the parent when a dataset is given."""
     started = time.perf_counter()
-    if mode not in COMPRESS_MODES:
-        raise UserError(f"Unknown compression mode {mode!r}.", f"Use one of {', '.join(COMPRESS_MODES)}.")
+    require_choice(mode, COMPRESS_MODES, "compression mode")
     progress(0.0, "reading the model")
     model = read_model(xml_in)
     source = open_source(dataset_id, model, _spec(spec), MIN_SAMPLES, "accuracy") if dataset_id is not None else None
