@@ -63,3 +63,19 @@ def locks_dir() -> Path:
     folder = workspace_root() / "locks"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def sweep_tmp(max_age_s: float = 6 * 3600) -> int:
+    """Remove scratch folders under tmp/ untouched for `max_age_s` (left by killed jobs)."""
+    import time
+
+    folder = workspace_root() / "tmp"
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    cutoff = time.time() - max_age_s
+    for entry in folder.iterdir():
+        if entry.is_dir() and entry.stat().st_mtime < cutoff:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed

@@ -46,3 +46,17 @@ def hold_device(ctx: JobContext, seconds: float = 1.0) -> dict[str, Any]:
         start = time.time()
         time.sleep(seconds)
         return {"start": start, "end": time.time()}
+
+
+def write_then_hang(ctx: JobContext, marker: str) -> dict[str, Any]:
+    """Writes a scratch file and removes it in `finally` — as quantize does with tmp/."""
+    from pathlib import Path
+
+    scratch = Path(marker)
+    scratch.write_text("half-written")
+    try:
+        ctx.progress(0.1, "working")
+        while True:
+            time.sleep(0.1)
+    finally:
+        scratch.unlink()

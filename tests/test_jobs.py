@@ -148,3 +148,26 @@ def test_jobs_go_to_an_existing_dask_cluster_when_told(workspace: Path, monkeypa
         scheduler.terminate()
         worker.wait(timeout=30)
         scheduler.wait(timeout=30)
+
+
+def test_cancel_lets_the_job_clean_up_its_scratch_files(workspace: Path) -> None:
+    marker = workspace / "scratch.txt"
+    job_id = submit_job("test", "tests.jobfns:write_then_hang", {"marker": str(marker)})
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    cancel_job(job_id)
+    assert wait_for_job(job_id, timeout_s=30).state == "cancelled"
+    assert not marker.exists()
+
+
+def test_old_scratch_folders_are_swept(workspace: Path) -> None:
+    import os
+
+    from core.workspace import new_artifact_dir, sweep_tmp
+
+    old, fresh = new_artifact_dir("tmp"), new_artifact_dir("tmp")
+    os.utime(old, (time.time() - 7 * 3600,) * 2)
+    assert sweep_tmp() == 1
+    assert not old.exists() and fresh.exists()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
 import sys
 import traceback
 from typing import Any, Callable
@@ -48,6 +49,21 @@ def explain_unexpected(exc: BaseException) -> tuple[str, str]:
     )
 
 
+class StoppedBySupervisor(BaseException):
+    """SIGTERM from the supervisor (cancel or watchdog): unwind, but leave the verdict to it."""
+
+
+def _unwind_on_sigterm() -> None:
+    """The supervisor stops a job with SIGTERM (SIGKILL 3 s later): raise, so `finally`
+    blocks remove half-written files as soon as Python gets control. The supervisor knows
+    why it stopped the job (cancel or watchdog) and writes the state itself."""
+
+    def handler(_signum: int, _frame: object) -> None:
+        raise StoppedBySupervisor()
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def run(job_id: int) -> int:
     logging.basicConfig(
         level=logging.INFO,
@@ -56,6 +72,7 @@ def run(job_id: int) -> int:
         force=True,
     )
     disable_telemetry()
+    _unwind_on_sigterm()
     with session_scope() as s:
         job = s.get(Job, job_id)
         if job is None:
@@ -67,6 +84,9 @@ def run(job_id: int) -> int:
     try:
         function = resolve_entrypoint(entrypoint)
         result = function(ctx, **params)
+    except StoppedBySupervisor:
+        logging.getLogger("ovwb.job").info("stopped by the supervisor (cancel or watchdog)")
+        return 143
     except JobCancelled:
         logging.getLogger("ovwb.job").info("cancelled by the user")
         _finish(job_id, JobState.CANCELLED, message="Cancelled")

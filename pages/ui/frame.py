@@ -27,11 +27,13 @@ def _startup(workspace: str, database_url: str) -> dict[str, int]:
     from core.logs import setup_logging
     from core.sample import ensure_sample_queued
     from core.store import init_db
+    from core.workspace import sweep_tmp
 
     disable_telemetry()
     setup_logging("app")
     init_db()
     interrupted = reconcile_interrupted_jobs()
+    sweep_tmp()
     sample_job = ensure_sample_queued()
     return {"interrupted": interrupted, "sample_job": sample_job or 0}
 
