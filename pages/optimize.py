@@ -32,7 +32,7 @@ from core.quantize.layers import WEIGHTED_TYPES, model_layers
 from core.quantize.options import DROP_TYPES, PRESETS, TARGET_DEVICES, QuantizeOptions
 from core.quantize.pipeline import prepare_quantization
 from core.quantize.summary import accuracy_rows, agreement_rows, headline_text, size_change
-from core.store import Variant
+from core.store import Result, Variant, session_scope
 from core.variants import get_variant, list_variants, variant_xml
 from core.workspace import new_artifact_dir
 from pages.ui.frame import page_setup
@@ -46,6 +46,7 @@ page_setup(
 )
 
 JOB_KEY = "optimize_job"
+ACCURACY_JOB_KEY = "optimize_accuracy_job"
 RANDOM = "random"
 METHODS = {
     "int8": "INT8 — post-training quantization",
@@ -362,3 +363,40 @@ if finished is not None and finished.state == "done" and finished.result:
 elif st.session_state.get(JOB_KEY) is None:
     st.caption("No job started from this page yet.")
 history(variant)
+
+
+def measure_existing_variant(variant: Variant, data: Any, spec: PreprocessSpec | None, blocked: bool) -> None:
+    """Accuracy of the chosen variant as it is (e.g. an imported INT8 IR), with the data of section 1."""
+    st.subheader("5 · Measure the accuracy of this variant")
+    if not isinstance(data, int):
+        st.caption("Pick a dataset in section 1: with labels you get top-1/top-5, without labels the agreement "
+                   "with a reference variant (by default the parent).")
+        return
+    siblings = {v.id: v for v in list_variants() if v.model_id == variant.model_id and v.id != variant.id}
+    options = [None, *siblings]
+    default = options.index(variant.parent_id) if variant.parent_id in siblings else 0
+    reference = st.selectbox(
+        "Reference for agreement", options, index=default, key="accuracy_reference",
+        format_func=lambda i: "none (labels only)" if i is None else variant_label(siblings[i]),
+    )
+    if st.button("Measure accuracy", key="accuracy_start", disabled=blocked):
+        start_job(
+            "accuracy", "core.accuracy.jobs:accuracy_job",
+            {"variant_id": variant.id, "dataset_id": data, "reference_variant_id": reference,
+             "preprocessing": spec.to_dict() if spec is not None else None},
+            target=f"accuracy · {variant_label(variant)}", key=ACCURACY_JOB_KEY, variant_id=variant.id,
+        )
+        st.rerun()
+    finished_accuracy = job_panel(ACCURACY_JOB_KEY)
+    if finished_accuracy is not None and finished_accuracy.state == "done" and finished_accuracy.result:
+        with session_scope() as session:
+            stored = session.get(Result, finished_accuracy.result["result_id"])
+        accuracy = stored.metrics if stored is not None else {}
+        st.dataframe(pd.DataFrame(accuracy_rows(accuracy)), hide_index=True, width="stretch")
+        st.caption(headline_text(accuracy))
+        rows = agreement_rows(accuracy)
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+measure_existing_variant(variant, data, spec, blocked=chosen is not None and chosen["kind"] != KIND_NPZ and spec is None)

@@ -105,3 +105,23 @@ def test_fp16_explained_random_warned_bad_data_refused(workspace: Path, tmp_path
     _upload(at, "broken.zip", broken.read_bytes())
     assert any("cannot be decoded" in e.value and "b.jpg" in e.value for e in at.error)
     assert not at.exception
+
+
+def test_measure_accuracy_of_an_existing_variant(workspace: Path) -> None:
+    from core.jobs import wait_for_job
+    from core.sample import seed_sample
+    from tests.conftest import open_page, page_text
+
+    seed_sample()
+    at = open_page("pages/optimize.py")
+    labelled = next(o for o in at.selectbox(key="optimize_dataset").options if "rotated" in o)
+    at.radio(key="optimize_method").set_value("fp16").run()
+    at.selectbox(key="optimize_dataset").select(labelled).run()
+    at.button(key="accuracy_start").click().run()
+    job = wait_for_job(at.session_state["optimize_accuracy_job"], timeout_s=180)
+    assert job.state == "done", job.error
+    at.run()
+    assert not at.exception, at.exception
+    assert "Top-1 accuracy (labels)" in str([df.value for df in at.dataframe])
+    assert job.result["metric"] == "top1" and job.result["samples"] == 8
+    assert "top-1" in page_text(at).lower()
