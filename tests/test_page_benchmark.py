@@ -28,6 +28,15 @@ def variant_id(workspace: Path) -> int:
     return _variant(conv_net, "conv")
 
 
+def _rerun_until(at, text: str, timeout_s: float = 180) -> str:  # type: ignore[no-untyped-def]
+    """Re-run the page (timed fragments never fire in AppTest) until `text` shows; the page text."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and text not in page_text(at):
+        time.sleep(1.0)
+        at.run()
+    return page_text(at)
+
+
 def _form_button(at, label: str):  # type: ignore[no-untyped-def]
     return next(b for b in at.button if b.label == label)
 
@@ -94,11 +103,7 @@ def test_run_a_benchmark_from_the_form(variant_id: int) -> None:
     at.number_input(key="bench-form-repeats").set_value(2)
     _form_button(at, "Run benchmark").click().run()
     assert not at.exception, at.exception
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and "Median latency" not in page_text(at):
-        time.sleep(1.0)
-        at.run()
-    text = page_text(at)
+    text = _rerun_until(at, "Median latency")
     assert "Median latency" in text, text[-2000:]
     assert "over 2 run(s)" in text
     from core.benchmark import list_results
@@ -116,11 +121,7 @@ def test_run_a_group_from_the_form_marks_the_sweet_spot(variant_id: int) -> None
     at.number_input(key="sweep-form-limit").set_value(10_000.0)
     _form_button(at, "Run group").click().run()
     assert not at.exception, at.exception
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and "Sweet spot:" not in page_text(at):
-        time.sleep(1.0)
-        at.run()
-    assert "Sweet spot: batch" in page_text(at)
+    assert "Sweet spot: batch" in _rerun_until(at, "Sweet spot:")
     points = next(df.value for df in at.dataframe if "latency_median_ms" in df.value.columns)
     assert list(points["batch"]) == [1, 2]
 
