@@ -62,3 +62,11 @@ def test_accuracy_headline_reads_every_stored_shape() -> None:
     assert headline({"agreement_top1": 0.98, "cosine": 0.999}) == ("top1_agreement", 0.98, 1.0)
     assert headline({"cosine": 0.99}) == ("cosine", 0.99, 1.0)
     assert headline({}) is None and headline(None) is None
+
+
+def test_sync_runs_are_reproduced_with_the_sync_api() -> None:
+    from core.compare.commands import benchmark_command
+
+    sync = benchmark_command({"device": "CPU", "hint": "latency", "api": "sync", "duration_s": 5}, "m.xml")
+    assert "--hint latency" in sync and "--api sync" in sync
+    assert "--api" not in benchmark_command({"device": "CPU", "hint": "latency", "duration_s": 5}, "m.xml")

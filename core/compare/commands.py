@@ -35,6 +35,8 @@ def benchmark_command(config: dict[str, Any], model: str) -> str:
     elif config.get("duration_s"):
         flags += ["-t", f"{float(config['duration_s']):g}"]
     flags += ["--repeats", str(config.get("repeats") or 1)]
+    if config.get("api") == "sync":  # benchmark_app's latency default: one request, infer() in a loop
+        flags += ["--api", "sync"]
     if config.get("input") not in (None, "", "random"):
         flags += ["--input", str(config["input"])]
     return " ".join([PREFIX, "benchmark", shlex.quote(model), *flags, "--json"])
