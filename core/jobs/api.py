@@ -188,15 +188,3 @@ def reconcile_interrupted_jobs() -> int:
                 changed += 1
     return changed
 
-
-__all__ = [
-    "cancel_job",
-    "create_job",
-    "get_job",
-    "list_jobs",
-    "read_job_log",
-    "reconcile_interrupted_jobs",
-    "run_job_inline",
-    "submit_job",
-    "wait_for_job",
-]
