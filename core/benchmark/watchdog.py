@@ -20,7 +20,7 @@ from collections.abc import Callable
 log = logging.getLogger("ovwb.benchmark")
 
 STALL_EXIT_CODE = 70
-TICK_S = 1.0  # progress for the UI once a second; stalls are judged in tens of seconds
+TICK_S = 2.0  # progress every 2 s (each DB write disturbs a latency run); stalls take tens of seconds
 CANCEL_GRACE_S = 10.0
 
 
