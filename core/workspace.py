@@ -53,11 +53,6 @@ def remove_artifact_dir(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def jobs_log_dir() -> Path:
-    folder = workspace_root() / "logs" / "jobs"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
 
 def locks_dir() -> Path:
     folder = workspace_root() / "locks"

@@ -183,3 +183,16 @@ def wait_for_app(page, timeout: float = 60_000) -> None:  # type: ignore[no-unty
     """Wait until Streamlit finished running the script (after load or a click)."""
     page.wait_for_timeout(300)
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+
+
+def open_from_sidebar(page, server: StreamlitServer, title: str):  # type: ignore[no-untyped-def]
+    """Open the app's home, go to the page `title` through the sidebar, return its main area."""
+    from playwright.sync_api import expect
+
+    page.goto(server.url)
+    wait_for_app(page)
+    page.get_by_test_id("stSidebarNav").get_by_text(title).click()
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name=title)).to_be_visible()
+    return main

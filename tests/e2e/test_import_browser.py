@@ -11,7 +11,7 @@ import openvino as ov
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import screenshot, wait_for_app
+from tests.conftest import open_from_sidebar, screenshot, wait_for_app
 from tests.models_onnx import make_tiny_cnn_onnx
 
 pytestmark = pytest.mark.browser
@@ -20,12 +20,7 @@ pytestmark = pytest.mark.browser
 def test_upload_convert_static_fp16_and_download(server_factory, page, tmp_path: Path) -> None:
     server = server_factory(tmp_path / "workspace", env={"OVWB_NO_SAMPLE": "1"})
     model_file = make_tiny_cnn_onnx(tmp_path / "upload")
-    page.goto(server.url)
-    wait_for_app(page)
-    page.get_by_test_id("stSidebarNav").get_by_text("Import & convert").click()
-    wait_for_app(page)
-    main = page.get_by_test_id("stMain")
-    expect(main.get_by_role("heading", name="Import & convert")).to_be_visible()
+    main = open_from_sidebar(page, server, "Import & convert")
 
     main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(model_file))
     expect(main.get_by_text("tiny_cnn.onnx")).to_be_visible()

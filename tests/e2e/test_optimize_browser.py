@@ -11,7 +11,7 @@ import pytest
 from orientation_data import orientation_ir, photo_paths, register_orientation_variant, write_rotated_dataset, zip_folder
 from playwright.sync_api import expect
 
-from tests.conftest import screenshot, wait_for_app
+from tests.conftest import open_from_sidebar, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -20,12 +20,7 @@ def test_upload_images_quantize_int8_and_see_accuracy(workspace: Path, server_fa
     register_orientation_variant(orientation_ir(tmp_path / "model"))
     archive = zip_folder(write_rotated_dataset(tmp_path / "rotated", photo_paths()[:6]), tmp_path / "rotated_docs.zip")
     server = server_factory(workspace, env={"OVWB_NO_SAMPLE": "1"})
-    page.goto(server.url)
-    wait_for_app(page)
-    page.get_by_test_id("stSidebarNav").get_by_text("Optimize precision").click()
-    wait_for_app(page)
-    main = page.get_by_test_id("stMain")
-    expect(main.get_by_role("heading", name="Optimize precision")).to_be_visible()
+    main = open_from_sidebar(page, server, "Optimize precision")
 
     main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(archive))
     expect(main.get_by_text("rotated_docs.zip")).to_be_visible()
