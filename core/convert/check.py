@@ -25,14 +25,18 @@ from core.convert.references import Reference, reference_for
 from core.importer.formats import FORMAT_LABELS, SourceModel
 
 CHECK_COMPUTE = "f32"
-# Tolerances of the f32-compute verdict, keyed by "FP16 weights?". FP32 weights in f32 compute
-# differ from the reference only by operation order and kernel choice (~1e-5 relative). FP16
-# weights add one rounding per weight, at most 2^-11 ≈ 4.9e-4 relative; over a deep network those
-# errors add up to ~1e-3 of the output's scale (measured: ShuffleNet 3e-4, ResNet-50 ...), so
-# 1e-2 of the scale and a cosine of 0.9995 (relative L2 error ≈ 3 %) leave room for depth while a
-# wrong mean, scale or channel order (tens of percent) still fails.
-COSINE_MIN = {False: 0.9999, True: 0.9995}
-REL_DIFF_MAX = {False: 1e-3, True: 1e-2}
+# Tolerances of the f32-compute verdict, keyed by "FP16 weights?".
+# FP32 weights in f32 compute differ from the reference only by operation order and kernel choice:
+# measured ≤ 5e-7 of the output scale, 1 - cosine ≤ 1e-13 (built ResNet-style classifier, the
+# orientation sample, the TF/TFLite/Paddle tiny CNN).
+# FP16 weights round each weight once, to 2^-11 ≈ 4.9e-4 relative; activations stay f32. Over a
+# network those roundings partly cancel: measured 3.6e-4 - 4.5e-4 of the output scale, 1 - cosine
+# ≤ 8e-7 (same models). bf16 compute rounds weights *and* activations to 2^-8: 8x coarser, measured
+# 3e-3 - 7e-3 of the scale and 1 - cosine up to 1.3e-4. So FP16 weights get 5e-3 of the scale and
+# cosine ≥ 0.9999: ten times the measured FP16 error (and about what bf16 arithmetic alone costs),
+# while a wrong mean, scale or channel order (tens of percent) is far outside either.
+COSINE_MIN = {False: 0.9999, True: 0.9999}
+REL_DIFF_MAX = {False: 1e-3, True: 5e-3}
 
 
 def _skip(reason: str, **extra: Any) -> dict[str, Any]:
