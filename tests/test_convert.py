@@ -212,6 +212,12 @@ def test_cli_convert_contract(workspace: Path, tmp_path: Path) -> None:
     assert data["xml"] == str(out / "tiny_cnn.xml") and Path(data["bin"]).is_file()
     assert data["inputs"] == [{"name": "image", "shape": "[1,3,32,32]", "type": "f32"}]
     assert data["outputs"][0]["name"] == "probs" and data["conversion_check"]["status"] == "match"
+    assert data["conversion_check"]["compute"] == "f32"
+    readable = subprocess.run([*command[:5], "-o", str(tmp_path / "out2"), *command[7:-1]],
+                              env=env, capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert readable.returncode == 0, readable.stderr
+    assert readable.stdout.startswith("check: Conversion check (f32 compute): match, max |diff| "), readable.stdout[:400]
+    assert ("device default: Device default (" in readable.stdout) == device_compute("CPU")["default_is_reduced"]
     done = subprocess.run([*command[:4], str(tmp_path / "missing.onnx"), "--json"], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 2 and "does not exist" in json.loads(done.stdout)["error"]
     card = subprocess.run([sys.executable, "-m", "core", "card", str(out / "tiny_cnn.xml"), "--json"], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)

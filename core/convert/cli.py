@@ -36,10 +36,16 @@ def _convert(args: argparse.Namespace) -> dict[str, Any]:
 
 def readable_result(result: dict[str, Any]) -> dict[str, Any]:
     """Without --json: the check's verdict and the device-default note first, in words."""
-    from core.convert.check import check_log_lines
+    from core.convert.check import check_log_lines, check_summary, default_compute_summary
 
     check = result.get("conversion_check") or {}
-    shown = {"conversion check": check_log_lines(check) if check else "not run"}
+    shown: dict[str, Any] = {"check": check_summary(check)}
+    per_output = [line.strip() for line in check_log_lines(check)[1:] if line.startswith("  ")]
+    if per_output:
+        shown["check per output"] = per_output
+    default = default_compute_summary(check.get("default_compute"))
+    if default:
+        shown["device default"] = default
     keep = ("xml", "bin", "workspace_xml", "precision", "model_id", "variant_id", "seconds", "inputs", "outputs", "preprocessing")
     shown.update({key: result[key] for key in keep if key in result})
     return shown

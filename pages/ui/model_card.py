@@ -82,7 +82,7 @@ def render_check(check: dict[str, Any] | None) -> None:
     status = check.get("status")
     compute = check.get("compute") or "device default"
     if status == "match":
-        st.success(f"Conversion check ({compute} compute): match — the IR computes what the original model computes.")
+        st.success(f"Conversion check: the IR matches the original model in {compute} compute.")
     elif status == "mismatch":
         st.error(f"Conversion check ({compute} compute): mismatch — outputs differ beyond tolerance. "
                  "Look at the rows below and the conversion log.")
