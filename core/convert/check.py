@@ -162,6 +162,53 @@ def _run_ir(compiled: Any, feed: dict[str, Any], wanted: list[tuple[Any, str | N
     return {index: result[index] for index in range(len(wanted))}  # by position: ports belong to one compiled model
 
 
+def _feeds(compiled: Any, original: Any, preprocessing: dict[str, Any], seed: int) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | str:
+    """(IR feed, reference feed, shapes) on one random input, or why the two cannot be fed alike.
+
+    With embedded preprocessing the IR gets raw pixels and the original those pixels after the
+    recorded steps; otherwise both get the same tensor.
+    """
+    import numpy as np
+
+    original_ports = list(original.inputs)
+    original_inputs = {name: index for index, port in enumerate(original_ports) for name in port.get_names()}
+    rng = np.random.default_rng(seed)
+    ir_feed, ref_feed, shapes = {}, {}, {}
+    for port in compiled.inputs:
+        names = port.get_names()
+        name = next((n for n in sorted(names) if n in original_inputs), None)
+        if name is None:
+            return f"input {sorted(names)} is not an input of the original model (the graph was cut), so the original cannot be fed the same data"
+        original_port = original_ports[original_inputs[name]]
+        shape = _concrete_shape(port.get_partial_shape(), original_port.get_partial_shape(), name)
+        if isinstance(shape, str):
+            return shape
+        record = preprocessing.get(name) or next((preprocessing[n] for n in names if n in preprocessing), None)
+        dtype = original_port.get_element_type().to_dtype().name
+        raw = _random_input(rng, shape, port.get_element_type().to_dtype().name if record else dtype, raw_pixels=bool(record))
+        ir_feed[name] = raw
+        ref_feed[name] = raw_to_model_input(raw, record).astype(dtype) if record else raw
+        shapes[name] = shape
+    fed = {original_inputs[name] for name in ref_feed}
+    missing = [port.get_any_name() if port.get_names() else f"input {i}" for i, port in enumerate(original_ports) if i not in fed]
+    if missing:
+        return f"the IR has no input for {missing} (the graph was cut)"
+    return ir_feed, ref_feed, shapes
+
+
+def _default_compute_info(xml: Path, device: str, default: str, ir_feed: dict[str, Any], wanted: list[tuple[Any, str | None]],
+                          reference_outputs: dict[str, Any], status: str) -> dict[str, Any]:
+    """The IR run in the device default compute precision, measured against the reference (no verdict)."""
+    compiled, used = _compile(xml, device, None)
+    ir_default = _run_ir(compiled, ir_feed, wanted)
+    per_output = [
+        {"name": name, **deviation(reference_outputs[name], ir_default[index])}
+        for index, (_port, name) in enumerate(wanted) if name and name in reference_outputs
+    ]
+    used = used or default
+    return {"compute": used, "outputs": per_output, **_worst(per_output), "note": default_compute_note(used, status)}
+
+
 def conversion_check(
     source: SourceModel,
     xml: Path,
@@ -177,12 +224,10 @@ def conversion_check(
     `reference` overrides the runtime chosen for the source format (tests pass one whose
     module is not installed to see the "not checked" path).
     """
-    import numpy as np
-
     from core.importer.frontends import read_source_model
     from core.precision import device_compute
 
-    reference = reference or reference_for(source.format, source.kind)
+    reference = reference or reference_for(source.format)
     if reference is None:
         if source.format == "ir":
             return _skip("the source is an IR already: there is no original model to compare with")
@@ -190,35 +235,14 @@ def conversion_check(
     if reference.available() is None:
         return _skip(reference.missing_reason(), runtime=reference.runtime)
     original = read_source_model(source)
-    original_ports = list(original.inputs)
-    original_inputs = {name: index for index, port in enumerate(original_ports) for name in port.get_names()}
     original_outputs = {name for port in original.outputs for name in port.get_names()}
-
     compiled, compute = _compile(xml, device, CHECK_COMPUTE)
-    rng = np.random.default_rng(seed)
-    ir_feed, ref_feed, shapes = {}, {}, {}
-    for port in compiled.inputs:
-        names = port.get_names()
-        name = next((n for n in sorted(names) if n in original_inputs), None)
-        if name is None:
-            return _skip(f"input {sorted(names)} is not an input of the original model (the graph was cut), so the original cannot be fed the same data")
-        original_port = original_ports[original_inputs[name]]
-        shape = _concrete_shape(port.get_partial_shape(), original_port.get_partial_shape(), name)
-        if isinstance(shape, str):
-            return _skip(shape)
-        record = preprocessing.get(name) or next((preprocessing[n] for n in names if n in preprocessing), None)
-        dtype = original_port.get_element_type().to_dtype().name
-        raw = _random_input(rng, shape, port.get_element_type().to_dtype().name if record else dtype, raw_pixels=bool(record))
-        ir_feed[name] = raw
-        ref_feed[name] = raw_to_model_input(raw, record).astype(dtype) if record else raw
-        shapes[name] = shape
-    fed = {original_inputs[name] for name in ref_feed}
-    missing = [port.get_any_name() if port.get_names() else f"input {i}" for i, port in enumerate(original_ports) if i not in fed]
-    if missing:
-        return _skip(f"the IR has no input for {missing} (the graph was cut)")
+    feeds = _feeds(compiled, original, preprocessing, seed)
+    if isinstance(feeds, str):
+        return _skip(feeds)
+    ir_feed, ref_feed, shapes = feeds
     wanted = [(port, next((n for n in sorted(port.get_names()) if n in original_outputs), None)) for port in compiled.outputs]
-    ref_names = [name for _, name in wanted if name]
-    reference_outputs, runtime = reference.outputs(source.path, ref_feed, ref_names)
+    reference_outputs, runtime = reference.outputs(source.path, ref_feed, [name for _, name in wanted if name])
     ir_f32 = _run_ir(compiled, ir_feed, wanted)
 
     outputs = []
@@ -235,20 +259,7 @@ def conversion_check(
     default = device_compute(device).get("default")
     default_info = None
     if default and default != CHECK_COMPUTE:
-        compiled_default, used = _compile(xml, device, None)
-        ir_default = _run_ir(compiled_default, ir_feed, wanted)
-        del compiled_default
-        per_output = [
-            {"name": name, **deviation(reference_outputs[name], ir_default[index])}
-            for index, (_port, name) in enumerate(wanted) if name and name in reference_outputs
-        ]
-        used = used or default
-        default_info = {
-            "compute": used,
-            "outputs": per_output,
-            **_worst(per_output),
-            "note": default_compute_note(used, status),
-        }
+        default_info = _default_compute_info(xml, device, default, ir_feed, wanted, reference_outputs, status)
     check = {
         "status": status,
         "compute": compute,

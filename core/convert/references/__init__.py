@@ -115,7 +115,7 @@ def _onnx_reference() -> Reference:
     return Reference("ONNX Runtime", (("onnxruntime", "ONNX Runtime"),), "inprocess", run_onnx)
 
 
-def reference_for(source_format: str, source_kind: str = "") -> Reference | None:
+def reference_for(source_format: str) -> Reference | None:
     """The reference runtime for a source format; None when there is nothing to compare with."""
     if source_format == "onnx":
         return _onnx_reference()
