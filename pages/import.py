@@ -193,13 +193,16 @@ else:
             keep_outputs = st.multiselect("Keep only these outputs", output_names, key=f"imp_outputs_{model_id}")
             cut_inputs = st.text_input("Start at these tensors instead of the inputs (comma-separated names)", key=f"imp_cut_{model_id}")
         reference = reference_for(model.source_format)
-        reference_ready = reference is not None and reference.available() is not None
+        runtime = reference.available() if reference is not None else None
+        if runtime is not None:
+            check_help = f"Runs {runtime[1]} on the original model and compares its outputs with the IR's (f32 compute)."
+        else:
+            check_help = (reference.missing_reason() if reference else "not checked: there is no reference runtime for this source format") + "."
         run_check = st.checkbox(
             "Conversion check: run the original in its own runtime and the IR with f32 compute, and compare",
-            value=reference_ready,
+            value=runtime is not None,
             key=f"imp_check_{model_id}",
-            help=("Runs " + reference.runtime + " on the original model." if reference_ready and reference else
-                  (reference.missing_reason() + "." if reference else "There is no reference runtime for this source format.")),
+            help=check_help,
         )
         submitted = st.form_submit_button("Convert", type="primary")
     if submitted:
