@@ -330,6 +330,7 @@ def test_missing_reference_runtime_says_not_checked(workspace: Path, tmp_path: P
     assert find_runtime([("ovwb_no_such_runtime", "Nope")]) is None
     assert [m for m, _ in reference_for("tflite").candidates] == ["ai_edge_litert", "tensorflow"]
     assert reference_for("paddle").runtime == "PaddlePaddle" and reference_for("ir") is None
+    assert reference_for("tflite").missing_reason() == "not checked: LiteRT or TensorFlow not installed"
 
     source = make_tiny_cnn_onnx(tmp_path)
     result = import_and_convert([source], None, ConvertOptions())
