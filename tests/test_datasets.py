@@ -188,8 +188,11 @@ def test_embedded_preprocessing_is_never_applied_twice(workspace: Path, tmp_path
     assert raw.max() > 100  # 0..255 pixels go in
     normalised = open_source(dataset_id, plain, spec_from_model(plain, ORIENTATION_HINTS)).inputs(0)
     core = ov.Core()
-    out_embedded = core.compile_model(embedded, "CPU")({"x": raw})[0]
-    out_plain = core.compile_model(plain, "CPU")(normalised)[0]
+    # f32 compute for both: in a bf16 device default the embedded mean/scale round differently from
+    # numpy's f32 normalisation (~1e-3 apart), which says nothing about applying it once or twice
+    exact = {"INFERENCE_PRECISION_HINT": "f32"}
+    out_embedded = core.compile_model(embedded, "CPU", exact)({"x": raw})[0]
+    out_plain = core.compile_model(plain, "CPU", exact)(normalised)[0]
     assert np.abs(out_embedded - out_plain).max() < 1e-3  # same answer: normalised exactly once
 
     with pytest.raises(UserError, match="already applies its mean"):
