@@ -165,7 +165,7 @@ def compute_choices(device: str = "CPU") -> list[tuple[str, str]]:
     return choices
 
 
-def same_compute(weights: str | None, compute: str | None) -> str | None:
+def same_compute(weights: str | None, compute: str | None, device: str | None = None) -> str | None:
     """A sentence when an IR's weight precision is not what it was computed in, or None.
 
     FP16 weights computed in f32 or bf16 (decompressed at compile time) run like an FP32 IR
@@ -175,12 +175,13 @@ def same_compute(weights: str | None, compute: str | None) -> str | None:
     compute_text = compute_precision(compute)
     if not compute_text:
         return None
+    where = f" on {device}" if device else ""
     if weight_text == "FP16" and compute_text != "f16":
-        return (f"This FP16 IR was computed in {compute_text}: its weights are decompressed when the model is "
+        return (f"This FP16 IR ran in {compute_text}{where}: its weights are decompressed when the model is "
                 f"compiled, so it runs like an FP32 IR computed in {compute_text}. Expect the speed of that; "
                 "the gain of FP16 here is the smaller file.")
     if weight_text == "FP32" and compute_text != "f32":
-        return (f"This FP32 IR was computed in {compute_text} (the device's choice, not the IR's): these are not "
+        return (f"This FP32 IR ran in {compute_text}{where} (the device's choice, not the IR's): these are not "
                 "f32 numbers. Run with compute precision f32 for an exact FP32 baseline.")
     return None
 

@@ -138,7 +138,7 @@ def precision_notes(variant_precision: str | None, inference_precision: str | No
     from core.precision import quantized_compute_seen, same_compute
 
     notes = []
-    sentence = same_compute(variant_precision, inference_precision)
+    sentence = same_compute(variant_precision, inference_precision, device)
     if sentence:
         notes.append(sentence)
     if (variant_precision or "").upper() == "INT8":
