@@ -294,7 +294,7 @@ def show_profile(result: Any, scope: str) -> None:
     show_noise_and_notes(result)
     for hint in summary["hints"]:
         st.warning(hint)
-    if not summary["hints"]:
+    if not summary["hints"] and not noisy_text(metrics):
         st.info("Nothing unusual: no rule of thumb flags this profile.")
     c1, c2 = st.columns([3, 2])
     c1.plotly_chart(time_by_type_figure(summary), width="stretch", key=f"{scope}-types-{result.id}")
