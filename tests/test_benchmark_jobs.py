@@ -276,3 +276,44 @@ def test_a_benchmark_beside_a_cpu_burner_is_marked_noisy(model: Path, workspace:
     assert metrics["machine_load"]["other_cpu_share"] > 0.15
     assert metrics["noisy"]["noisy"] is True
     assert any("other processes used" in reason for reason in metrics["noisy"]["reasons"])
+
+
+def _job_waits_while_the_cpu_is_held(kind: str, entrypoint: str, params: dict, variant_id: int | None = None) -> object:
+    """Hold the CPU lock as a script would; the job must queue behind it, then finish once free."""
+    outcome: dict[str, object] = {}
+    with file_lock(lock_names("CPU")[0]):
+        runner = threading.Thread(target=lambda: outcome.update(job=run_job_inline(
+            kind, entrypoint, params, target="t", variant_id=variant_id)))
+        runner.start()
+        deadline = time.monotonic() + 120
+        waiting = False
+        while time.monotonic() < deadline and not waiting:
+            job = _latest_job(kind)
+            waiting = job is not None and job.state == "queued" and "Waiting for device-CPU" in (job.message or "")
+            time.sleep(0.2)
+        assert waiting, f"the {kind} job computed without taking the CPU lock"
+    runner.join(timeout=300)
+    job = outcome["job"]
+    assert job.state == "done", job.error  # type: ignore[attr-defined]
+    return job
+
+
+def test_convert_and_accuracy_jobs_hold_the_cpu(workspace: Path, tmp_path: Path) -> None:
+    """Conversion (with its check) and accuracy compute on the CPU: they take its lock like a
+    measurement does, so a benchmark can never run beside them."""
+    from orientation_data import orientation_ir, register_orientation_variant, write_rotated_dataset
+
+    from core.datasets.catalog import import_dataset
+    from core.importer import import_paths
+    from tests.models_onnx import make_tiny_cnn_onnx
+
+    model_id = import_paths([make_tiny_cnn_onnx(tmp_path)])["model_id"]
+    converted = _job_waits_while_the_cpu_is_held("convert", "core.convert.jobs:convert_job", {"model_id": model_id})
+    assert converted.result["variant_id"]  # type: ignore[attr-defined]
+
+    fp32 = register_orientation_variant(orientation_ir(tmp_path / "orientation"))
+    dataset = import_dataset(write_rotated_dataset(tmp_path / "docs"))
+    measured = _job_waits_while_the_cpu_is_held(
+        "accuracy", "core.accuracy.jobs:accuracy_job",
+        {"variant_id": fp32, "dataset_id": dataset, "reference_variant_id": fp32, "limit": 8}, variant_id=fp32)
+    assert measured.result["result_id"]  # type: ignore[attr-defined]
