@@ -219,14 +219,15 @@ def _latest_job(kind: str) -> Job | None:
 def test_benchmark_waits_for_a_running_quantization(variant_id: int, workspace: Path, tmp_path: Path) -> None:
     """A benchmark submitted while one of our quantizations computes on the CPU waits for it,
     and says whom it waits for; it measures once the CPU is free (here: the quantization is
-    cancelled, which kills its process and so frees the lock)."""
+    cancelled, which kills its process and so frees the lock: 1000 samples only make it outlast
+    the benchmark's start on a fast machine, they are never all computed)."""
     from orientation_data import orientation_ir, register_orientation_variant
 
     fp32 = register_orientation_variant(orientation_ir(tmp_path / "orientation"))
     outcome: dict[str, object] = {}
     quantize = threading.Thread(target=lambda: outcome.update(quantize=run_job_inline(
         "quantize", "core.quantize.jobs:quantize_job",
-        {"variant_id": fp32, "dataset_id": None, "options": {"subset_size": 300}, "measure_accuracy": False},
+        {"variant_id": fp32, "dataset_id": None, "options": {"subset_size": 1000}, "measure_accuracy": False},
         variant_id=fp32)))
     quantize.start()
     deadline = time.monotonic() + 180
