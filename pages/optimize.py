@@ -34,7 +34,14 @@ from core.quantize.compression import fp16_runtime_note
 from core.quantize.layers import WEIGHTED_TYPES, model_layers
 from core.quantize.options import DROP_TYPES, PRESETS, TARGET_DEVICES, QuantizeOptions
 from core.quantize.pipeline import prepare_quantization
-from core.quantize.summary import accuracy_rows, agreement_rows, headline_text, per_image_rows, size_change
+from core.quantize.summary import (
+    accuracy_rows,
+    agreement_rows,
+    headline_text,
+    int8_kernels_seen,
+    per_image_rows,
+    size_change,
+)
 from core.store import Result, Variant, session_scope
 from core.variants import get_variant, list_variants, variant_xml
 from core.workspace import new_artifact_dir
@@ -419,7 +426,12 @@ def int8_device_note(device: str = "CPU") -> str:
     else:
         text = (f"{device} does not report INT8 among its optimization capabilities "
                 f"({', '.join(facts['capabilities']) or 'none reported'}): expect little speed gain from INT8.")
-    return text + (" The speed gain is measured on the Benchmark page; a profile there names the kernels that ran.")
+    seen = int8_kernels_seen(variant.model_id)
+    if seen is None:
+        return text + " The speed gain is measured on the Benchmark page; a profile there names the kernels that ran."
+    kernels = ", ".join(f"`{name}` ×{count}" for name, count in seen["kernels"].items()) or "none"
+    return text + (f" The newest stored profile of INT8 variant #{seen['variant_id']} ran {seen['integer_layers']} of "
+                   f"{seen['layers']} layers in integer kernels ({kernels}).")
 
 
 st.subheader("1 · Data for calibration and accuracy")

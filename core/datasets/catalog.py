@@ -232,6 +232,8 @@ def import_dataset(
     folder = new_artifact_dir("datasets")
     try:
         if source.is_file() and source.suffix.lower() == ".npz":
+            if annotations is not None:
+                raise UserError("An annotation file labels images; a .npz carries its labels as its `labels` array.")
             target = folder / "data.npz"
             shutil.copyfile(source, target)
             summary = _npz_summary(target)

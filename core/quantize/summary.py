@@ -131,3 +131,33 @@ def per_image_rows(accuracy: dict[str, Any] | None) -> list[dict[str, Any]]:
             "Cosine": row.get("cosine"),
         })
     return table
+
+
+def int8_kernels_seen(model_id: int, limit: int = 3) -> dict[str, Any] | None:
+    """Integer kernels the newest stored profile of an INT8 variant of this model really ran.
+
+    The statement "INT8 runs with such-and-such kernels" is only ever made from a profile
+    (exec types with an integer runtime precision), never written down for "this CPU".
+    """
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from core.precision import INTEGER_KERNEL_PRECISIONS
+    from core.store import Result, Variant, session_scope
+
+    with session_scope() as session:
+        query = (select(Result.id, Result.metrics, Variant.id)
+                 .join(Variant, Result.variant_id == Variant.id)
+                 .where(Result.kind == "profile", Variant.model_id == model_id, Variant.precision == "INT8")
+                 .order_by(Result.id.desc()))
+        for result_id, metrics, variant_id in session.execute(query):
+            layers = (metrics or {}).get("layers") or []
+            kernels = Counter(
+                layer["exec_type"] for layer in layers
+                if layer.get("exec_type") and str(layer.get("precision") or "").lower() in INTEGER_KERNEL_PRECISIONS
+            )
+            if layers:
+                return {"variant_id": variant_id, "result_id": result_id, "kernels": dict(kernels.most_common(limit)),
+                        "integer_layers": sum(kernels.values()), "layers": len(layers)}
+    return None
