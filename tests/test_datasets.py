@@ -119,7 +119,7 @@ def test_csv_annotation_with_header_names_and_sets(workspace: Path, tmp_path: Pa
     assert dict(zip(manifest.files, manifest.labels))[files[2]] == [0, 2]
 
     headerless = tmp_path / "plain.csv"
-    headerless.write_text("\n".join(f"{name},{i % 3}" for i, name in enumerate(files)))
+    headerless.write_text("\n".join(f"{Path(name).stem},{i % 3}" for i, name in enumerate(files)))  # image ids
     assert get_dataset(import_dataset(folder, annotations=headerless)).classes == [0, 1, 2]
 
 

@@ -121,20 +121,26 @@ def match_images(entries: dict[str, Label], relative_files: list[str], source: s
     """Labels in the order of the images; (labels, annotation lines naming no image).
 
     An entry matches an image by its path under the dataset, else by its file name when that
-    name is unique (ImageNet's val.txt names files, wherever they were unpacked). Lines for
+    name is unique (ImageNet's val.txt names files, wherever they were unpacked), else by its
+    name without extension (CSV image ids such as `ILSVRC2012_val_00000001`). Lines for
     images that are not there are allowed — a subset of ImageNet with the full val.txt is the
     usual case — but every image must have a line.
     """
     by_name: dict[str, list[str]] = {}
+    by_stem: dict[str, list[str]] = {}
     for file in relative_files:
         by_name.setdefault(PurePosixPath(file).name, []).append(file)
+        by_stem.setdefault(PurePosixPath(file).stem, []).append(file)
     labels_of: dict[str, Label] = {}
     unmatched = 0
     for key, label in entries.items():
-        if key in by_name.get(PurePosixPath(key).name, []):
+        name = PurePosixPath(key).name
+        if key in by_name.get(name, []):
             labels_of[key] = label
-        elif len(by_name.get(PurePosixPath(key).name, [])) == 1 and "/" not in key:
-            labels_of[by_name[PurePosixPath(key).name][0]] = label
+        elif "/" not in key and len(by_name.get(name, [])) == 1:
+            labels_of[by_name[name][0]] = label
+        elif "/" not in key and name not in by_name and len(by_stem.get(name, [])) == 1:
+            labels_of[by_stem[name][0]] = label
         else:
             unmatched += 1
     missing = [f for f in relative_files if f not in labels_of]
