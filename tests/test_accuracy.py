@@ -210,3 +210,12 @@ def test_unfit_dataset_is_never_scored(workspace: Path, tmp_path: Path, imagenet
     assert main(["accuracy", str(orientation_xml), "--data", str(index_folder), "--json"]) == 2
     error = json.loads(capsys.readouterr().out)
     assert "class index 999" in error["error"] and "only 4 classes" in error["error"]
+
+
+def test_reference_of_another_model_is_refused(workspace: Path, tmp_path: Path, imagenet_xml: Path,
+                                               orientation_xml: Path) -> None:
+    from core.errors import UserError
+
+    photos = import_dataset(write_flat_photos(tmp_path / "photos"))
+    with pytest.raises(UserError, match="not variants of one model"):
+        measure_accuracy(orientation_xml, photos, reference_xml=imagenet_xml)

@@ -105,6 +105,13 @@ def evaluate(
                 f"The reference has {len(ref_compiled.outputs)} outputs, the model {len(compiled.outputs)}; "
                 "they cannot be compared.",
             )
+        for own_port, ref_port in zip(compiled.outputs, ref_compiled.outputs):
+            if own_port.get_partial_shape() != ref_port.get_partial_shape():
+                raise UserError(
+                    f"The reference's output is shaped {ref_port.get_partial_shape()}, the model's "
+                    f"{own_port.get_partial_shape()}: they are not variants of one model and cannot be compared.",
+                    "Compare a variant with its own parent (or a sibling made from the same model).",
+                )
         ref_request, ref_count = ref_compiled.create_infer_request(), len(ref_compiled.outputs)
     own, ref_labels, agreement = LabelAccuracy(), LabelAccuracy(), AgreementReport()
     classifier: bool | None = None
