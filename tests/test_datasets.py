@@ -392,3 +392,30 @@ def test_datasets_that_cannot_belong_to_the_model_are_refused(workspace: Path, t
     assert "4 channels; images have 1 or 3" in dataset_problem(get_dataset(docs), _image_model(4, classifier=True))
     unlabelled = import_dataset(write_flat_photos(tmp_path / "flat", 5))
     assert dataset_problem(get_dataset(unlabelled), _image_model(3, classifier=False)) is None
+
+
+def test_datasets_stored_before_sets_keep_working(workspace: Path, tmp_path: Path, orientation_xml: Path,
+                                                 rotated: Path) -> None:
+    """A row and manifest as the previous version wrote them (one int per file, info {labelled})."""
+    import shutil
+
+    from core.datasets.fitness import dataset_problem
+    from core.workspace import new_artifact_dir, to_relative
+
+    folder = new_artifact_dir("datasets")
+    shutil.copytree(rotated, folder / "data")
+    files = sorted(p.relative_to(folder / "data").as_posix() for p in (folder / "data").rglob("*.png"))
+    (folder / "manifest.json").write_text(json.dumps({
+        "root": "data", "files": files, "labels": [CLASSES.index(f.split("/")[0]) for f in files], "classes": CLASSES}))
+    with session_scope() as s:
+        row = Dataset(name="old", kind="labelled-images", path=to_relative(folder), item_count=len(files),
+                      classes=CLASSES, info={"labelled": True})
+        s.add(row)
+        s.flush()
+        dataset_id = row.id
+    model = ov.Core().read_model(orientation_xml)
+    source = open_source(dataset_id, model, purpose="accuracy")
+    assert source.class_names == CLASSES and {source.labels(i) for i in range(len(source))} == {(0,), (1,), (2,), (3,)}
+    assert dataset_problem(get_dataset(dataset_id), model) is None
+    imagenet = ov.Core().read_model(imagenet_classifier_ir(tmp_path / "zoo"))
+    assert "names 4 classes" in dataset_problem(get_dataset(dataset_id), imagenet)
