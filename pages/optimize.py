@@ -347,15 +347,18 @@ def show_per_image(accuracy: dict[str, Any], key: str) -> None:
             thumbs = cached_thumbnails(dataset_id, path, tuple(frame["File"]))
             frame.insert(0, "Image", [thumbs.get(f) for f in frame["File"]])
     frame = frame.dropna(axis=1, how="all")
+    for column in ("Confidence", "Parent's confidence"):
+        if column in frame:
+            frame[column] = frame[column] * 100  # shown like every other percentage here: two decimals
     st.markdown(f"**Per image** ({len(frame)} samples; disagreements with the parent and least confident first — "
                 "click a column to sort)")
     st.dataframe(
         frame, hide_index=True, width="stretch", key=key,
         column_config={
             "Image": st.column_config.ImageColumn("Image", width="small"),
-            "Confidence": st.column_config.NumberColumn("Confidence", format="percent",
+            "Confidence": st.column_config.NumberColumn("Confidence", format="%.2f %%",
                                                         help="Top-1 probability (softmax of the scores)"),
-            "Parent's confidence": st.column_config.NumberColumn("Parent's confidence", format="percent"),
+            "Parent's confidence": st.column_config.NumberColumn("Parent's confidence", format="%.2f %%"),
             "Agree": st.column_config.CheckboxColumn("Agree", help="Same top-1 class as the parent"),
             "Correct": st.column_config.CheckboxColumn("Correct", help="Prediction is one of the image's label(s)"),
             "Cosine": st.column_config.NumberColumn("Cosine", format="%.6f"),
