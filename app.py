@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+import serve
 from core.config import get_settings
 from pages.ui.frame import DEEP_LINK_KEY, ROUTER_FLAG
 
@@ -17,6 +18,12 @@ APP_DIR = Path(__file__).resolve().parent
 PAGES_DIR = APP_DIR / "pages"
 
 st.set_page_config(page_title="OV Workbench", page_icon=str(APP_DIR / "assets" / "logo.png"), layout="wide")
+
+# Other local origins may not drive the app; a shared server needs its token (serve.py).
+refusal = serve.ensure_guards()
+if refusal:
+    st.error(refusal)
+    st.stop()
 
 # (file, title, url) per section. The url is the file's stem: a deep link on a fresh server
 # is resolved by Streamlit's legacy page discovery (by file name) before app.py runs.
