@@ -212,3 +212,29 @@ def test_storage_page_shows_sizes_and_deletes_with_dependants(family: dict[str, 
     assert not at.exception, at.exception
     assert any(f"Deleted variant #{family['child']}" in s.value for s in at.success)
     assert [v["id"] for v in storage_report()["variants"]] == [family["fp32"]]
+
+
+def test_import_page_stage_is_removed_when_emptied_and_consumed_by_import(workspace: Path, tmp_path: Path) -> None:
+    from core.jobs import wait_for_job
+    from tests.models_onnx import make_tiny_cnn_onnx
+
+    onnx_path = make_tiny_cnn_onnx(tmp_path)
+    upload = [(onnx_path.name, onnx_path.read_bytes(), "application/octet-stream")]
+    at = open_page("pages/import.py")
+    at.file_uploader[0].set_value(upload).run()
+    stage = workspace / at.session_state["imp_staged_uploads"]["folder"]
+    assert (stage / onnx_path.name).is_file()
+    at.file_uploader[0].set_value([]).run()  # the user removes the file: the stage goes with it
+    assert not stage.exists() and "imp_staged_uploads" not in at.session_state
+    assert list((workspace / "uploads").iterdir()) == []
+
+    at.file_uploader[0].set_value(upload).run()
+    at.button(key="imp_import").click().run()
+    job = wait_for_job(at.session_state["imp_import_job"], timeout_s=180)
+    assert job.state == "done", job.error
+    at.run()
+    assert "ready to import" not in page_text(at)
+    # the only upload folder left is the imported model's (nothing abandoned to sweep)
+    folders = list((workspace / "uploads").iterdir())
+    assert [f"uploads/{f.name}" for f in folders] == [job.result["upload_dir"]]
+    assert storage_report()["abandoned_uploads"] == []
