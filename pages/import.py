@@ -21,7 +21,7 @@ from core.jobs import get_job
 from core.precision import device_compute
 from core.store import Model, Variant
 from core.variants import list_models, variant_xml
-from core.workspace import new_artifact_dir, resolve, to_relative
+from core.workspace import new_artifact_dir, remove_artifact_dir, resolve, to_relative
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.model_card import render_card, render_check
@@ -72,13 +72,17 @@ round_number = st.session_state.setdefault(UPLOADER_ROUND, 0)
 uploader_key = f"imp_uploader_{round_number}"
 
 
-def stage_uploads() -> None:
+def stage_uploads(key: str) -> None:
     """Write files to the workspace the moment they arrive (uploader on_change).
 
     Streamlit keeps uploads in server memory only while the widget lives; a page switch
     drops them. Staged files survive that, and the Import button only names the folder.
+    A late change event of an uploader replaced by "Import" is ignored (it re-staged the
+    imported files); a stage left empty is removed; abandoned ones are swept by age.
     """
-    files = st.session_state.get(uploader_key) or []
+    if key != f"imp_uploader_{st.session_state.get(UPLOADER_ROUND, 0)}":
+        return
+    files = st.session_state.get(key) or []
     staged = st.session_state.get(STAGED) or {"folder": to_relative(new_artifact_dir("uploads")), "files": {}}
     folder = resolve(staged["folder"])
     current = {upload.file_id for upload in files}
@@ -94,6 +98,10 @@ def stage_uploads() -> None:
             staged["files"][upload.file_id] = store_stream(upload, upload.name, folder).name
         except UserError as error:
             st.session_state[STAGE_ERROR] = error
+    if not staged["files"]:
+        remove_artifact_dir(folder)
+        st.session_state.pop(STAGED, None)
+        return
     st.session_state[STAGED] = staged
 
 
@@ -103,6 +111,7 @@ st.file_uploader(
     max_upload_size=get_settings().max_upload_mb,
     key=uploader_key,
     on_change=stage_uploads,
+    args=(uploader_key,),
 )
 if STAGE_ERROR in st.session_state:
     show_user_error(st.session_state[STAGE_ERROR])

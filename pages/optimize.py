@@ -8,6 +8,7 @@ result shows accuracy next to the FP32 parent and the size change.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,6 @@ import streamlit as st
 from core.datasets import (
     PreprocessSpec,
     dataset_to_dict,
-    import_dataset,
     list_datasets,
     open_source,
     preview_samples,
@@ -25,10 +25,12 @@ from core.datasets import (
 from core.datasets.catalog import KIND_NPZ
 from core.datasets.defaults import spec_for_variant
 from core.datasets.feeding import RANDOM_DATA_WARNING
+from core.datasets.uploads import DATASET_UPLOAD_ENTRYPOINT, stage_dataset_upload
 from core.datasets.preprocessing import COLOR_ORDERS, INTERPOLATIONS, LAYOUTS, RESIZE_MODES, parse_floats
 from core.errors import UserError
 from core.datasets.fitness import dataset_problem
 from core.datasets.preview import thumbnail_data_urls
+from core.jobs import wait_for_job
 from core.precision import device_compute
 from core.quantize.compression import fp16_runtime_note
 from core.quantize.layers import WEIGHTED_TYPES, model_layers
@@ -44,7 +46,6 @@ from core.quantize.summary import (
 )
 from core.store import Result, Variant, session_scope
 from core.variants import get_variant, list_variants, variant_xml
-from core.workspace import new_artifact_dir
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.pickers import pick_variant, variant_label
@@ -56,6 +57,7 @@ page_setup(
 )
 
 JOB_KEY = "optimize_job"
+DATASET_JOB_KEY = "optimize_dataset_job"
 ACCURACY_JOB_KEY = "optimize_accuracy_job"
 RANDOM = "random"
 METHODS = {
@@ -126,18 +128,20 @@ def upload_dataset() -> None:
         uploaded = st.file_uploader("Images archive or tensors", type=UPLOAD_TYPES, key="optimize_upload")
         name = st.text_input("Dataset name", value=Path(uploaded.name).stem if uploaded else "", key="optimize_upload_name")
         if st.button("Import dataset", disabled=uploaded is None, key="optimize_import"):
-            suffix = ".npz" if uploaded.name.lower().endswith(".npz") else (
-                ".tar.gz" if uploaded.name.lower().endswith((".tar.gz", ".tgz")) else Path(uploaded.name).suffix.lower()
-            )
-            target = new_artifact_dir("uploads") / f"upload{suffix}"  # generated name: the user's is only data
-            target.write_bytes(uploaded.getvalue())
-            try:
-                with st.spinner("Checking every image…"):
-                    dataset_id = import_dataset(target, name or uploaded.name)
+            try:  # streamed to a staging file; a job unpacks and checks it, then deletes the stage
+                upload = stage_dataset_upload(uploaded, uploaded.name)
             except UserError as exc:
                 st.error(f"{exc.message}" + (f"\n\n{exc.hint}" if exc.hint else ""))
                 return
-            st.session_state["optimize_dataset"] = dataset_id
+            job_id = start_job("dataset", DATASET_UPLOAD_ENTRYPOINT, {"upload": upload, "name": name or uploaded.name},
+                               target=f"dataset {name or uploaded.name}"[:200], key=DATASET_JOB_KEY)
+            with st.spinner("Checking every image…"):
+                with contextlib.suppress(TimeoutError):
+                    wait_for_job(job_id, timeout_s=60)  # small datasets: done before the page goes on
+        finished = job_panel(DATASET_JOB_KEY, show_log=False)
+        if finished is not None and finished.state == "done" and st.session_state.get("optimize_dataset_job_seen") != finished.id:
+            st.session_state["optimize_dataset_job_seen"] = finished.id
+            st.session_state["optimize_dataset"] = finished.result["dataset_id"]
             st.rerun()
 
 

@@ -196,12 +196,7 @@ CSV_COLUMNS = ["exec_order", "name", "type", "exec_type", "precision", "status",
 
 def layers_csv(layers: list[dict[str, Any]]) -> str:
     """The per-layer table as CSV (original layers joined with ';'), for spreadsheets."""
-    import csv
-    import io
+    from core.safe_output import csv_text  # layer names come from the model: no spreadsheet formulas
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for row in layers:
-        writer.writerow([";".join(row.get(c) or []) if c == "original_layers" else row.get(c) for c in CSV_COLUMNS])
-    return buffer.getvalue()
+    return csv_text(CSV_COLUMNS, ([";".join(row.get(c) or []) if c == "original_layers" else row.get(c)
+                                   for c in CSV_COLUMNS] for row in layers))

@@ -15,6 +15,7 @@ from typing import Any
 
 from core.compare.charts import comparison_figures
 from core.compare.table import layer_records, table_records, type_records
+from core.safe_output import json_for_html_script, safe_records
 
 STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;max-width:1400px;color:#1d2733;padding:0 16px}
@@ -34,7 +35,7 @@ def to_json(doc: dict[str, Any]) -> str:
 
 def to_csv(doc: dict[str, Any]) -> str:
     """The comparison table, one row per result with every setting and its command."""
-    records = table_records(doc, for_export=True)
+    records = safe_records(table_records(doc, for_export=True))  # names from models: no formulas
     buffer = io.StringIO()
     if records:
         writer = csv.DictWriter(buffer, fieldnames=list(records[0]))
@@ -141,7 +142,7 @@ def to_html(doc: dict[str, Any]) -> str:
     charts = "".join(chart_html[name] for name in ("fps", "latency", "tradeoff", "distribution"))
     layers = _layers_section(doc["layers"], chart_html.get("layer_types", "")) if doc.get("layers") else ""
     title = "OV Workbench comparison"
-    embedded = to_json(_without_samples(doc)).replace("</", "<\\/")  # cannot close the script tag
+    embedded = json_for_html_script(to_json(_without_samples(doc)))  # no <, >, & for the HTML parser
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{STYLE}</style></head>
 <body>

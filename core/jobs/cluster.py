@@ -35,7 +35,13 @@ def get_client():  # type: ignore[no-untyped-def]
             log.info("connecting to Dask scheduler %s", settings.dask_scheduler)
             _client = Client(settings.dask_scheduler, timeout="10s")
         else:
+            from distributed.security import Security
+
+            # Mutual TLS with a key pair made for this cluster only (in memory, never on disk):
+            # the scheduler runs tasks as this user, so a local process without the key must
+            # not be able to connect and submit code (plain tcp:// accepted any local client).
             cluster = LocalCluster(
+                security=Security.temporary(),
                 n_workers=settings.dask_workers,
                 threads_per_worker=2,
                 processes=True,
