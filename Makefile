@@ -41,10 +41,10 @@ system-deps:
 browser-deps:
 	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
-# serve.py = `streamlit run app.py` with the origin check narrowed to the app's own origin and,
+# pages/ui/server_guard.py = `streamlit run app.py` with the origin check narrowed to the app's own origin and,
 # off loopback (e.g. HOST=0.0.0.0), an access token it prints in the URL (OVWB_TOKEN sets it).
 run: setup
-	$(PY) serve.py --server.address=$(HOST) --server.port=$(PORT) \
+	$(PY) -m pages.ui.server_guard --server.address=$(HOST) --server.port=$(PORT) \
 		--server.maxUploadSize=$(OVWB_MAX_UPLOAD_MB) --browser.gatherUsageStats=false
 
 test: test-setup

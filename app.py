@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-import serve
+from pages.ui import server_guard as serve
 from core.config import get_settings
 from pages.ui.frame import DEEP_LINK_KEY, ROUTER_FLAG, startup
 
@@ -19,7 +19,7 @@ PAGES_DIR = APP_DIR / "pages"
 
 st.set_page_config(page_title="OV Workbench", page_icon=str(APP_DIR / "assets" / "logo.png"), layout="wide")
 
-# Other local origins may not drive the app; a shared server needs its token (serve.py).
+# Other local origins may not drive the app; a shared server needs its token (pages/ui/server_guard.py).
 refusal = serve.ensure_guards()
 if refusal:
     st.error(refusal)

@@ -1,4 +1,4 @@
-"""Issue 16 item 3 (the rules behind serve.py, without a browser): when a token is required,
+"""Issue 16 item 3 (the rules behind pages/ui/server_guard.py, without a browser): when a token is required,
 and that a non-loopback server started without the token guard shows nothing."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import serve
+from pages.ui import server_guard as serve
 from tests.conftest import open_page
 
 
@@ -46,7 +46,7 @@ def test_strict_origins_only_allow_listed_ones(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_tokenless_shared_server_shows_nothing(workspace: Path) -> None:
-    """`streamlit run app.py --server.address=0.0.0.0` (not via serve.py): app.py refuses."""
+    """`streamlit run app.py --server.address=0.0.0.0` (not via pages/ui/server_guard.py): app.py refuses."""
     from streamlit import config
 
     original = config.get_option("server.address")
@@ -54,7 +54,7 @@ def test_tokenless_shared_server_shows_nothing(workspace: Path) -> None:
     try:
         at = open_page()
         assert not at.exception, at.exception
-        assert any("without an access token" in e.value and "serve.py" in e.value for e in at.error)
+        assert any("without an access token" in e.value and "make run" in e.value for e in at.error)
         assert not at.title  # no page ran: no names, no paths
     finally:
         config.set_option("server.address", original)

@@ -1,6 +1,6 @@
 """Issue 16 item 3: no other origin drives the app, and a shared server needs its token.
 
-A real app started the way users start it (`python serve.py`, what `make run` runs), a real
+A real app started the way users start it (`python -m pages.ui.server_guard`, what `make run` runs), a real
 second HTTP server on another local port serving an attacker's page, and Debian's Chromium.
 """
 
@@ -46,7 +46,7 @@ PROBE_JS = """(url) => new Promise((resolve) => {
 
 
 class Served:
-    """`python serve.py` on a free port with its own workspace; the log holds what it printed."""
+    """`python -m pages.ui.server_guard` on a free port with its own workspace; the log holds what it printed."""
 
     def __init__(self, workspace: Path, address: str, env: dict[str, str]) -> None:
         self.port = free_port()
@@ -56,7 +56,7 @@ class Served:
         full_env.update(env)
         workspace.parent.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "serve.py"), f"--server.address={address}", f"--server.port={self.port}",
+            [sys.executable, "-m", "pages.ui.server_guard", f"--server.address={address}", f"--server.port={self.port}",
              "--server.headless=true", "--browser.gatherUsageStats=false"],
             cwd=str(ROOT), env=full_env, stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -70,7 +70,7 @@ class Served:
                         return
             except OSError:
                 time.sleep(0.3)
-        raise RuntimeError(f"serve.py did not start: {self.log_path.read_text()[-2000:]}")
+        raise RuntimeError(f"server_guard did not start: {self.log_path.read_text()[-2000:]}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

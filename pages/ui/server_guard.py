@@ -1,4 +1,4 @@
-"""Start OV Workbench: `python serve.py [streamlit options]` (what `make run` does).
+"""Start OV Workbench: `python -m pages.ui.server_guard [streamlit options]` (what `make run` does).
 
 It runs `streamlit run app.py` with two guards put into Streamlit's server before it starts
 (Streamlit 1.67, starlette server; checked against its source):
@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse
 
-APP = Path(__file__).resolve().parent / "app.py"
+APP = Path(__file__).resolve().parents[2] / "app.py"
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 HEALTH_PATHS = ("/_stcore/health", "/healthz")
 _state: dict[str, Any] = {"origin_guard": False, "token_guard": False, "token": None}
@@ -224,7 +224,7 @@ def ensure_guards() -> str | None:
     address = _server_option("server.address")
     if not is_loopback(address) and not _state["token_guard"]:
         return (f"This server listens on {address or 'every interface'} without an access token, so anyone who "
-                "can reach it could use it. Start it with `python serve.py` (or `make run`), which requires a token.")
+                "can reach it could use it. Start it with `make run` (python -m pages.ui.server_guard), which requires a token.")
     return None
 
 
@@ -238,6 +238,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    import serve  # the guards' state must live in the module app.py imports, not in __main__
+    from pages.ui import server_guard  # the guards' state must live in the module app.py imports, not in __main__
 
-    sys.exit(serve.main())
+    sys.exit(server_guard.main())
