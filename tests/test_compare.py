@@ -24,6 +24,7 @@ from core.compare.layers import compare_profiles, match_layers
 from core.compare.report import to_csv, to_html
 from core.compare.selection import load_entries, load_profile
 from core.errors import UserError
+from core.precision import device_compute
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -156,14 +157,18 @@ def test_front_recommendation_and_limits(measured: Measured) -> None:
     placed = [r for r in doc["rows"] if r["accuracy_value"] is not None]
     assert winner["throughput_fps"] == max(r["throughput_fps"] for r in placed)
     text = doc["recommendation"]["text"]
-    assert text.startswith(f"{winner['precision']} on CPU, {winner['hint']} hint")
+    # both precision axes name the winner; the ratio names the baseline's two axes
+    assert text.startswith(f"{winner['precision_label']} on CPU, {winner['hint']} hint")
+    assert winner["precision_label"] == f"{winner['precision']} weights · {winner['compute_precision']} compute"
+    base = rows[doc["baseline_id"]]
     if winner["result_id"] != doc["baseline_id"]:
-        assert f"{winner['ratios']['speedup']:.2f}× FP32 FPS" in text
+        assert f"{winner['ratios']['speedup']:.2f}× {base['precision_key']} FPS" in text
 
     # FP16 has no accuracy figure, so it cannot be on the front; if it measured faster, the line says so
     fp16 = rows[measured.benchmarks["FP16"]]
     assert not fp16["on_front"]
-    assert (f"#{fp16['result_id']} FP16 on CPU" in text) == (fp16["throughput_fps"] > winner["throughput_fps"])
+    assert (f"#{fp16['result_id']} {fp16['precision_label']} on CPU" in text) == (
+        fp16["throughput_fps"] > winner["throughput_fps"])
 
     strict = build_comparison(ids, limits=Limits(max_latency_ms=1e-6))
     assert strict["front"] == [] and strict["recommendation"]["result_id"] is None
@@ -178,8 +183,13 @@ def test_front_recommendation_and_limits(measured: Measured) -> None:
 def test_warnings_explain_fp16_on_this_cpu(measured: Measured) -> None:
     doc = build_comparison([measured.benchmarks["FP32"], measured.benchmarks["FP16"]])
     fp16 = next(r for r in doc["rows"] if r["precision"] == "FP16")
-    assert fp16["inference_precision"] == "f32"  # this CPU has no FP16 arithmetic
-    assert any("FP16 IR was computed in f32" in w for w in doc["warnings"])
+    device = device_compute("CPU")
+    # a default benchmark computes in what the device reports as its default, whatever the weights
+    assert fp16["compute_precision"] == device["default"] == fp16["inference_precision"]
+    if device["default"] != "f16":
+        assert any(f"FP16 IR was computed in {device['default']}" in w for w in doc["warnings"])
+        if "f16" not in device["native"]:
+            assert any("CPU reports no native f16 compute" in w for w in doc["warnings"])
 
 
 def test_bad_choices_are_user_errors(measured: Measured) -> None:
