@@ -33,7 +33,7 @@ from pages.ui.jobs import job_panel, start_job  # noqa: E402
 GRAPH_KEYS = {"variant": "_ovwb_last_variant", "colour": "graph_colour", "profile": "graph_profile",
               "baseline": "graph_baseline", "baseline_profile": "graph_baseline_profile", "kind": "graph_kind"}
 ALL_MODELS = -1
-MISSING_JOB_KEY = "compare_missing_job"  # the job of the last "missing run" clicked
+MISSING_JOB_KEY = "compare_run_job"  # the job of the last "missing run" clicked
 MERGED_KEY = "_compare_missing_merged"  # job ids whose result was already added to the selection
 
 NUMBER = st.column_config.NumberColumn

@@ -93,7 +93,11 @@ def missing_runs(entries: list[Entry]) -> list[dict[str, Any]]:
                 "completes": [e.result_id for e in group],
                 "why": why,
                 "command": benchmark_command(settings, str(variant_id)),
+                "settings_text": group[0].settings_text,
             })
+    if len(groups) > 1:  # the same button twice would not say which group it completes
+        for run in runs:
+            run["label"] += f" ({run['settings_text']})"
     return runs
 
 
