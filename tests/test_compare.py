@@ -344,6 +344,54 @@ def test_cli_lists_missing_runs_and_their_command_makes_them(measured: Measured)
     assert "missing_runs:" in human.stdout and "--infer-precision f32" in human.stdout
 
 
+def test_results_with_the_new_keys_and_a_noisy_mark(measured: Measured) -> None:
+    """A result stored the way the benchmark now stores it (compute_precision, runtime_precisions,
+    weight_precision, noisy): read first, noisy results carry their reason everywhere."""
+    from core.benchmark import BenchmarkSettings, run_benchmark, save_result
+    from core.variants import get_variant, variant_xml
+
+    xml = variant_xml(get_variant(measured.variants["INT8"]))
+    options = BenchmarkSettings.from_dict({"duration_s": 1.0, "infer_precision": "f32"})
+    metrics = run_benchmark(xml, options)
+    metrics.update(compute_precision="f32", weight_precision="INT8", runtime_precisions={"f32": 9, "u8": 2},
+                   noisy={"noisy": True, "reasons": ["a quantize job was running on CPU"]})
+    noisy_id = save_result("benchmark", {**options.to_config(), "model_path": str(xml)}, metrics,
+                           measured.variants["INT8"], None, "CPU")
+    doc = build_comparison([measured.benchmarks["FP32"], noisy_id])
+    row = _row(doc, noisy_id)
+    assert (row["weight_precision"], row["compute_precision"]) == ("INT8", "f32")
+    assert row["compute_source"] == "read back from the compiled model" and row["compute_requested"] == "f32"
+    assert row["noisy"] == ["a quantize job was running on CPU"]
+    assert f"#{noisy_id} is marked noisy: a quantize job was running on CPU." in " ".join(doc["warnings"])
+    record = next(r for r in csv.DictReader(io.StringIO(to_csv(doc))) if int(r["Result"]) == noisy_id)
+    assert record["Noisy"] == "a quantize job was running on CPU" and record["Runtime precisions"] == "f32 9, u8 2"
+    assert "noisy: a quantize job was running on CPU" in to_html(doc)
+
+
+def test_default_selection_covers_fp32_in_f32_and_in_the_default(measured: Measured) -> None:
+    from core.compare.choices import default_baseline, default_selection, result_choices
+
+    exact = benchmark(measured.variants["FP32"], infer_precision="f32")
+    choices = result_choices()
+    picked = default_selection(choices, get_model_id(measured))
+    by_id = {c["id"]: c for c in choices}
+    keys = {by_id[i]["precision_key"] for i in picked}
+    default = device_compute("CPU")["default"]
+    assert {"FP32·f32", f"FP32·{default}", f"FP16·{default}", f"INT8·{default}"} <= keys
+    assert exact in picked or any(by_id[i]["precision_key"] == "FP32·f32" and i > exact for i in picked)
+    # the baseline is computed like most of the selection, so most ratios are like for like
+    baseline = by_id[default_baseline(choices, picked)]
+    assert baseline["precision"] == "FP32" and baseline["parent_id"] is None
+    computes = [by_id[i]["compute_precision"] for i in picked]
+    assert computes.count(baseline["compute_precision"]) == max(computes.count(c) for c in computes)
+
+
+def get_model_id(measured: Measured) -> int:
+    from core.variants import get_variant
+
+    return get_variant(measured.variants["FP32"]).model_id
+
+
 def test_bad_choices_are_user_errors(measured: Measured) -> None:
     with pytest.raises(UserError, match="no result #999999"):
         build_comparison([999999])
