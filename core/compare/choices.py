@@ -74,19 +74,25 @@ def result_choices(kind: str = "benchmark", limit: int = 500) -> list[dict[str, 
 
 
 def default_selection(choices: list[dict[str, Any]], model_id: int | None) -> list[int]:
-    """The newest results of the model, at most one per (variant, device, settings label)."""
+    """The newest results of the model: first one per variant and compute precision measured like
+    the newest result (same device and settings, so the precision comparison is like for like and
+    covers FP32·f32, FP32·default, FP16 and INT8 where they exist), then the newest of other
+    settings, at most one per (variant, compute, device, settings label)."""
+    mine = [c for c in choices if model_id is None or c["model_id"] == model_id]
+    if not mine:
+        return []
+    main = (mine[0]["device"], mine[0]["settings"])
     seen: set[tuple[Any, ...]] = set()
-    picked = []
-    for choice in choices:
-        if model_id is not None and choice["model_id"] != model_id:
-            continue
-        key = (choice["variant_id"], choice.get("compute_precision"), choice["device"], choice["settings"])
-        if key in seen:
-            continue
-        seen.add(key)
-        picked.append(choice["id"])
-        if len(picked) >= DEFAULT_SELECTION:
-            break
+    picked: list[int] = []
+    for first_pass in (True, False):
+        for choice in mine:
+            if first_pass and (choice["device"], choice["settings"]) != main:
+                continue
+            key = (choice["variant_id"], choice.get("compute_precision"), choice["device"], choice["settings"])
+            if key in seen or len(picked) >= DEFAULT_SELECTION:
+                continue
+            seen.add(key)
+            picked.append(choice["id"])
     return sorted(picked)
 
 
