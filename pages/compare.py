@@ -179,6 +179,10 @@ def _layers(layers: dict[str, Any]) -> None:
     if a["device"] != b["device"] or a["config"].get("hint") != b["config"].get("hint"):
         st.warning(f"The profiles ran with different settings ({a['device']}, {a['config'].get('hint')} vs "
                    f"{b['device']}, {b['config'].get('hint')}): per-layer times are not like for like.")
+    if a.get("compute_precision") != b.get("compute_precision"):
+        st.warning(f"The profiles were computed in different precisions ({a.get('compute_precision')} vs "
+                   f"{b.get('compute_precision')}): per-layer differences mix what the IR changed with what the "
+                   "compute precision changed. Profile both with the same compute precision to compare like for like.")
     st.caption("Runtime layers are matched by the IR layers they cover (INT8 fuses quantizers into the convolutions "
                "and renames kernels, so names alone do not match). Times are per inference, from the profile runs.")
     left, right = st.columns([1, 1.4])

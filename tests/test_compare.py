@@ -18,7 +18,7 @@ import openvino as ov
 import pytest
 
 from benchmark_models import conv_net
-from compare_data import Measured, benchmark, measured_workspace, reduced_compute
+from compare_data import Measured, benchmark, measured_workspace, profile, reduced_compute
 from core.compare.comparison import Limits, build_comparison, layers_of
 from core.compare.layers import compare_profiles, match_layers
 from core.compare.report import to_csv, to_html
@@ -108,6 +108,22 @@ def test_per_type_sums_and_ir_ratio_map(measured: Measured) -> None:
     same = compare_profiles(fp32.layers, fp32.layers)
     assert same["only_a_ir_layers"] == same["only_b_ir_layers"] == []
     assert all(g["side"] == "both" for g in same["groups"]) and same["total_ratio"] == pytest.approx(1.0)
+
+
+def test_profiles_carry_their_compute_precision(measured: Measured) -> None:
+    """Forced f32 on both sides: like for like. A profile in the device's reduced precision is
+    labelled so, and the report says the pair mixes compute precisions."""
+    layers = layers_of((measured.profiles["FP32"], measured.profiles["INT8"]))
+    assert layers["a"]["compute_precision"] == layers["b"]["compute_precision"] == "f32"
+    assert "FP32·f32" in layers["a"]["label"]
+    reduced = reduced_compute()
+    if reduced is None:
+        pytest.skip("the device computes only in f32")
+    fast = profile(measured.variants["INT8"], infer_precision=reduced)
+    mixed = layers_of((measured.profiles["FP32"], fast))
+    assert mixed["b"]["compute_precision"] == reduced and f"INT8·{reduced}" in mixed["b"]["label"]
+    doc = build_comparison([measured.benchmarks["FP32"]], profile_ids=(measured.profiles["FP32"], fast))
+    assert f"computed in different precisions (f32 vs {reduced})" in to_html(doc)
 
 
 # ---------------------------------------------------------------- the comparison document

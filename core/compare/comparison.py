@@ -221,6 +221,7 @@ def layers_of(profile_ids: tuple[int, int] | None) -> dict[str, Any] | None:
     for side, profile in (("a", a), ("b", b)):
         data[side] = {"result_id": profile.result_id, "variant_id": profile.variant_id, "label": profile.label,
                       "device": profile.device, "config": profile.config, "total_ms": profile.total_ms,
+                      "compute_precision": profile.compute_precision,
                       "command": reproduce_profile(profile.variant_id, profile.config, None)}
     model_b = b.config.get("model_path")
     if model_b:  # the same colouring the page's graph link opens, as a file

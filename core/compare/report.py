@@ -128,6 +128,10 @@ def _devices_section(doc: dict[str, Any]) -> str:
 def _layers_section(layers: dict[str, Any], figure_html: str) -> str:
     a, b = layers["a"], layers["b"]
     only = ""
+    if a.get("compute_precision") != b.get("compute_precision"):
+        only += (f"<div class='warning'>The profiles were computed in different precisions "
+                 f"({html.escape(str(a.get('compute_precision')))} vs {html.escape(str(b.get('compute_precision')))}): "
+                 "per-layer differences mix what the IR changed with what the compute precision changed.</div>")
     for side, label in (("a", a["label"]), ("b", b["label"])):
         names = layers[f"only_{side}_ir_layers"]
         if names:

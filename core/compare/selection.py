@@ -254,6 +254,7 @@ class Profile:
     config: dict[str, Any]
     layers: list[dict[str, Any]]
     total_ms: float | None
+    compute_precision: str | None = None
 
 
 def load_profile(result_id: int) -> Profile:
@@ -263,10 +264,18 @@ def load_profile(result_id: int) -> Profile:
         raise UserError(f"There is {what} #{result_id}.",
                         "Run a profile on the Benchmark page or `python -m core profile MODEL`. " + RESULTS_HINT)
     facts = _variant_facts(row.variant)
-    label = f"#{row.id} {facts['precision']} {facts['variant_name']} on {row.device}"
     metrics = row.metrics or {}
-    return Profile(row.id, facts["variant_id"], label, row.device or "?", row.config or {},
-                   list(metrics.get("layers") or []), metrics.get("total_ms"))
+    layers = list(metrics.get("layers") or [])
+    if not metrics.get("runtime_precisions"):  # older profiles: count the executed layers' precisions
+        from core.precision import runtime_precision_counts
+
+        metrics = {**metrics, "runtime_precisions": runtime_precision_counts(
+            r.get("precision") for r in layers if r.get("status") == "executed")}
+    compute = read_compute(metrics, row.config or {})[0]
+    weights = str(metrics.get("weight_precision") or facts["precision"]).upper()
+    label = f"#{row.id} {precision_key(weights, compute)} {facts['variant_name']} on {row.device}"
+    return Profile(row.id, facts["variant_id"], label, row.device or "?", row.config or {}, layers,
+                   metrics.get("total_ms"), compute)
 
 
 def result_kinds(result_ids: list[int]) -> dict[int, str]:
