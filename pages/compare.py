@@ -227,7 +227,7 @@ def _missing_runs(doc: dict[str, Any]) -> None:
     for index, run in enumerate(runs):
         cols = st.columns([3, 1.2])
         cols[0].text(f"{run['what']} on {run['device']} ({run['model']} / {run['variant']}): {run['why']}")
-        cols[0].code(run["command"], language="bash")
+        cols[0].code(run["command"], language="bash", wrap_lines=True)
         if cols[1].button(run["label"], key=f"compare_missing_{index}", type="primary"):
             request = job_request(run)
             start_job(request["kind"], request["entrypoint"], request["params"], target=request["target"],

@@ -116,6 +116,10 @@ def test_profiles_carry_their_compute_precision(measured: Measured) -> None:
     layers = layers_of((measured.profiles["FP32"], measured.profiles["INT8"]))
     assert layers["a"]["compute_precision"] == layers["b"]["compute_precision"] == "f32"
     assert "FP32·f32" in layers["a"]["label"]
+    from core.compare.choices import result_choices
+
+    offered = {c["id"]: c["precision_key"] for c in result_choices("profile")}
+    assert offered[measured.profiles["FP32"]] == "FP32·f32" and offered[measured.profiles["INT8"]] == "INT8·f32"
     reduced = reduced_compute()
     if reduced is None:
         pytest.skip("the device computes only in f32")

@@ -90,7 +90,7 @@ def fps_bars(doc: dict[str, Any]) -> Any:
             hovertext=[_hover(rows[i]) for i in picked], hovertemplate="%{hovertext}<br>%{y:.2f} FPS<extra></extra>",
         ))
     fig.update_xaxes(categoryorder="array", categoryarray=axis[1])
-    fig.update_layout(title="Throughput (FPS, ± std over repeats; ★ baseline; weights·compute)",
+    fig.update_layout(title="Throughput (FPS ± std over repeats; ★ baseline)",
                       yaxis_title="frames per second", barmode="overlay", legend_title_text="weights·compute", **LAYOUT)
     return fig
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.compare.selection import read_compute
+from core.compare.selection import result_compute
 from core.precision import precision_key
 from core.store import Result, Variant, session_scope
 
@@ -50,7 +50,7 @@ def result_choices(kind: str = "benchmark", limit: int = 500) -> list[dict[str, 
             model = variant.model.name if variant is not None and variant.model is not None else "(file)"
             precision = variant.precision if variant is not None else "?"
             weights = str(metrics.get("weight_precision") or precision).upper()
-            compute = read_compute(metrics, config)[0]
+            compute = result_compute(metrics, config)
             key = precision_key(weights, compute)
             figure = (f"{metrics['throughput_fps']:.1f} FPS" if kind == "benchmark" and metrics.get("throughput_fps")
                       else f"{metrics['total_ms']:.2f} ms" if metrics.get("total_ms") else "")

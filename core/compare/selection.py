@@ -65,6 +65,17 @@ PROFILE_KIND = "profile"
 RESULTS_HINT = "List them with `python -m core results`."
 
 
+def result_compute(metrics: dict[str, Any], config: dict[str, Any]) -> str | None:
+    """read_compute for any result kind: a profile without stored runtime precisions has them in
+    its layer rows (the executed layers' precisions), read before falling back to the request."""
+    if not metrics.get("runtime_precisions") and metrics.get("layers"):
+        from core.precision import runtime_precision_counts
+
+        metrics = {**metrics, "runtime_precisions": runtime_precision_counts(
+            r.get("precision") for r in metrics["layers"] if r.get("status") == "executed")}
+    return read_compute(metrics, config)[0]
+
+
 @dataclass
 class Entry:
     """One benchmark result with its variant's facts."""
@@ -266,12 +277,7 @@ def load_profile(result_id: int) -> Profile:
     facts = _variant_facts(row.variant)
     metrics = row.metrics or {}
     layers = list(metrics.get("layers") or [])
-    if not metrics.get("runtime_precisions"):  # older profiles: count the executed layers' precisions
-        from core.precision import runtime_precision_counts
-
-        metrics = {**metrics, "runtime_precisions": runtime_precision_counts(
-            r.get("precision") for r in layers if r.get("status") == "executed")}
-    compute = read_compute(metrics, row.config or {})[0]
+    compute = result_compute(metrics, row.config or {})
     weights = str(metrics.get("weight_precision") or facts["precision"]).upper()
     label = f"#{row.id} {precision_key(weights, compute)} {facts['variant_name']} on {row.device}"
     return Profile(row.id, facts["variant_id"], label, row.device or "?", row.config or {}, layers,
