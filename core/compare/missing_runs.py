@@ -102,19 +102,11 @@ def missing_runs(entries: list[Entry]) -> list[dict[str, Any]]:
 
 
 def job_request(run: dict[str, Any]) -> dict[str, Any]:
-    """The benchmark job that makes `run`, as keyword arguments of `core.jobs.submit_job`."""
+    """The benchmark job that makes `run` (kind, entrypoint, params, target, variant id), as the
+    Benchmark page submits it: the page hands these to `start_job` (core.jobs.submit_job)."""
     from core.benchmark.jobs import BENCHMARK_ENTRYPOINT
 
     return {"kind": "benchmark", "entrypoint": BENCHMARK_ENTRYPOINT,
             "params": {"settings": dict(run["settings"]), "variant_id": run["variant_id"]},
             "target": f"{run['model']} / {run['variant']} ({run['what']}) on {run['device']}",
             "variant_id": run["variant_id"]}
-
-
-def submit_missing_run(run: dict[str, Any], session_id: str | None = None) -> int:
-    """Queue the benchmark job of a missing run; its job id."""
-    from core.jobs import submit_job
-
-    request = job_request(run)
-    return submit_job(request["kind"], request["entrypoint"], request["params"], target=request["target"],
-                      variant_id=request["variant_id"], session_id=session_id)
