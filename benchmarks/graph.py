@@ -68,6 +68,47 @@ def synthetic_model(target_nodes: int, channels: int = 8):  # type: ignore[no-un
     return ov.Model([result], [x], f"synthetic-{target_nodes}")
 
 
+def mobilenet_v2_like():  # type: ignore[no-untyped-def]
+    """MobileNetV2's structure (stem, 17 inverted residual blocks with depthwise convolutions,
+    Clamp as ReLU6, residual Adds, head): ~150 ops, the shape of graph users open most."""
+    import openvino as ov
+    import openvino.opset13 as ops
+
+    rng = np.random.default_rng(1)
+
+    def conv(x, out_c: int, kernel: int, stride: int, name: str, groups: int = 1, act: bool = True):  # type: ignore[no-untyped-def]
+        in_c = x.get_output_partial_shape(0)[1].get_length()
+        pad = kernel // 2
+        if groups > 1:
+            w = ops.constant(rng.normal(0, 0.1, (groups, out_c // groups, in_c // groups, kernel, kernel)).astype(np.float32))
+            y = ops.group_convolution(x, w, [stride, stride], [pad, pad], [pad, pad], [1, 1], name=name)
+        else:
+            w = ops.constant(rng.normal(0, 0.1, (out_c, in_c, kernel, kernel)).astype(np.float32))
+            y = ops.convolution(x, w, [stride, stride], [pad, pad], [pad, pad], [1, 1], name=name)
+        y = ops.add(y, ops.constant(rng.normal(0, 0.1, (1, out_c, 1, 1)).astype(np.float32)), name=f"{name}/bias")
+        return ops.clamp(y, 0.0, 6.0, name=f"{name}/relu6") if act else y
+
+    x = ops.parameter([1, 3, 224, 224], np.float32, name="input")
+    y = conv(x, 32, 3, 2, "stem")
+    in_c = 32
+    settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+    index = 0
+    for t, c, n, s in settings:
+        for i in range(n):
+            stride = s if i == 0 else 1
+            name = f"block{index}"
+            h = conv(y, in_c * t, 1, 1, f"{name}/expand") if t != 1 else y
+            h = conv(h, in_c * t, 3, stride, f"{name}/depthwise", groups=in_c * t)
+            h = conv(h, c, 1, 1, f"{name}/project", act=False)
+            y = ops.add(y, h, name=f"{name}/add") if stride == 1 and in_c == c else h
+            in_c = c
+            index += 1
+    y = conv(y, 1280, 1, 1, "head")
+    y = ops.reduce_mean(y, ops.constant(np.array([2, 3], dtype=np.int64)), False, name="pool")
+    y = ops.matmul(y, ops.constant(rng.normal(0, 0.05, (1280, 1000)).astype(np.float32)), False, False, name="classifier")
+    return ov.Model([ops.softmax(y, 1, name="probs")], [x], "mobilenet_v2_like")
+
+
 def _median_time(action, repeats: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
     """Median wall time of `repeats` runs (the machine is shared: one run can be 5x off)."""
     times, result = [], None

@@ -21,13 +21,14 @@ page_setup("Graph", "The IR or runtime graph of a variant: find a layer, inspect
 
 from core.errors import UserError  # noqa: E402  (after page_setup: the routing guard runs first)
 from core.graph import COLOUR_MODES, colour_scene, graph_from_file, lay_out  # noqa: E402
-from core.graph.export import export_png, export_svg, graph_json  # noqa: E402
-from core.graph.figure import build_figure  # noqa: E402
+from core.graph.export import export_png, graph_json  # noqa: E402
+from core.graph.svg import SVG_VERSION, build_svg, fills as node_fills, legend as colour_legend, standalone_svg  # noqa: E402
 from core.graph.inspect import inspect_node  # noqa: E402
 from core.graph.profile import attribute_layers, attribute_runtime_layers, list_profiles, load_profile_result, total_ms  # noqa: E402
 from core.graph.runtime import link, runtime_graph, runtime_summary_for_ir  # noqa: E402
 from core.graph.search import find_nodes  # noqa: E402
 from core.variants import list_variants, variant_xml  # noqa: E402
+from pages.ui.graph_view import clicked_node, graph_view  # noqa: E402
 from pages.ui.pickers import pick_variant, variant_label  # noqa: E402
 
 STATE = "graph_state"  # per-session: selected node, expanded blocks, pending centre
@@ -35,6 +36,19 @@ STATE = "graph_state"  # per-session: selected node, expanded blocks, pending ce
 
 def _state() -> dict[str, Any]:
     return st.session_state.setdefault(STATE, {"selected": None, "expanded": set(), "centre": None, "key": None})
+
+
+def _jump(node_id: str | None, **more: Any) -> None:
+    """Select `node_id` and ask the drawing to centre on it (once: the token changes)."""
+    state = _state()
+    state.update(selected=node_id, centre=node_id, centre_token=state.get("centre_token", 0) + 1, **more)
+
+
+def _on_click() -> None:
+    """Runs before the script: the inspector of the clicked node is drawn in this very run."""
+    node_id = clicked_node("graph_view")
+    if node_id:
+        _state()["selected"] = node_id
 
 
 def _version(path: Path) -> int:
@@ -55,6 +69,12 @@ def _runtime_graph(xml: str, _version_ns: int):  # type: ignore[no-untyped-def]
 def _scene(xml: str, version_ns: int, kind: str, fold: bool, collapse: bool, expanded: tuple[str, ...]):  # type: ignore[no-untyped-def]
     graph = _runtime_graph(xml, version_ns) if kind == "runtime" else _ir_graph(xml, version_ns)
     return lay_out(graph, fold=fold, collapse=collapse, expanded=frozenset(expanded))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _drawing(xml: str, version_ns: int, kind: str, fold: bool, collapse: bool, expanded: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    scene = _scene(xml, version_ns, kind, fold, collapse, expanded)
+    return build_svg(scene.graph, scene.view, scene.layout)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -132,7 +152,6 @@ if mode == "ratio":
 # ---------------------------------------------------------------- scene
 fold = st.session_state.get("graph_fold", True)  # the toggles sit next to Find, below; read them first
 collapse = st.session_state.get("graph_collapse", False)
-labels = st.session_state.get("graph_labels", True)
 try:
     scene = _scene(str(xml_path), version, kind, fold, collapse, tuple(sorted(state["expanded"])))
     graph = scene.graph
@@ -162,12 +181,11 @@ if query:
             state["expanded"].add(owner)  # the match is inside a collapsed block: open it
             st.rerun()
         if owner and state.get("found") != (query, chosen):
-            state.update(found=(query, chosen), selected=owner, centre=owner)
+            _jump(owner, found=(query, chosen))
         matches = list(dict.fromkeys(view.owner[i] for i in found_graph_ids if i in view.owner))
 with find_cols[2]:
     st.toggle("Fold constants", value=True, key="graph_fold",
               help="Show weights, Converts and other constant-only ops inside the node that uses them.")
-    st.toggle("Labels", value=True, key="graph_labels", help="Op types next to the nodes (hover shows all).")
 with find_cols[3]:
     st.toggle("Collapse repeats", value=False, key="graph_collapse",
               help="Repeated blocks (ResNet bottlenecks, DenseNet layers ...) become one node each; "
@@ -191,32 +209,28 @@ def _ranking_table(colouring: Any) -> None:
     if selected_rows:
         target = rows[selected_rows[0]]["node"]
         if state.get("ranked") != target:
-            state.update(ranked=target, selected=target, centre=target)
+            _jump(target, ranked=target)
             st.rerun()
 
 
 # ---------------------------------------------------------------- figure + inspector
 graph_col, inspector_col = st.columns([3, 1.25])
 with graph_col:
-    # The ring marks a node we jumped to (find, table, runtime↔IR); a clicked node is enlarged
-    # by Plotly itself, so the figure stays the same and a click only redraws the inspector.
-    ringed = state["selected"] if state["selected"] == state["centre"] else None
-    figure = build_figure(view, scene.layout, colouring, graph, highlight=matches, selected=ringed,
-                          centre=state["centre"], labels=labels)
-    figure.update_layout(uirevision=f"{variant.id}-{kind}-{fold}-{collapse}-{len(view.nodes)}-{state['centre']}")
-    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="graph_chart",
-                            config={"scrollZoom": True, "displaylogo": False, "doubleClick": "autosize",
-                                    "toImageButtonOptions": {"format": "png", "filename": f"graph-{variant.id}", "scale": 2}})
-    points = (event.selection.points if event and event.selection else []) or []
-    clicked = next((p.get("customdata") for p in points if p.get("customdata")), None)
-    if isinstance(clicked, list):
-        clicked = clicked[0]
-    if clicked and clicked != state.get("last_click"):
-        # No rerun needed: the inspector is drawn after this, in the same run.
-        state.update(selected=clicked, last_click=clicked)
+    expanded_key = tuple(sorted(state["expanded"]))
+    drawing_key = f"{SVG_VERSION}|{xml_path}|{version}|{kind}|{fold}|{collapse}|{','.join(expanded_key)}"
+    colour_key = f"{mode}|{colouring.title}|{len(colouring.values)}|{len(colouring.categories)}|{sum(colouring.raw.values()):.6g}"
+    graph_view(
+        key="graph_view", drawing_key=drawing_key,
+        drawing=lambda: _drawing(str(xml_path), version, kind, fold, collapse, expanded_key),
+        fills=node_fills(view, colouring), fills_key=f"{drawing_key}|{colour_key}",
+        legend=colour_legend(colouring, view), legend_key=f"{drawing_key}|{colour_key}",
+        selected=state["selected"], highlight=matches[:500],
+        centre={"id": state["centre"], "token": state.get("centre_token", 0)} if state["centre"] else None,
+        on_click=_on_click,
+    )
     st.caption(f"{graph.kind.upper()} · {len(graph.nodes):,} nodes, {len(view.nodes):,} shown, "
                f"{len(view.edges):,} edges · layout: {engine_note}. Drag to pan, scroll to zoom, "
-               "double-click to fit; click a node to inspect it.")
+               "Fit shows the whole graph; click a node to inspect it.")
     if colouring.summary:
         st.caption(" · ".join(f"{k.replace('_', ' ')}: {v:.2f}" if isinstance(v, float) else f"{k.replace('_', ' ')}: {v}"
                               for k, v in colouring.summary.items()))
@@ -235,7 +249,7 @@ def _stats_frame(constants: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _show_in(kind_to: str, graph_id: str) -> None:
     """Switch view and select the linked node there (runtime ↔ IR)."""
-    state.update(switch_kind=kind_to, selected=graph_id, centre=graph_id)
+    _jump(graph_id, switch_kind=kind_to)
 
 
 def _render_inspector(selected: str) -> None:
@@ -329,7 +343,7 @@ with inspector_col:
 st.divider()
 export_cols = st.columns(4)
 stem = f"{xml_path.stem}-{kind}"
-export_cols[0].download_button("SVG", data=lambda: export_svg(view, scene.layout, colouring, graph),
+export_cols[0].download_button("SVG", data=lambda: standalone_svg(graph, view, scene.layout, colouring),
                                file_name=f"{stem}.svg", mime="image/svg+xml", key="graph_svg")
 export_cols[1].download_button("PNG (whole graph)", data=lambda: export_png(view, scene.layout, colouring, graph),
                                file_name=f"{stem}.png", mime="image/png", key="graph_png")
@@ -339,4 +353,4 @@ export_cols[2].download_button(
                                        attribute_layers(profile_rows) if profile_rows and graph.kind == "ir" else None),
                             default=str).encode(),
     file_name=f"{stem}.json", mime="application/json", key="graph_json")
-export_cols[3].caption("The camera icon above the graph saves the current view as PNG.")
+export_cols[3].caption("SVG: the drawing as shown (every node, with colours); PNG: rendered by Graphviz.")
