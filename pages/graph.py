@@ -21,6 +21,7 @@ page_setup("Graph", "The IR or runtime graph of a variant: find a layer, inspect
 
 from core.errors import UserError  # noqa: E402  (after page_setup: the routing guard runs first)
 from core.graph import COLOUR_MODES, colour_scene, graph_from_file, lay_out  # noqa: E402
+from core.graph.diff import diff_graphs, summary_rows  # noqa: E402
 from core.graph.export import export_png, graph_json  # noqa: E402
 from core.graph.svg import SVG_VERSION, build_svg, fills as node_fills, legend as colour_legend, standalone_svg  # noqa: E402
 from core.graph.inspect import inspect_node  # noqa: E402
@@ -77,6 +78,11 @@ def _drawing(xml: str, version_ns: int, kind: str, fold: bool, collapse: bool, e
     return build_svg(scene.graph, scene.view, scene.layout)
 
 
+@st.cache_resource(max_entries=6, show_spinner="Comparing the two graphs")
+def _diff(xml_a: str, version_a: int, xml_b: str, version_b: int) -> dict[str, Any]:
+    return diff_graphs(_ir_graph(xml_a, version_a), _ir_graph(xml_b, version_b))
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def _profile(result_id: int) -> list[dict[str, Any]]:
     return load_profile_result(result_id)[0]
@@ -126,7 +132,7 @@ kind = top[1].radio("View", ["ir", "runtime"], horizontal=True, key="graph_kind"
                          "each runtime node links to the IR nodes it was made from.")
 
 colour_cols = st.columns([1.2, 1.6, 1.6, 1.6])
-modes = [m for m in COLOUR_MODES if not (kind == "runtime" and m == "ratio")]
+modes = [m for m in COLOUR_MODES if not (kind == "runtime" and m in ("ratio", "diff"))]
 mode = colour_cols[0].selectbox("Colour by", modes, format_func=COLOUR_MODES.get, key="graph_colour")
 profile_rows: list[dict[str, Any]] | None = None
 baseline_rows: list[dict[str, Any]] | None = None
@@ -149,16 +155,34 @@ if mode == "ratio":
         baseline_rows = _profile(baseline_profile) if baseline_profile else None
         baseline_label = by_id[other_id].name
 
+diff: dict[str, Any] | None = None
+if mode == "diff":
+    others = [v for v in list_variants() if v.id != variant.id]
+    if not others:
+        colour_cols[1].info("There is no other variant to compare with. Make an INT8 or FP16 variant on **Optimize**.")
+    else:
+        by_id = {v.id: v for v in others}
+        ids_in_order = sorted(by_id, key=lambda i: (i != variant.parent_id, by_id[i].model_id != variant.model_id, i))
+        other_id = colour_cols[1].selectbox("Compare with (A; this variant is B)", ids_in_order,
+                                            format_func=lambda i: variant_label(by_id[i]), key="graph_diff_other")
+        other_xml = variant_xml(by_id[other_id])
+        if other_xml.is_file():
+            diff = _diff(str(other_xml), _version(other_xml), str(xml_path), version)
+            baseline_label = by_id[other_id].name
+        else:
+            colour_cols[1].error(f"The IR file of that variant is missing: {other_xml}")
+
 # ---------------------------------------------------------------- scene
 fold = st.session_state.get("graph_fold", True)  # the toggles sit next to Find, below; read them first
 collapse = st.session_state.get("graph_collapse", False)
 try:
     scene = _scene(str(xml_path), version, kind, fold, collapse, tuple(sorted(state["expanded"])))
     graph = scene.graph
-    if mode in ("time", "ratio") and profile_rows is None or (mode == "ratio" and baseline_rows is None):
+    if (mode in ("time", "ratio") and profile_rows is None or (mode == "ratio" and baseline_rows is None)
+            or (mode == "diff" and diff is None)):
         colouring = colour_scene(scene, "type")
     else:
-        colouring = colour_scene(scene, mode, profile_rows, baseline_rows, baseline_label or "baseline")
+        colouring = colour_scene(scene, mode, profile_rows, baseline_rows, baseline_label or "baseline", diff=diff)
 except UserError as exc:
     st.error(exc.message + (f" {exc.hint}" if exc.hint else ""))
     st.stop()
@@ -213,6 +237,18 @@ def _ranking_table(colouring: Any) -> None:
             st.rerun()
 
 
+def _diff_table(diff: dict[str, Any]) -> None:
+    """What B added, removed and changed vs A, grouped by op type; a row selects an example."""
+    summary = diff["summary"]
+    st.markdown(f"**Diff**: {summary['added']} added, {summary['removed']} removed, {summary['changed']} changed "
+                f"({summary['matched_by_name']} matched by name, {summary['matched_by_structure']} by structure)")
+    rows = summary_rows(diff)
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="graph_diff_table")
+    if diff["removed"]:
+        st.text("Removed (only in A): " + ", ".join(f"{r['type']} {r['name']}" for r in diff["removed"][:15]))
+
+
 # ---------------------------------------------------------------- figure + inspector
 graph_col, inspector_col = st.columns([3, 1.25])
 with graph_col:
@@ -236,6 +272,8 @@ with graph_col:
                               for k, v in colouring.summary.items()))
     if colouring.raw:
         _ranking_table(colouring)
+    if diff is not None and mode == "diff":
+        _diff_table(diff)
 
 
 def _stats_frame(constants: list[dict[str, Any]]) -> pd.DataFrame:
@@ -309,6 +347,13 @@ def _render_inspector(selected: str) -> None:
         if st.button("Show in the runtime graph", key="graph_to_rt"):
             _show_in("runtime", rt["runtime_ids"][0])
             st.rerun()
+    if diff is not None and mode == "diff":
+        status = diff["status"].get(selected)
+        changes = next((c["changes"] for c in diff["changed"] if c["id"] == selected), [])
+        st.markdown(f"**Diff**: {status or 'constant'}" + (" (not in A)" if status == "added" else ""))
+        if changes:
+            st.dataframe(pd.DataFrame([{"what": c["what"], "A": str(c["a"]), "B": str(c["b"])} for c in changes]),
+                         hide_index=True, width="stretch")
     st.markdown("**Inputs**")
     st.dataframe(pd.DataFrame(details["inputs"], columns=["port", "from", "shape", "element_type"]), hide_index=True, width="stretch")
     st.markdown("**Outputs**")
