@@ -165,6 +165,7 @@ function select(s, id, fromClick) {
 }
 
 function install(s, key, svg) {
+  stats.installs += 1;
   s.stage.innerHTML = svg;
   const el = s.stage.firstElementChild;
   s.width = parseFloat(el.getAttribute("width"));
@@ -289,11 +290,19 @@ function renderLegend(s, legend) {
   }
 }
 
+const stats = (window.__gvStats = window.__gvStats || { calls: 0, installs: 0, skeletons: 0, lastCallMs: 0 });
+
 export default function (component) {
+  const started = performance.now();
+  try { return render(component); } finally { stats.calls += 1; stats.lastCallMs = performance.now() - started; }
+}
+
+function render(component) {
   const { data, parentElement, setTriggerValue, setStateValue } = component;
   if (!data) return;
+  if (data.svg) stats.svgReceived = (stats.svgReceived || 0) + 1;
   let root = parentElement.querySelector(".gv-root");
-  if (!root) root = skeleton(parentElement);
+  if (!root) { root = skeleton(parentElement); stats.skeletons += 1; }
   const s = root.__gv || (root.__gv = makeState(root));
   s.api = { setTriggerValue, setStateValue };
   window.__gv = s;
