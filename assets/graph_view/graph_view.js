@@ -194,8 +194,7 @@ function install(s, key, svg) {
 function applyFills(s, fills) {
   for (const [id, g] of s.groups) {
     const c = fills[id];
-    const rect = g.firstElementChild.nextElementSibling;
-    if (c) rect.style.fill = c; else rect.style.removeProperty("fill");
+    if (c) g.style.setProperty("--f", c); else g.style.removeProperty("--f");
     g.classList.toggle("dark", luminanceDark(c));
   }
   s.fills = fills;
