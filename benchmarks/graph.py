@@ -276,6 +276,10 @@ def browser_main(sizes: list[int], json_out: str | None) -> int:
             server.start()
             try:
                 context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                warm = context.new_page()  # "app already running": the server has imported its modules
+                warm.goto(server.url)
+                warm.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000)
+                warm.close()
                 page = context.new_page()
                 first = _load(page, server.url, label)
                 page2 = context.new_page()  # a new session: graph and layout cached in the server

@@ -311,7 +311,8 @@ def _render_inspector(selected: str) -> None:
                      hide_index=True, width="stretch")
         if st.button("Expand this block", key="graph_expand", type="primary"):
             state["expanded"].add(selected)
-            state.update(selected=None)
+            block = next(b for b in view.blocks if b.id == selected)
+            _jump(block.members[0])  # members are never constants: the new drawing opens on the block
             st.rerun()
         return
     st.subheader(details["type"])

@@ -65,6 +65,19 @@ def test_graph_page_finds_inspects_and_colours_by_time_and_ratio(workspace: Path
     at.toggle(key="graph_collapse").set_value(True).run()
     assert not at.exception, at.exception
     assert "31 shown" in page_text(at)
+    # a click on a block (what the component's on-click callback stores) opens its inspector;
+    # expanding it redraws with the block's nodes and centres the drawing on them
+    block = re.findall(r'<g class="node block" data-id="([^"]+)"', _view_data(at)["svg"])[1]
+    at.session_state["graph_state"]["selected"] = block
+    at.run()
+    assert any(h.value.startswith("Block:") for h in at.subheader)
+    at.button(key="graph_expand").click().run()
+    assert not at.exception, at.exception
+    data = _view_data(at)
+    assert "31 shown" not in page_text(at) and data["centre"]["id"] == data["selected"]
+    assert f'data-id="{data["selected"]}"' in data["svg"] and f'data-id="{block}"' not in data["svg"]
+    at.button(key="graph_collapse_all").click().run()
+    assert "31 shown" in page_text(at)
     # a match inside a collapsed block opens that block and selects the node
     at.text_input(key="graph_find").set_value("type:Concat").run()
     assert not at.exception, at.exception
