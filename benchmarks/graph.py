@@ -172,13 +172,13 @@ def main() -> int:
     parser.add_argument("--json", help="write the rows here")
     parser.add_argument("--browser", action="store_true", help="measure the page in Chromium (sizes default 500,2000,5000)")
     args = parser.parse_args()
+    if args.browser:
+        return browser_main([int(x) for x in args.sizes.split(",")], args.json)
     with tempfile.TemporaryDirectory(prefix="graph-bench-") as tmp:
         os.environ.setdefault("OVWB_WORKSPACE", str(Path(tmp) / "workspace"))
         print(f"load average before: {os.getloadavg()[0]:.2f}  (2 cores, shared)")
         rows = [measure(int(s), Path(tmp), args.python_layout, args.repeats) for s in args.sizes.split(",")]
         print(f"load average after:  {os.getloadavg()[0]:.2f}")
-    if args.browser:
-        return browser_main([int(x) for x in args.sizes.split(",")], args.json)
     columns = ["target", "nodes_shown", "edges", "extract_s", "layout_s", "svg_s", "svg_mb", "page_view_s",
                "cached_layout_s", "collapsed_nodes", "collapsed_layout_s"] + (["python_layout_s"] if args.python_layout else [])
     print("  ".join(f"{c:>17}" for c in columns))
@@ -290,14 +290,15 @@ def browser_main(sizes: list[int], json_out: str | None) -> int:
                 page.wait_for_timeout(300)
                 row = {"graph": label, "nodes": int(page.get_attribute(".gv-root", "data-nodes")),
                        "first_load_s": first, "load_cached_s": repeat}
-                fit = page.evaluate(PAN_FRAMES_JS, [300, 300, 60])
                 if label in ("mobilenet", "2000"):
                     page.screenshot(path=str(ARTIFACTS / f"bench-graph-{label}-fit.png"))
+                fit = page.evaluate(PAN_FRAMES_JS, [150, 150, 60])
+                page.get_by_role("button", name="Fit").click()
                 page.get_by_role("button", name="100%").click()
                 page.wait_for_timeout(300)
                 if label in ("mobilenet", "2000"):
                     page.screenshot(path=str(ARTIFACTS / f"bench-graph-{label}-100.png"))
-                at_100 = page.evaluate(PAN_FRAMES_JS, [200, -400, 60])
+                at_100 = page.evaluate(PAN_FRAMES_JS, [0, -400, 60])
                 clicks = sorted(_click_to_inspector(page, nth) for nth in range(3))
                 row.update(click_s=clicks[1], pan100_median_ms=at_100["median_ms"], pan100_p95_ms=at_100["p95_ms"],
                            pan100_max_ms=at_100["max_ms"], panfit_median_ms=fit["median_ms"], panfit_p95_ms=fit["p95_ms"],

@@ -250,32 +250,6 @@ def _diff_table(diff: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------- figure + inspector
-graph_col, inspector_col = st.columns([3, 1.25])
-with graph_col:
-    expanded_key = tuple(sorted(state["expanded"]))
-    drawing_key = f"{SVG_VERSION}|{xml_path}|{version}|{kind}|{fold}|{collapse}|{','.join(expanded_key)}"
-    colour_key = f"{mode}|{colouring.title}|{len(colouring.values)}|{len(colouring.categories)}|{sum(colouring.raw.values()):.6g}"
-    graph_view(
-        key="graph_view", drawing_key=drawing_key,
-        drawing=lambda: _drawing(str(xml_path), version, kind, fold, collapse, expanded_key),
-        fills=node_fills(view, colouring), fills_key=f"{drawing_key}|{colour_key}",
-        legend=colour_legend(colouring, view), legend_key=f"{drawing_key}|{colour_key}",
-        selected=state["selected"], highlight=matches[:500],
-        centre={"id": state["centre"], "token": state.get("centre_token", 0)} if state["centre"] else None,
-        on_click=_on_click,
-    )
-    st.caption(f"{graph.kind.upper()} · {len(graph.nodes):,} nodes, {len(view.nodes):,} shown, "
-               f"{len(view.edges):,} edges · layout: {engine_note}. Drag to pan, scroll to zoom, "
-               "Fit shows the whole graph; click a node to inspect it.")
-    if colouring.summary:
-        st.caption(" · ".join(f"{k.replace('_', ' ')}: {v:.2f}" if isinstance(v, float) else f"{k.replace('_', ' ')}: {v}"
-                              for k, v in colouring.summary.items()))
-    if colouring.raw:
-        _ranking_table(colouring)
-    if diff is not None and mode == "diff":
-        _diff_table(diff)
-
-
 def _stats_frame(constants: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for c in constants:
@@ -370,20 +344,51 @@ def _render_inspector(selected: str) -> None:
                      hide_index=True, width="stretch")
 
 
-with inspector_col:
-    if kind == "ir":
-        st.toggle("Runtime info in the inspector", key="graph_runtime_info",
-                  help="Compiles the model on CPU once (cached) to show each node's kernel and runtime precision.")
-    if state["selected"] and (state["selected"] in view.owner.values()):
-        try:
-            _render_inspector(state["selected"])
-        except UserError as exc:
-            st.error(exc.message)
-    else:
-        st.info("Click a node to see its type, attributes, shapes, weights and cost. Use **Find** to jump to a layer.")
-    if state["expanded"] and st.button("Collapse all blocks again", key="graph_collapse_all"):
-        state["expanded"] = set()
-        st.rerun()
+@st.fragment
+def _graph_and_inspector() -> None:
+    """The drawing and the inspector rerun alone on a click (a fragment): the pickers, database
+    queries and colouring above are not redone, so the inspector shows sooner."""
+    graph_col, inspector_col = st.columns([3, 1.25])
+    with graph_col:
+        expanded_key = tuple(sorted(state["expanded"]))
+        drawing_key = f"{SVG_VERSION}|{xml_path}|{version}|{kind}|{fold}|{collapse}|{','.join(expanded_key)}"
+        colour_key = f"{mode}|{colouring.title}|{len(colouring.values)}|{len(colouring.categories)}|{sum(colouring.raw.values()):.6g}"
+        graph_view(
+            key="graph_view", drawing_key=drawing_key,
+            drawing=lambda: _drawing(str(xml_path), version, kind, fold, collapse, expanded_key),
+            fills=node_fills(view, colouring), fills_key=f"{drawing_key}|{colour_key}",
+            legend=colour_legend(colouring, view), legend_key=f"{drawing_key}|{colour_key}",
+            selected=state["selected"], highlight=matches[:500],
+            centre={"id": state["centre"], "token": state.get("centre_token", 0)} if state["centre"] else None,
+            on_click=_on_click,
+        )
+        st.caption(f"{graph.kind.upper()} · {len(graph.nodes):,} nodes, {len(view.nodes):,} shown, "
+                   f"{len(view.edges):,} edges · layout: {engine_note}. Drag to pan, scroll to zoom, "
+                   "Fit shows the whole graph; click a node to inspect it.")
+        if colouring.summary:
+            st.caption(" · ".join(f"{k.replace('_', ' ')}: {v:.2f}" if isinstance(v, float) else f"{k.replace('_', ' ')}: {v}"
+                                  for k, v in colouring.summary.items()))
+        if colouring.raw:
+            _ranking_table(colouring)
+        if diff is not None and mode == "diff":
+            _diff_table(diff)
+    with inspector_col:
+        if kind == "ir":
+            st.toggle("Runtime info in the inspector", key="graph_runtime_info",
+                      help="Compiles the model on CPU once (cached) to show each node's kernel and runtime precision.")
+        if state["selected"] and (state["selected"] in view.owner.values()):
+            try:
+                _render_inspector(state["selected"])
+            except UserError as exc:
+                st.error(exc.message)
+        else:
+            st.info("Click a node to see its type, attributes, shapes, weights and cost. Use **Find** to jump to a layer.")
+        if state["expanded"] and st.button("Collapse all blocks again", key="graph_collapse_all"):
+            state["expanded"] = set()
+            st.rerun()
+
+
+_graph_and_inspector()
 
 # ---------------------------------------------------------------- exports
 st.divider()
