@@ -34,7 +34,7 @@ function skeleton(parent) {
         <span class="gv-zoom"></span>
         <span class="gv-hint">drag to pan · wheel to zoom · click a node to inspect it</span>
       </div>
-      <div class="gv-view"><div class="gv-stage"></div><div class="gv-pins"></div></div>
+      <div class="gv-view"><div class="gv-stage"></div><canvas class="gv-lowcanvas"></canvas><div class="gv-pins"></div></div>
     </div>
     <div class="gv-side">
       <div class="gv-legend"></div>
@@ -49,6 +49,7 @@ function makeState(root) {
     root, key: null, scale: 1, tx: 0, ty: 0, width: 1, height: 1, pos: new Map(), groups: new Map(),
     fillsKey: null, fills: {}, selected: null, highlight: [], centreToken: null, api: null, raf: 0,
     view: root.querySelector(".gv-view"), stage: root.querySelector(".gv-stage"), pins: root.querySelector(".gv-pins"),
+    lowCanvas: root.querySelector(".gv-lowcanvas"), bands: [], edges: [],
     zoomText: root.querySelector(".gv-zoom"), legend: root.querySelector(".gv-legend"),
     mini: root.querySelector(".gv-mini"), canvas: root.querySelector(".gv-mini canvas"), win: root.querySelector(".gv-win"),
     frames: [],
@@ -65,12 +66,75 @@ function schedule(s) {
 function apply(s) {
   s.stage.style.transform = `translate(${s.tx}px, ${s.ty}px) scale(${s.scale})`;
   const low = s.scale < LOW, high = s.scale >= HIGH;
-  if (low !== s.low) { s.root.classList.toggle("gv-low", low); s.low = low; }
+  if (low !== s.low) {
+    s.root.classList.toggle("gv-low", low);
+    s.low = low;
+    // Overview: the SVG is not painted; a canvas draws every node as a coloured block (>= 3 px)
+    // and every edge as a line: a few ms per frame at 5,000 nodes, with no text to lay out.
+    s.stage.style.display = low ? "none" : "";
+    s.lowCanvas.style.display = low ? "block" : "none";
+  }
+  if (low) drawLow(s); else cull(s);
   if (high !== s.high) { s.root.classList.toggle("gv-high", high); s.high = high; }
   s.root.dataset.scale = s.scale.toFixed(4);
   s.zoomText.textContent = `${(s.scale * 100).toFixed(s.scale < 0.1 ? 1 : 0)} %`;
   drawWindow(s);
   drawPins(s);
+}
+
+function cull(s) {
+  // Show only the bands of the drawing that meet the window (plus a margin): a tall graph at
+  // 100 % paints a few dozen nodes instead of thousands.
+  const [, h] = viewSize(s);
+  const margin = 300 / s.scale;
+  const top = -s.ty / s.scale - margin, bottom = (h - s.ty) / s.scale + margin;
+  for (const b of s.bands) {
+    const visible = b.y1 >= top && b.y0 <= bottom;
+    if (visible !== b.shown) { b.g.style.display = visible ? "" : "none"; b.shown = visible; }
+  }
+}
+
+function drawLow(s) {
+  const [w, h] = viewSize(s);
+  const dpr = window.devicePixelRatio || 1;
+  const c = s.lowCanvas;
+  if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+    c.width = Math.round(w * dpr); c.height = Math.round(h * dpr);
+    c.style.width = `${w}px`; c.style.height = `${h}px`;
+  }
+  const ctx = c.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  const k = s.scale, tx = s.tx, ty = s.ty;
+  ctx.strokeStyle = "#9aa5b1";
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  for (const [a, b] of s.edges) {
+    const p = s.pos.get(a), q = s.pos.get(b);
+    if (!p || !q) continue;
+    const y0 = ty + (p[1] + p[3] / 2) * k, y1 = ty + (q[1] - q[3] / 2) * k;
+    if ((y0 < 0 && y1 < 0) || (y0 > h && y1 > h)) continue;
+    ctx.moveTo(tx + p[0] * k, y0);
+    ctx.lineTo(tx + q[0] * k, y1);
+  }
+  ctx.stroke();
+  for (const [id, [cx, cy, nw, nh]] of s.pos) {
+    const bw = Math.max(3, nw * k), bh = Math.max(3, nh * k);
+    const x = tx + cx * k - bw / 2, y = ty + cy * k - bh / 2;
+    if (x > w || y > h || x + bw < 0 || y + bh < 0) continue;
+    ctx.fillStyle = s.fills[id] || "#b0bec5";
+    ctx.fillRect(x, y, bw, bh);
+  }
+}
+
+function hitLow(s, sx, sy) {
+  const k = s.scale;
+  let best = null, bestD = Infinity;
+  for (const [id, [cx, cy, nw, nh]] of s.pos) {
+    const dx = Math.abs(s.tx + cx * k - sx), dy = Math.abs(s.ty + cy * k - sy);
+    if (dx <= Math.max(1.5, nw * k / 2) + 1 && dy <= Math.max(1.5, nh * k / 2) + 1 && dx + dy < bestD) { best = id; bestD = dx + dy; }
+  }
+  return best;
 }
 
 function viewSize(s) { return [s.view.clientWidth || 800, s.view.clientHeight || 600]; }
@@ -123,6 +187,12 @@ function wire(s) {
     down = null;
     view.classList.remove("gv-drag");
     if (!wasClick) return;
+    if (s.low) {
+      const box = view.getBoundingClientRect();
+      const id = hitLow(s, e.clientX - box.left, e.clientY - box.top);
+      if (id) select(s, id, true);
+      return;
+    }
     const node = e.target && e.target.closest ? e.target.closest("g.node") : null;
     if (node) select(s, node.dataset.id, true);
   };
@@ -166,8 +236,13 @@ function select(s, id, fromClick) {
 
 function install(s, key, svg) {
   stats.installs += 1;
-  s.stage.innerHTML = svg;
-  const el = s.stage.firstElementChild;
+  const started = performance.now();
+  // Parse detached and hide every band before the drawing enters the page: the browser then
+  // lays out only the bands the first view shows (none in the overview), not 10,000 texts.
+  const holder = document.createElement("div");
+  holder.innerHTML = svg;
+  const el = holder.firstElementChild;
+  for (const g of el.querySelectorAll("g.band")) g.style.display = "none";
   s.width = parseFloat(el.getAttribute("width"));
   s.height = parseFloat(el.getAttribute("height"));
   s.pos.clear();
@@ -178,6 +253,10 @@ function install(s, key, svg) {
     s.pos.set(g.dataset.id, [x + w / 2, y + h / 2, w, h]);
     s.groups.set(g.dataset.id, g);
   }
+  s.bands = Array.from(el.querySelectorAll("g.band"), (g) => ({ g, y0: +g.dataset.y0, y1: +g.dataset.y1, shown: false }));
+  s.stage.replaceChildren(el);
+  s.edges = Array.from(el.querySelectorAll("path.edge"), (p) => [p.dataset.s, p.dataset.t]);
+  s.low = undefined; // re-evaluated by the next apply
   s.key = key;
   s.fillsKey = null;
   s.selected = null;
@@ -185,6 +264,7 @@ function install(s, key, svg) {
   s.root.dataset.nodes = String(s.pos.size);
   sizeMini(s);
   fit(s);
+  stats.installMs = performance.now() - started;
   requestAnimationFrame(() => requestAnimationFrame(() => {
     s.root.dataset.drawn = key;
     window.__gvDrawnAt = performance.now();
@@ -199,6 +279,7 @@ function applyFills(s, fills) {
   }
   s.fills = fills;
   drawMini(s);
+  if (s.low) drawLow(s);
 }
 
 function sizeMini(s) {
@@ -310,6 +391,7 @@ function render(component) {
   if (data.key !== s.key) {
     let svg = data.svg;
     if (svg) {
+      stats.svgArrivedAt = performance.now();
       cache.set(data.key, svg);
       while (cache.size > 8) cache.delete(cache.keys().next().value);
     }

@@ -28,7 +28,8 @@ from core.graph.views import View
 PX = 72.0  # pixels per layout inch at 100 % zoom (Graphviz points)
 TYPE_CHARS = 22  # what fits on a 144 px box at 11 px
 CAPTION_CHARS = 27  # at 9 px
-SVG_VERSION = 2  # part of the page's cache key
+SVG_VERSION = 3  # part of the page's cache key
+BAND_PX = 600.0  # height of a band of the drawing the viewer shows or hides as a whole
 
 
 def _dims(shape: str) -> list[str]:
@@ -135,12 +136,22 @@ def build_svg(graph: Graph, view: View, layout: Layout) -> dict[str, Any]:
              '<defs><marker id="gv-arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="6" markerHeight="6" '
              'orient="auto"><path d="M0,0L8,4L0,8z" fill="#8a94a6"/></marker></defs>',
              '<g class="edges">']
+    # Bands of BAND_PX rows: the viewer hides the bands outside the window (a tall graph at
+    # 100 % paints a few dozen nodes, not thousands). Each band knows its real extent.
+    bands: dict[str, dict[int, list[str]]] = {"edges": {}, "nodes": {}, "shapes": {}}
+    extent: dict[tuple[str, int], list[float]] = {}
+
+    def put(layer: str, y0: float, y1: float, markup: str) -> None:
+        band = int(y0 // BAND_PX)
+        bands[layer].setdefault(band, []).append(markup)
+        span = extent.setdefault((layer, band), [y0, y1])
+        span[0], span[1] = min(span[0], y0), max(span[1], y1)
+
     spline = layout.engine == "dot"
     for (source, target), path in zip(view.edges, layout.edge_paths):
-        parts.append(f'<path class="edge" data-s="{source}" data-t="{target}" d="{_edge_d(path, spline)}" '
-                     'marker-end="url(#gv-arrow)"/>')
-    parts.append('</g><g class="nodes">')
-    shown_shapes: list[str] = []
+        ys = [y * PX for _, y in path] or [0.0]
+        put("edges", min(ys) - 8, max(ys) + 8, f'<path class="edge" data-s="{source}" data-t="{target}" '
+            f'd="{_edge_d(path, spline)}" marker-end="url(#gv-arrow)"/>')
     for vnode in view.nodes:
         x, y = layout.positions[vnode.id]
         cx, cy = x * PX, y * PX
@@ -152,22 +163,27 @@ def build_svg(graph: Graph, view: View, layout: Layout) -> dict[str, Any]:
             node = graph.node(vnode.id)
             tip = f"{node.name}\n{node.type} → {node.output_shape} {node.element_type}".rstrip()
             klass = "node"
-        parts.append(
-            f'<g class="{klass}" data-id="{vnode.id}"><title>{html.escape(tip)}</title>'
-            f'<rect x="{cx - w / 2:.1f}" y="{cy - h / 2:.1f}" width="{w:.1f}" height="{h:.1f}" rx="5"/>'
-        )
+        markup = (f'<g class="{klass}" data-id="{vnode.id}"><title>{html.escape(tip)}</title>'
+                  f'<rect x="{cx - w / 2:.1f}" y="{cy - h / 2:.1f}" width="{w:.1f}" height="{h:.1f}" rx="5"/>')
         if second:
-            parts.append(f'<text class="lbl t1" x="{cx:.1f}" y="{cy - 2:.1f}">{html.escape(_short(first, TYPE_CHARS))}</text>'
-                         f'<text class="lbl t2" x="{cx:.1f}" y="{cy + 9:.1f}">{html.escape(_short(second, CAPTION_CHARS))}</text>')
+            markup += (f'<text class="lbl t1" x="{cx:.1f}" y="{cy - 2:.1f}">{html.escape(_short(first, TYPE_CHARS))}</text>'
+                       f'<text class="lbl t2" x="{cx:.1f}" y="{cy + 9:.1f}">{html.escape(_short(second, CAPTION_CHARS))}</text>')
         else:
-            parts.append(f'<text class="lbl t1" x="{cx:.1f}" y="{cy + 4:.1f}">{html.escape(_short(first, TYPE_CHARS))}</text>')
-        parts.append("</g>")
+            markup += f'<text class="lbl t1" x="{cx:.1f}" y="{cy + 4:.1f}">{html.escape(_short(first, TYPE_CHARS))}</text>'
+        put("nodes", cy - h / 2, cy + h / 2, markup + "</g>")
         if vnode.type != "Block" and vnode.shape:
-            shown_shapes.append(
+            put("shapes", cy + h / 2, cy + h / 2 + 12,
                 f'<text class="detail" x="{cx + 4:.1f}" y="{cy + h / 2 + 10:.1f}">{html.escape(_short(vnode.shape, 30))}</text>')
-    parts.append('</g><g class="shapes">')
-    parts.extend(shown_shapes)
-    parts.append("</g></svg>")
+    for layer in ("edges", "nodes", "shapes"):
+        if layer != "edges":
+            parts.append(f'<g class="{layer}">')
+        for band in sorted(bands[layer]):
+            y0, y1 = extent[(layer, band)]
+            parts.append(f'<g class="band" data-y0="{y0:.0f}" data-y1="{y1:.0f}">')
+            parts.extend(bands[layer][band])
+            parts.append("</g>")
+        parts.append("</g>")
+    parts.append("</svg>")
     return {"svg": "".join(parts), "width": width, "height": height}
 
 
