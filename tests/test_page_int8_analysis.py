@@ -1,0 +1,106 @@
+"""The INT8 analysis page in AppTest through the real router: outputs side by side, layer error
+with the damaged layer ranked first, re-quantize keeping it in float, before/after jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from analysis_models import conv_chain_ir
+from orientation_data import write_flat_photos
+
+from core.datasets import import_dataset
+from core.jobs import wait_for_job
+from core.variants import create_model, get_variant, register_variant, variant_xml
+from tests.conftest import open_page, page_text
+
+PAGE = "pages/int8_analysis.py"
+
+
+def _pair(folder: Path) -> tuple[int, int]:
+    parent_xml, damaged_xml = conv_chain_ir(folder / "parent"), conv_chain_ir(folder / "damaged", damaged="conv3")
+    model = create_model("Conv chain", "onnx", task="classification", labels=[f"class {i}" for i in range(10)])
+    parent = register_variant(model, parent_xml, "FP32", "converted", name="FP32")
+    damaged = register_variant(model, damaged_xml, "FP32", "edited", name="conv3 damaged", parent_id=parent)
+    return parent, damaged
+
+
+def _frame(at, column: str):  # type: ignore[no-untyped-def]
+    """The table that has `column` (AppTest does not expose dataframe keys)."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def _click_and_wait(at, button: str, job_key: str, timeout: float = 300):  # type: ignore[no-untyped-def]
+    at.button(key=button).click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    job = wait_for_job(at.session_state[job_key], timeout_s=timeout)
+    at.run()
+    assert job.state == "done", job.error
+    return job
+
+
+def test_outputs_layer_error_and_requantize_from_the_page(workspace: Path, tmp_path: Path) -> None:
+    parent, damaged = _pair(tmp_path)
+    dataset = import_dataset(write_flat_photos(tmp_path / "photos", count=6), "photos")
+    at = open_page(PAGE)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="analysis_variant").value == damaged and at.selectbox(key="analysis_reference").value == parent
+    assert at.button(key="analysis_outputs").disabled  # no image yet
+    at.radio(key="analysis_input_mode").set_value("A dataset").run()
+    assert at.selectbox(key="analysis_dataset").value == dataset
+    at.number_input(key="analysis_limit").set_value(3).run()
+
+    _click_and_wait(at, "analysis_outputs", "analysis_outputs_job")
+    text = page_text(at)
+    assert "Images compared 3" in text and "Output layout classification" in text
+    assert any("class " in str(df.value.get("Class", pd_empty()).tolist()) for df in at.dataframe)
+    assert len(at.get("imgs")) >= 1 or len(at.get("image")) >= 1
+
+    at.number_input(key="analysis_samples").set_value(3).run()
+    _click_and_wait(at, "analysis_layers", "analysis_layers_job")
+    ranking = _frame(at, "Keep in float")
+    assert ranking.iloc[0]["Keep in float"] == "conv3/WithoutBiases"
+    assert "Where the error jumps" in page_text(at)
+    at.number_input(key="analysis_keep_count").set_value(1).run()
+    assert at.multiselect(key="analysis_keep_1").value == ["conv3/WithoutBiases"]
+
+    _click_and_wait(at, "analysis_requant", "analysis_requant_job")
+    job_result = wait_for_job(at.session_state["analysis_requant_job"]).result
+    fixed = get_variant(job_result["variant_id"])
+    assert fixed.parent_id == parent and fixed.precision == "INT8"
+    assert fixed.params["options"]["ignored_names"] == ["conv3/WithoutBiases"] and fixed.params["dataset_id"] == dataset
+    import openvino as ov
+
+    from core.quantize.layers import precision_summary
+
+    floats = [layer["name"] for layer in precision_summary(ov.Core().read_model(variant_xml(fixed)))["float_layers"]]
+    assert floats == ["conv3/WithoutBiases"]
+    assert "New variant" in page_text(at)
+    rows = _frame(at, "Kept in float")
+    assert len(rows) == 3 and rows.iloc[2]["Kept in float"] == "conv3/WithoutBiases"
+
+
+def pd_empty():  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    return pd.Series([], dtype=object)
+
+
+@pytest.mark.slow
+def test_before_after_measures_accuracy_and_fps_with_the_existing_jobs(workspace: Path, tmp_path: Path) -> None:
+    parent, damaged = _pair(tmp_path)
+    import_dataset(write_flat_photos(tmp_path / "photos", count=6), "photos")
+    at = open_page(PAGE)
+    at.radio(key="analysis_input_mode").set_value("A dataset").run()
+    at.button(key="analysis_measure").click().run()
+    assert not at.exception, at.exception
+    keys = [k for k in at.session_state.filtered_state if str(k).startswith("analysis_measure_jobs_")]
+    assert sorted(keys) == sorted(["analysis_measure_jobs_accuracy_%d" % damaged, "analysis_measure_jobs_benchmark_%d" % parent,
+                                   "analysis_measure_jobs_benchmark_%d" % damaged])
+    for key in keys:
+        assert wait_for_job(at.session_state[key], timeout_s=300).state == "done"
+    at.run()
+    rows = _frame(at, "Kept in float")
+    assert rows.iloc[0]["FPS"] > 0 and rows.iloc[1]["FPS"] > 0
+    assert "top-1 agreement with parent" in rows.iloc[1]["Accuracy"]
