@@ -95,11 +95,13 @@ def test_before_after_measures_accuracy_and_fps_with_the_existing_jobs(workspace
     at.radio(key="analysis_input_mode").set_value("A dataset").run()
     at.button(key="analysis_measure").click().run()
     assert not at.exception, at.exception
-    keys = [k for k in at.session_state.filtered_state if str(k).startswith("analysis_measure_jobs_")]
-    assert sorted(keys) == sorted(["analysis_measure_jobs_accuracy_%d" % damaged, "analysis_measure_jobs_benchmark_%d" % parent,
-                                   "analysis_measure_jobs_benchmark_%d" % damaged])
-    for key in keys:
-        assert wait_for_job(at.session_state[key], timeout_s=300).state == "done"
+    job_ids = at.session_state["analysis_measure_jobs"]
+    from core.jobs import get_job
+
+    assert sorted((get_job(i).kind, get_job(i).variant_id) for i in job_ids) == sorted(
+        [("accuracy", damaged), ("benchmark", parent), ("benchmark", damaged)])
+    for job_id in job_ids:
+        assert wait_for_job(job_id, timeout_s=300).state == "done", get_job(job_id).error
     at.run()
     rows = _frame(at, "Kept in float")
     assert rows.iloc[0]["FPS"] > 0 and rows.iloc[1]["FPS"] > 0
