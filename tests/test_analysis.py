@@ -177,3 +177,28 @@ def test_requantize_from_the_ranking_keeps_that_layer_in_float(workspace: Path, 
     assert all(i.get_source_output().get_node().get_type_name() != "FakeQuantize" for i in op.inputs())
     with pytest.raises(UserError, match="no layer"):
         RequantizeRequest(parent=fp32, previous=int8, ignored_names=["no_such_layer"]).check()
+
+
+def test_requantize_cli_reuses_the_previous_settings(workspace: Path, chain: tuple[Path, Path], photos: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from core.jobs import run_job_inline
+    from core.variants import create_model, get_variant, register_variant
+
+    model = create_model("Conv chain", "onnx")
+    parent = register_variant(model, chain[0], "FP32", "converted", name="FP32")
+    dataset = import_dataset(photos)
+    job = run_job_inline("quantize", "core.quantize.jobs:quantize_job",
+                         {"variant_id": parent, "dataset_id": dataset, "options": {"subset_size": 4, "preset": "mixed"}},
+                         variant_id=parent)
+    assert job.state == "done", job.error
+    int8 = job.result["variant_id"]
+    assert main(["requantize", str(parent), "--previous", str(int8), "--ignore", "conv2/WithoutBiases",
+                 "--ignore-types", "MatMul", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    fixed = get_variant(result["variant_id"])
+    options = fixed.params["options"]
+    assert (options["preset"], options["subset_size"], fixed.params["dataset_id"]) == ("mixed", 4, dataset)  # as before
+    assert options["ignored_names"] == ["conv2/WithoutBiases"] and options["ignored_types"] == ["MatMul"]
+    assert sorted(result["float_layers"]) == ["conv2/WithoutBiases", "fc/WithoutBiases"]
+    assert main(["requantize", str(parent), "--previous", str(int8), "--json"]) == 2  # nothing to change
+    assert "Nothing to change" in capsys.readouterr().out

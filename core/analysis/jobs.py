@@ -15,7 +15,7 @@ from core.analysis.inputs import open_inputs
 from core.analysis.layer_error import layer_error, suggested_ignored_scope
 from core.analysis.models import class_names
 from core.analysis.outputs import compare_outputs
-from core.analysis.requests import DEFAULT_KEEP_IN_FLOAT, LayerErrorRequest, OutputsRequest
+from core.analysis.requests import DEFAULT_KEEP_IN_FLOAT, LayerErrorRequest, OutputsRequest, dataset_source
 from core.benchmark.results import save_result
 from core.jobs import JobContext
 from core.workspace import new_artifact_dir, remove_artifact_dir, to_relative
@@ -25,10 +25,8 @@ RANKING_IN_SUMMARY = 10
 
 def run_layer_error(request: LayerErrorRequest, progress: Progress = no_progress) -> dict[str, Any]:
     """The analysis itself (CLI, job and benchmark share it)."""
-    from core.analysis.requests import _dataset_source
-
     parent, variant = request.refs()
-    source = _dataset_source(request.dataset_id, parent, request.preprocessing)
+    source = dataset_source(request.dataset_id, parent, request.preprocessing)
     indices = list(range(min(int(request.samples), len(source))))
     report = layer_error(parent.xml, variant.xml, source, indices, progress, request.device, request.scope)
     report["parent"] = {"label": parent.label, "variant_id": parent.variant_id, "xml": str(parent.xml)}

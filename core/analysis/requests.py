@@ -89,7 +89,7 @@ def _positive(value: int, what: str, most: int) -> None:
         raise UserError(f"The {what} must be between 1 and {most}, not {value}.")
 
 
-def _dataset_source(dataset_id: int, ref: ModelRef, preprocessing: dict[str, Any] | None, minimum: int = 1) -> Any:
+def dataset_source(dataset_id: int, ref: ModelRef, preprocessing: dict[str, Any] | None, minimum: int = 1) -> Any:
     from core.accuracy.evaluate import read_model
     from core.datasets.feeding import open_source
     from core.datasets.preprocessing import PreprocessSpec
@@ -123,8 +123,8 @@ class LayerErrorRequest(Request):
         parent, variant = self.refs()
         if parent.xml.resolve() == variant.xml.resolve():
             raise UserError("Both sides are the same model; pick the variant to analyse and its parent.")
-        _dataset_source(self.dataset_id, parent, self.preprocessing)
-        _dataset_source(self.dataset_id, variant, self.preprocessing)
+        dataset_source(self.dataset_id, parent, self.preprocessing)
+        dataset_source(self.dataset_id, variant, self.preprocessing)
 
     def job(self) -> JobSpec:
         parent, variant = self.refs()
