@@ -202,3 +202,28 @@ def test_requantize_cli_reuses_the_previous_settings(workspace: Path, chain: tup
     assert sorted(result["float_layers"]) == ["conv2/WithoutBiases", "fc/WithoutBiases"]
     assert main(["requantize", str(parent), "--previous", str(int8), "--json"]) == 2  # nothing to change
     assert "Nothing to change" in capsys.readouterr().out
+
+
+def test_layer_error_job_reports_samples_and_stops_on_cancel(workspace: Path, chain: tuple[Path, Path],
+                                                             tmp_path: Path) -> None:
+    import time
+
+    from core.jobs import cancel_job, get_job, submit_job, wait_for_job
+
+    images = np.random.default_rng(0).uniform(-2, 2, (1000, 3, 32, 32)).astype(np.float32)
+    np.savez(tmp_path / "many.npz", image=images)
+    dataset = import_dataset(tmp_path / "many.npz")
+    request = LayerErrorRequest(parent=str(chain[0]), variant=str(chain[1]), dataset_id=dataset, samples=1000,
+                                scope=LayerScope.ALL)
+    request.check()
+    spec = request.job()
+    job_id = submit_job(spec.kind, spec.entrypoint, spec.params, target=spec.target)
+    deadline = time.monotonic() + 120
+    while "sample" not in (get_job(job_id).message or "") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "sample" in get_job(job_id).message and "/1000" in get_job(job_id).message
+    cancel_job(job_id)
+    job = wait_for_job(job_id, timeout_s=60)
+    assert job.state == "cancelled"
+    with session_scope() as s:
+        assert s.query(Result).filter_by(kind="layer_error").count() == 0

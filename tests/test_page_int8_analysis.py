@@ -106,3 +106,9 @@ def test_before_after_measures_accuracy_and_fps_with_the_existing_jobs(workspace
     rows = _frame(at, "Kept in float")
     assert rows.iloc[0]["FPS"] > 0 and rows.iloc[1]["FPS"] > 0
     assert "top-1 agreement with parent" in rows.iloc[1]["Accuracy"]
+
+
+def test_an_empty_workspace_says_what_is_needed(workspace: Path) -> None:
+    at = open_page(PAGE)
+    assert not at.exception, at.exception
+    assert "Two variants are needed" in page_text(at)
