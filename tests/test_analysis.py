@@ -227,3 +227,24 @@ def test_layer_error_job_reports_samples_and_stops_on_cancel(workspace: Path, ch
     assert job.state == "cancelled"
     with session_scope() as s:
         assert s.query(Result).filter_by(kind="layer_error").count() == 0
+
+
+def test_cli_options_carry_the_requests_defaults() -> None:
+    """One place owns defaults and choices: the CLI flags are built from the request types."""
+    import argparse
+    from dataclasses import fields
+
+    from core.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for command, request, flags in (
+        ("outputs", OutputsRequest, {"top_k": "top_k", "layout": "layout", "threshold": "threshold", "limit": "limit"}),
+        ("layer-error", LayerErrorRequest, {"samples": "samples", "scope": "scope"}),
+    ):
+        defaults = {f.name: f.default for f in fields(request)}
+        actions = {a.dest: a for a in commands[command]._actions}
+        for field_name, dest in flags.items():
+            assert str(actions[dest].default) == str(defaults[field_name]), (command, field_name)
+        if "layout" in flags:
+            assert actions["layout"].choices == [layout.value for layout in Layout]
