@@ -8,6 +8,7 @@ work runs as jobs; every string that comes from a model or a file is shown as te
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -53,10 +54,13 @@ SHOWN_ITEMS = 8
 JUMPS_MARKED = 5
 
 
+def plain(text: str) -> str:
+    """Markdown-escaped: an error may quote a layer or file name, which must stay text."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
+
+
 def show_error(exc: UserError) -> None:
-    st.error(exc.message)
-    if exc.hint:
-        st.caption(exc.hint)
+    st.error(plain(exc.message) + (f"\n\n{plain(exc.hint)}" if exc.hint else ""))
 
 
 def pick_pair() -> tuple[Variant, Variant] | None:
@@ -207,12 +211,14 @@ def requantize_form(reference: Variant, optimized: Variant, report: dict[str, An
     unique = list(dict.fromkeys(suggestions))
     chosen = st.multiselect("Keep these layers in float (NNCF ignored scope)", unique, default=unique[: int(count)],
                             key=f"analysis_keep_{int(count)}")
+    types = st.multiselect("…or keep every layer of these types in float", sorted({r["anchor_type"] for r in report["ranking"]}),
+                           key="analysis_keep_types")
     preset = st.selectbox("Preset", ["(as before)", *[p.value for p in Preset]], key="analysis_preset")
     if st.button(f"Re-quantize keeping these {len(chosen)} layers in float", type="primary", key="analysis_requant",
-                 disabled=not chosen and preset == "(as before)"):
+                 disabled=not (chosen or types) and preset == "(as before)"):
         previous = optimized.id if optimized.parent_id == reference.id else None
         recorded = (optimized.params or {}).get("dataset_id") if previous is not None else None
-        request = RequantizeRequest(parent=reference.id, previous=previous, ignored_names=chosen,
+        request = RequantizeRequest(parent=reference.id, previous=previous, ignored_names=chosen, ignored_types=types,
                                     preset=None if preset == "(as before)" else Preset(preset),
                                     dataset_id=None if recorded is not None else dataset_id)
         try:
