@@ -124,7 +124,7 @@ def table(rows: list[dict[str, Any]], key: str | None = None) -> None:
 def show_side(item: dict[str, Any], side: str, layout: str, column: Any, title: str) -> None:
     with column:
         st.text(title)
-        picture = item.get(f"picture_{side}") or item.get("picture")
+        picture = item.get(f"picture_{side}")
         if picture and resolve(picture).is_file():
             st.image(str(resolve(picture)), width=280)
         entries = item.get(side) or []
@@ -165,6 +165,8 @@ def show_outputs(report: dict[str, Any]) -> None:
                     figure.update_layout(height=220, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="B - A")
                     right.plotly_chart(figure, width="stretch")
                 continue
+            if item.get("picture") and resolve(item["picture"]).is_file():  # the same input for both: once
+                st.image(str(resolve(item["picture"])), width=200, caption="what both models see")
             left, right = st.columns(2)
             show_side(item, "a", layout, left, "A (reference)")
             show_side(item, "b", layout, right, "B (optimized)")
