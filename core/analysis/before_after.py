@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from core.analysis.requests import JobSpec
 from core.store import Result, session_scope
+from core.variants import get_variant
 
 ACCURACY_ENTRYPOINT = "core.accuracy.jobs:accuracy_job"
 BENCHMARK_ENTRYPOINT = "core.benchmark.jobs:benchmark_job"
@@ -41,8 +42,6 @@ def _accuracy_text(metrics: dict[str, Any] | None) -> tuple[str, float | None]:
 
 def before_after_rows(parent_id: int, variant_ids: list[int]) -> list[dict[str, Any]]:
     """One row per variant (parent first): how it was made, accuracy against the parent, FPS."""
-    from core.variants import get_variant
-
     rows = []
     for variant_id in [parent_id, *[v for v in variant_ids if v != parent_id]]:
         variant = get_variant(variant_id)

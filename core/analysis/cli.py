@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from core.analysis.layer_error import LayerScope
@@ -24,14 +25,15 @@ from core.analysis.requests import (
     Preset,
     RequantizeRequest,
 )
+from core.datasets.catalog import resolve_dataset_argument
 from core.errors import UserError
+from core.jobs import run_job_inline
+from core.store import Result, session_scope
 
 JOB_TIMEOUT_S = 3600.0
 
 
 def run_inline(spec: JobSpec, verbose: bool) -> dict[str, Any]:
-    from core.jobs import run_job_inline
-
     last = [""]
 
     def on_poll(job: Any) -> None:
@@ -48,16 +50,12 @@ def run_inline(spec: JobSpec, verbose: bool) -> dict[str, Any]:
 
 
 def _dataset(value: str | None) -> int | None:
-    from core.datasets.catalog import resolve_dataset_argument
-
     return resolve_dataset_argument(value) if value else None
 
 
 def _image(value: str | None) -> str | None:
     if value is None:
         return None
-    from pathlib import Path
-
     path = Path(value).resolve()
     if not path.is_file():
         raise UserError(f"The image {value} does not exist.")
@@ -72,9 +70,6 @@ def _outputs(args: argparse.Namespace) -> Any:
 
 
 def _layer_error(args: argparse.Namespace) -> Any:
-    from core.analysis.jobs import layer_error_summary
-    from core.store import Result, session_scope
-
     request = LayerErrorRequest(parent=args.parent, variant=args.variant, dataset_id=_dataset(args.data),  # type: ignore[arg-type]
                                 samples=args.samples, scope=args.scope)
     request.check()

@@ -14,7 +14,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from core.datasets.feeding import read_image
+from core.accuracy.evaluate import read_model
+from core.analysis.models import default_preprocessing
+from core.datasets.feeding import _check_images, open_source, read_image
 from core.datasets.preprocessing import PreprocessSpec, preprocess_image, spec_from_model
 from core.errors import UserError
 from core.workspace import new_artifact_dir, resolve, to_relative
@@ -70,12 +72,7 @@ def store_image(data: bytes, original_name: str) -> str:
 
 def open_inputs(request: Any, ref: Any) -> Any:
     """Checked samples for one model of an OutputsRequest: its dataset, or its one image."""
-    from core.accuracy.evaluate import read_model
-    from core.datasets.feeding import _check_images, open_source
-
     model = read_model(ref.xml)
-    from core.analysis.models import default_preprocessing
-
     spec = PreprocessSpec.from_dict(request.preprocessing) if request.preprocessing else default_preprocessing(ref)
     if request.dataset_id is not None:
         return open_source(int(request.dataset_id), model, spec, 1, "the outputs comparison")

@@ -28,8 +28,10 @@ from typing import Any
 import numpy as np
 
 from core.accuracy.evaluate import ACCURACY_CONFIG, Progress, no_progress, read_model
+from core.benchmark.engine import peak_rss_mb
 from core.datasets.feeding import SampleSource
 from core.errors import UserError
+from core.system_info import core_instance
 
 # Ops whose outputs say nothing about numerical error (shapes, constants, graph ends).
 SKIPPED_TYPES = frozenset({"Parameter", "Constant", "Result", "ShapeOf", "Convert", "FakeQuantize"})
@@ -222,12 +224,6 @@ def expose(model: Any, layers: Sequence[Layer]) -> tuple[Any, dict[str, int]]:
     return copy, {layer.key: position[port.get_node().get_friendly_name()] for layer, port in zip(layers, added)}
 
 
-def peak_rss_mb() -> float | None:
-    from core.benchmark.engine import peak_rss_mb as read_peak
-
-    return read_peak()
-
-
 def _finite(value: float) -> float | str:
     return value if math.isfinite(value) else ("inf" if value > 0 else "-inf")
 
@@ -248,8 +244,6 @@ def layer_error(
     scope: LayerScope = LayerScope.CHAINS,
 ) -> dict[str, Any]:
     """Per-layer relative error / cosine / SNR of `variant_xml` against `parent_xml` on `indices`."""
-    from core.system_info import core_instance
-
     started = time.perf_counter()
     if not indices:
         raise UserError("There are no samples to compare the layers on.")

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.benchmark.jobs import resolve_model
+from core.datasets.defaults import spec_for_variant
 from core.errors import UserError
+from core.variants import get_variant
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,9 +23,6 @@ class ModelRef:
 
 def resolve_model_ref(value: str | int) -> ModelRef:
     """A variant id ("12") or an IR path; UserError with a hint for anything else."""
-    from core.benchmark.jobs import resolve_model
-    from core.variants import get_variant
-
     text = str(value).strip()
     if not text:
         raise UserError("No model given.", "Pass a variant id (see `python -m core models`) or an IR .xml path.")
@@ -41,8 +41,6 @@ def class_names(variant_id: int | None, dataset_classes: list[Any] | None) -> li
         return [str(c) for c in dataset_classes]
     if variant_id is None:
         return None
-    from core.variants import get_variant
-
     variant = get_variant(variant_id)
     labels = variant.model.labels if variant.model is not None else None
     return [str(c) for c in labels] if labels else None
@@ -53,8 +51,6 @@ def default_preprocessing(ref: ModelRef) -> Any:
     (open_source then derives it from the IR alone, and .npz data needs none)."""
     if ref.variant_id is None:
         return None
-    from core.datasets.defaults import spec_for_variant
-
     try:
         return spec_for_variant(ref.variant_id)
     except UserError:

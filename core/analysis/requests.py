@@ -13,10 +13,17 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from core.accuracy.evaluate import read_model
+from core.analysis.inputs import open_inputs
 from core.analysis.layer_error import LayerScope
 from core.analysis.models import ModelRef, default_preprocessing, resolve_model_ref
+from core.datasets.feeding import open_source
+from core.datasets.preprocessing import PreprocessSpec
 from core.errors import UserError
-from core.quantize.options import PRESETS
+from core.quantize.layers import model_layers
+from core.quantize.options import PRESETS, QuantizeOptions
+from core.quantize.pipeline import prepare_quantization
+from core.variants import get_variant, variant_xml
 
 DEFAULT_SAMPLES = 10
 MAX_SAMPLES = 1000
@@ -90,10 +97,6 @@ def _positive(value: int, what: str, most: int) -> None:
 
 
 def dataset_source(dataset_id: int, ref: ModelRef, preprocessing: dict[str, Any] | None, minimum: int = 1) -> Any:
-    from core.accuracy.evaluate import read_model
-    from core.datasets.feeding import open_source
-    from core.datasets.preprocessing import PreprocessSpec
-
     spec = PreprocessSpec.from_dict(preprocessing) if preprocessing else default_preprocessing(ref)
     return open_source(int(dataset_id), read_model(ref.xml), spec, minimum, "the analysis")
 
@@ -154,8 +157,6 @@ class OutputsRequest(Request):
         return resolve_model_ref(self.model_a), resolve_model_ref(self.model_b)
 
     def check(self) -> None:
-        from core.analysis.inputs import open_inputs
-
         _positive(self.top_k, "top-k", 100)
         _positive(self.limit, "number of images", MAX_SAMPLES)
         self.layout = _choice(Layout, self.layout, "output layout")  # type: ignore[assignment]
@@ -195,8 +196,6 @@ class RequantizeRequest(Request):
     preprocessing: dict[str, Any] | None = None
 
     def _previous_params(self) -> dict[str, Any]:
-        from core.variants import get_variant
-
         if self.previous is None:
             return {}
         previous = get_variant(int(self.previous))
@@ -207,8 +206,6 @@ class RequantizeRequest(Request):
 
     def quantize_params(self) -> dict[str, Any]:
         """The quantize job's params: the previous run's settings with this request's changes."""
-        from core.quantize.options import QuantizeOptions
-
         previous = self._previous_params()
         options = dict(previous.get("options") or {})
         options["ignored_names"] = sorted(set(options.get("ignored_names") or []) | set(self.ignored_names))
@@ -229,10 +226,6 @@ class RequantizeRequest(Request):
         }
 
     def check(self) -> None:
-        from core.quantize.options import QuantizeOptions
-        from core.quantize.pipeline import prepare_quantization
-        from core.variants import get_variant, variant_xml
-
         if not (self.ignored_names or self.ignored_types or self.preset is not None or self.smooth_quant_alpha is not None):
             raise UserError("Nothing to change: name layers or layer types to keep in float, or another preset.",
                             "Pick layers from the layer-error ranking.")
@@ -246,10 +239,6 @@ class RequantizeRequest(Request):
         self.check_names(parent)
 
     def check_names(self, parent: Any) -> None:
-        from core.accuracy.evaluate import read_model
-        from core.quantize.layers import model_layers
-        from core.variants import variant_xml
-
         layers = model_layers(read_model(variant_xml(parent)))
         names, types = {layer["name"] for layer in layers}, {layer["type"] for layer in layers}
         missing = [n for n in self.ignored_names if n not in names] + [t for t in self.ignored_types if t not in types]
