@@ -84,7 +84,7 @@ def test_ssd_boxes_are_drawn_where_the_runtime_puts_them(workspace: Path, tmp_pa
     request = OutputsRequest(model_a=str(a), model_b=str(b), image_path=image, threshold=0.5)
     request.check()
     report = run_outputs(request)
-    assert report["layout"] == "ssd" and report["samples"] == 1
+    assert report["layout"] == "ssd" and report["samples"] == 1 and report["items"][0]["name"] == "astronaut.png"
     item = report["items"][0]
     # the runtime's own detections for the same preprocessed input
     import openvino as ov

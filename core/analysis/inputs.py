@@ -21,6 +21,7 @@ from core.datasets.preprocessing import PreprocessSpec, preprocess_image, spec_f
 from core.errors import UserError
 from core.workspace import new_artifact_dir, resolve, to_relative
 
+ORIGINAL_NAME_FILE = "original_name.txt"
 UPLOAD_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
@@ -50,7 +51,8 @@ class ImageFileSource:
         return None
 
     def name(self, index: int) -> str:
-        return self.path.name
+        original = self.path.parent / ORIGINAL_NAME_FILE
+        return original.read_text(encoding="utf-8") if original.is_file() else self.path.name
 
 
 def store_image(data: bytes, original_name: str) -> str:
@@ -67,6 +69,7 @@ def store_image(data: bytes, original_name: str) -> str:
     folder = new_artifact_dir("uploads")
     target = folder / f"image{suffix}"
     target.write_bytes(data)
+    (folder / ORIGINAL_NAME_FILE).write_text(Path(original_name).name[:200], encoding="utf-8")  # shown, never a path
     return to_relative(target)
 
 
