@@ -153,7 +153,7 @@ def show_outputs(report: dict[str, Any]) -> None:
             label = f" · true class {item['label_name']}" if "label_name" in item else ""
             st.text(f"{item['name']}{label} · disagreement {item['disagreement']:.3f}")
             if layout == "raw":
-                for output in item.get("outputs", []):
+                for n, output in enumerate(item.get("outputs", [])):
                     left, right = st.columns(2)
                     left.text(f"{output['output']} {output['shape']}: max |B-A| {output['max_abs_diff']:.4g}, "
                               f"relative {output['relative_error']:.4g}")
@@ -163,7 +163,7 @@ def show_outputs(report: dict[str, Any]) -> None:
                     figure = go.Figure(go.Bar(x=[(a + b) / 2 for a, b in zip(edges, edges[1:])],
                                               y=output["histogram"]["counts"]))
                     figure.update_layout(height=220, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="B - A")
-                    right.plotly_chart(figure, width="stretch")
+                    right.plotly_chart(figure, width="stretch", key=f"analysis_hist_{item['index']}_{n}")
                 continue
             if item.get("picture") and resolve(item["picture"]).is_file():  # the same input for both: once
                 st.image(str(resolve(item["picture"])), width=200, caption="what both models see")

@@ -37,6 +37,7 @@ def _click_and_wait(at, button: str, job_key: str, timeout: float = 300):  # typ
     job = wait_for_job(at.session_state[job_key], timeout_s=timeout)
     at.run()
     assert job.state == "done", job.error
+    assert not at.exception, at.exception  # the result view rendered
     return job
 
 
@@ -133,3 +134,24 @@ def test_uploaded_image_shows_both_models_boxes(workspace: Path, tmp_path: Path)
     assert len(boxes) == 2 and sorted(boxes[0]["Class"]) == ["cat", "rocket"]  # names from the model record
     assert len(at.get("image")) == 2  # one drawn picture per model
     assert "Layer error runs over a few samples of a dataset" in text
+
+
+def test_masks_and_difference_maps_on_a_dataset(workspace: Path, tmp_path: Path) -> None:
+    from analysis_models import segmentation_ir
+
+    model = create_model("Segmenter", "onnx", task="segmentation")
+    a = register_variant(model, segmentation_ir(tmp_path / "a"), "FP32", "converted", name="FP32")
+    register_variant(model, segmentation_ir(tmp_path / "b", classes=4), "FP32", "copy", name="copy", parent_id=a)
+    import_dataset(write_flat_photos(tmp_path / "photos", count=3), "photos")
+    at = open_page(PAGE)
+    at.radio(key="analysis_input_mode").set_value("A dataset").run()
+    _click_and_wait(at, "analysis_outputs", "analysis_outputs_job")
+    text = page_text(at)
+    assert "Output layout segmentation" in text and "Agreement 100.0 %" in text
+    assert len(at.get("image")) == 6  # a mask overlay per model and image
+    at.selectbox(key="analysis_layout").set_value("raw").run()
+    _click_and_wait(at, "analysis_outputs", "analysis_outputs_job")
+    assert not at.exception, at.exception
+    text = page_text(at)
+    assert "Output layout raw" in text and "max |B-A| 0" in text
+    assert len(at.get("plotly_chart")) == 3 and len(at.get("image")) == 3  # histogram + heat-map per image
