@@ -248,3 +248,12 @@ def test_cli_options_carry_the_requests_defaults() -> None:
             assert str(actions[dest].default) == str(defaults[field_name]), (command, field_name)
         if "layout" in flags:
             assert actions["layout"].choices == [layout.value for layout in Layout]
+
+
+def test_detections_on_tensor_data_are_scaled_to_the_input_size(workspace: Path, tmp_path: Path) -> None:
+    a = ssd_detector_ir(tmp_path / "a")
+    np.savez(tmp_path / "t.npz", image=np.random.default_rng(0).uniform(0, 255, (5, 3, SSD_SIZE, SSD_SIZE)).astype(np.float32))
+    report = run_outputs(OutputsRequest(model_a=str(a), model_b=str(a), dataset_id=import_dataset(tmp_path / "t.npz")))
+    assert report["layout"] == "ssd" and report["samples"] == 5 and report["box_agreement"] == 1.0
+    box = report["items"][0]["a"][0]["box"]
+    assert max(box) > 20 and "picture_a" not in report["items"][0]  # pixels of the 64x64 input; no picture to draw on

@@ -186,6 +186,14 @@ def difference_summary(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
     }
 
 
+def input_size(inputs: dict[str, np.ndarray]) -> tuple[int, int]:
+    """(width, height) of the first image-shaped input tensor (tensor data without pictures, e.g. .npz)."""
+    for tensor in inputs.values():
+        if tensor.ndim == 4:
+            return (tensor.shape[3], tensor.shape[2]) if tensor.shape[1] in (1, 3) else (tensor.shape[2], tensor.shape[1])
+    return 1, 1
+
+
 # ---- the comparison ------------------------------------------------------------------------
 
 Save = Callable[[str, bytes], str]  # (file name, PNG bytes) -> where it was stored
@@ -265,15 +273,15 @@ def compare_outputs(request: Any, source_a: Any, source_b: Any, model_a: Any, mo
     items = []
     for n in range(count):
         progress(n / count, f"sample {n + 1}/{count}")
-        request_a.infer(source_a.inputs(n))
+        inputs = source_a.inputs(n)
+        request_a.infer(inputs)
         request_b.infer(source_b.inputs(n))
         outs_a = [request_a.get_output_tensor(i).data.copy() for i in range(len(names_out))]
         outs_b = [request_b.get_output_tensor(i).data.copy() for i in range(len(names_out))]
         if layout == Layout.AUTO:
             layout = guess_layout([tuple(o.shape) for o in outs_a])
         view = model_view(source_a.image(n), spec) if spec is not None and hasattr(source_a, "image") else None
-        size = (view.shape[1], view.shape[0]) if view is not None else (
-            (spec.width, spec.height) if spec is not None else (1, 1))
+        size = (view.shape[1], view.shape[0]) if view is not None else input_size(inputs)
         item = _compare_sample(layout, outs_a, outs_b, names_out, view, classes, request, size, save, f"sample{n}")
         item.update(index=n, name=source_a.name(n))
         label = source_a.label(n)
