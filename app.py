@@ -34,6 +34,7 @@ PAGE_SPECS: dict[str, list[tuple[str, str, str]]] = {
         ("home.py", "Home", "home"),
         ("import.py", "Import & convert", "import"),
         ("optimize.py", "Optimize precision", "optimize"),
+        ("int8_analysis.py", "INT8 analysis", "int8_analysis"),
         ("graph.py", "Graph", "graph"),
         ("benchmark.py", "Benchmark & profile", "benchmark"),
         ("compare.py", "Compare", "compare"),
