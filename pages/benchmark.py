@@ -32,6 +32,7 @@ from core.precision import compute_choices
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.pickers import pick_variant, variant_label
+from pages.ui.text import error_text, md_text
 
 page_setup(
     "Benchmark & profile",
@@ -58,7 +59,7 @@ def show_devices(overview: dict[str, Any]) -> None:
     for device in overview["devices"]:
         props = device["properties"]
         with st.container(border=True):
-            st.markdown(f"**{device['device']}** — {device['full_name']}")
+            st.markdown(f"**{md_text(device['device'])}** — {md_text(device['full_name'])}")
             cols = st.columns(4)
             cols[0].markdown("Capabilities: " + ", ".join(f"`{c}`" for c in device["capabilities"]))
             if "RANGE_FOR_STREAMS" in props:
@@ -110,7 +111,7 @@ def show_noise_and_notes(result: Any) -> None:
         st.warning(f"Noisy result — {noise[len('noisy: '):]}. The number is kept, but do not compare it closely; "
                    "run again on a quiet machine.")
     for note in (result.metrics or {}).get("notes") or []:
-        st.info(note)
+        st.info(md_text(note))
 
 
 def settings_form(key: str, overview: dict[str, Any], sweep: bool = False, profile: bool = False) -> dict[str, Any] | None:
@@ -342,7 +343,7 @@ def show_result(result_id: int, scope: str) -> None:
     try:
         result = get_result(result_id)
     except UserError as exc:
-        st.error(exc.message)
+        st.error(error_text(exc.message, exc.hint))
         return
     {"benchmark": show_benchmark, "sweep": show_sweep, "profile": show_profile}[result.kind](result, scope)
 
@@ -375,7 +376,7 @@ with tab_bench:
             settings = to_settings(values)
             launch("benchmark", BENCHMARK_ENTRYPOINT, {"settings": settings.to_config()}, variant, settings.device)
         except UserError as exc:
-            st.error(exc.message + (f"\n\n{exc.hint}" if exc.hint else ""))
+            st.error(error_text(exc.message, exc.hint))
     follow("benchmark")
 
 with tab_sweep:
@@ -398,7 +399,7 @@ with tab_sweep:
                    {"settings": settings.to_config(), "batches": batches, "nstreams": nstreams, "nireqs": nireqs,
                     "latency_limit_ms": limit}, variant, settings.device)
         except UserError as exc:
-            st.error(exc.message + (f"\n\n{exc.hint}" if exc.hint else ""))
+            st.error(error_text(exc.message, exc.hint))
     follow("sweep")
 
 with tab_profile:
@@ -412,7 +413,7 @@ with tab_profile:
             launch("profile", PROFILE_ENTRYPOINT, {"settings": settings.to_config(), "iterations": iterations,
                                                    "repeats": settings.repeats}, variant, settings.device)
         except UserError as exc:
-            st.error(exc.message + (f"\n\n{exc.hint}" if exc.hint else ""))
+            st.error(error_text(exc.message, exc.hint))
     follow("profile")
 
 with tab_results:

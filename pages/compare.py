@@ -28,6 +28,7 @@ from core.jobs import get_job  # noqa: E402
 from core.precision import compute_summary  # noqa: E402
 from core.store import JobState  # noqa: E402
 from pages.ui.jobs import job_panel, start_job  # noqa: E402
+from pages.ui.text import error_text, md_code, md_text  # noqa: E402
 
 # Keys the Graph page reads for its ratio colouring (its own widget keys; see pages/graph.py).
 GRAPH_KEYS = {"variant": "_ovwb_last_variant", "colour": "graph_colour", "profile": "graph_profile",
@@ -114,7 +115,7 @@ def _table(doc: dict[str, Any]) -> None:
     sources = [f"#{row['result_id']} {row['precision_key']}: {row['accuracy']['label']} {row['accuracy']['value']:.1%}, "
                f"{row['accuracy']['source']}" for row in doc["rows"] if row["accuracy"]]
     if sources:
-        st.caption("Accuracy — " + " · ".join(sources))
+        st.caption("Accuracy — " + md_text(" · ".join(sources)))
     with st.expander("Every setting and the commands that reproduce each number"):
         for row in doc["rows"]:
             st.text(f"#{row['result_id']} {row['precision_label']} on {row['device']} — {row['settings']}")
@@ -192,8 +193,8 @@ def _layers(layers: dict[str, Any]) -> None:
     for side, profile in (("a", a), ("b", b)):
         names = layers[f"only_{side}_ir_layers"]
         if names:
-            st.markdown(f"**IR layers covered only in {side.upper()}** ({profile['label']}): "
-                        + ", ".join(f"`{n}`" for n in names[:40]) + (f" … (+{len(names) - 40})" if len(names) > 40 else ""))
+            st.markdown(f"**IR layers covered only in {side.upper()}** ({md_text(profile['label'])}): "
+                        + ", ".join(md_code(n) for n in names[:40]) + (f" … (+{len(names) - 40})" if len(names) > 40 else ""))
     show_all = st.toggle("Show layers that took no time (inputs, outputs)", key="compare_layers_all")
     st.dataframe(pd.DataFrame(layer_records(layers, include_zero=show_all)), hide_index=True, width="stretch",
                  column_config=LAYER_COLUMNS, key="compare_layer_table")
@@ -266,12 +267,12 @@ else:
     try:
         doc = build_comparison(selected, baseline, limits)
     except UserError as exc:
-        st.error(exc.message + (f" {exc.hint}" if exc.hint else ""))
+        st.error(error_text(exc.message, exc.hint))
 
 if doc is not None:
-    st.success(f"**Recommendation** ({doc['limits']['text']}): {doc['recommendation']['text']}")
+    st.success(f"**Recommendation** ({md_text(doc['limits']['text'])}): {md_text(doc['recommendation']['text'])}")
     for warning in doc["warnings"]:
-        st.warning(warning)
+        st.warning(md_text(warning))
     for device in doc["devices"]:
         st.caption(compute_summary(device))
     _missing_runs(doc)
@@ -287,7 +288,7 @@ if profile_pair is not None:
         if doc is not None:
             doc = {**doc, "layers": layers_doc}
     except UserError as exc:
-        st.error(exc.message + (f" {exc.hint}" if exc.hint else ""))
+        st.error(error_text(exc.message, exc.hint))
 
 if doc is not None:
     st.subheader("Share")

@@ -31,6 +31,7 @@ from core.graph.search import find_nodes  # noqa: E402
 from core.variants import list_variants, variant_xml  # noqa: E402
 from pages.ui.graph_view import clicked_node, graph_view  # noqa: E402
 from pages.ui.pickers import pick_variant, variant_label  # noqa: E402
+from pages.ui.text import error_text, md_code, md_text  # noqa: E402
 
 STATE = "graph_state"  # per-session: selected node, expanded blocks, pending centre
 
@@ -117,7 +118,7 @@ if variant is None:
     st.stop()
 xml_path = variant_xml(variant)
 if not xml_path.is_file():
-    st.error(f"The IR file of this variant is missing: {xml_path}")
+    st.error(f"The IR file of this variant is missing: {md_text(xml_path)}")
     st.stop()
 version = _version(xml_path)
 state = _state()
@@ -184,7 +185,7 @@ try:
     else:
         colouring = colour_scene(scene, mode, profile_rows, baseline_rows, baseline_label or "baseline", diff=diff)
 except UserError as exc:
-    st.error(exc.message + (f" {exc.hint}" if exc.hint else ""))
+    st.error(error_text(exc.message, exc.hint))
     st.stop()
 
 view = scene.view
@@ -276,9 +277,9 @@ def _render_inspector(selected: str) -> None:
         st.caption("The selected node is not in this view.")
         return
     if details["kind"] == "block":
-        st.subheader(f"Block: {details['label']}")
+        st.subheader(f"Block: {md_text(details['label'])}")
         st.write(f"{details['nodes']} nodes ({details['nodes_per_repeat']} per repeat), "
-                 f"from `{details['first']}` to `{details['last']}`.")
+                 f"from {md_code(details['first'])} to {md_code(details['last'])}.")
         if "time_ms" in details:
             st.metric("Time", f"{details['time_ms']:.3f} ms", f"{details.get('share', 0):.1%} of the model", delta_color="off")
         st.dataframe(pd.DataFrame({"op type": list(details["types"]), "count": list(details["types"].values())}),
@@ -289,7 +290,7 @@ def _render_inspector(selected: str) -> None:
             _jump(block.members[0])  # members are never constants: the new drawing opens on the block
             st.rerun()
         return
-    st.subheader(details["type"])
+    st.subheader(md_text(details["type"]))
     st.text(details["name"])  # st.code would load the syntax highlighter: ~1.5 s on the first click
     st.caption(f"{details['opset']} · id {details['id']}" if details.get("opset") else f"id {details['id']}")
     profile = details.get("profile")
@@ -297,18 +298,18 @@ def _render_inspector(selected: str) -> None:
         if profile.get("role") == "owner":
             share = f"{profile['share']:.1%} of the model" if profile.get("share") is not None else None
             st.metric("Time", f"{profile['time_ms']:.3f} ms", share, delta_color="off")
-            st.caption(f"kernel `{profile.get('exec_type') or '?'}` · runtime precision {profile.get('precision') or '?'}"
-                       f" · runtime layer `{profile['runtime_layer']}`")
+            st.caption(f"kernel {md_code(profile.get('exec_type') or '?')} · runtime precision {md_text(profile.get('precision') or '?')}"
+                       f" · runtime layer {md_code(profile['runtime_layer'])}")
         elif profile.get("role") == "fused":
-            st.info(f"Fused into runtime layer `{profile['runtime_layer']}` (its time, {profile['group_ms']:.3f} ms, "
-                    f"is shown on `{profile.get('fused_into')}`).")
+            st.info(f"Fused into runtime layer {md_code(profile['runtime_layer'])} (its time, {profile['group_ms']:.3f} ms, "
+                    f"is shown on {md_code(profile.get('fused_into'))}).")
         elif profile.get("role") == "not_executed":
-            st.info(f"Not executed ({profile.get('status', 'not run')}): the plugin computed it ahead of time or removed it.")
+            st.info(f"Not executed ({md_text(profile.get('status', 'not run'))}): the plugin computed it ahead of time or removed it.")
         else:
             st.caption("No runtime layer of this profile mentions this node.")
     if graph.kind == "runtime":
         originals = graph.node(selected).runtime.get("original_layers", [])
-        st.write(f"**Fused IR nodes** ({len(originals)}): " + (", ".join(f"`{o}`" for o in originals[:20]) or "none (inserted by the plugin, e.g. a Reorder)"))
+        st.write(f"**Fused IR nodes** ({len(originals)}): " + (", ".join(md_code(o) for o in originals[:20]) or "none (inserted by the plugin, e.g. a Reorder)"))
         if originals:
             ir = _ir_graph(str(xml_path), version)
             targets = [n for o in originals for n in ir.by_name(o)]
@@ -317,8 +318,8 @@ def _render_inspector(selected: str) -> None:
                 st.rerun()
     elif "runtime" in details:
         rt = details["runtime"]
-        st.write(f"**Runtime**: {', '.join(f'`{n}`' for n in rt['runtime_layers'][:6])} · precision {rt['runtime_precision'] or '?'}"
-                 f" · {', '.join(rt['kernels'])}")
+        st.write(f"**Runtime**: {', '.join(md_code(n) for n in rt['runtime_layers'][:6])} · precision {md_text(rt['runtime_precision'] or '?')}"
+                 f" · {md_text(', '.join(rt['kernels']))}")
         if st.button("Show in the runtime graph", key="graph_to_rt"):
             _show_in("runtime", rt["runtime_ids"][0])
             st.rerun()
@@ -334,7 +335,7 @@ def _render_inspector(selected: str) -> None:
     st.markdown("**Outputs**")
     st.dataframe(pd.DataFrame(details["outputs"], columns=["port", "shape", "element_type"]), hide_index=True, width="stretch")
     for group in details.get("weights", []):
-        st.markdown(f"**Weights** (port {group['port']}: {group['chain']})")
+        st.markdown(f"**Weights** (port {group['port']}: {md_text(group['chain'])})")
         st.dataframe(_stats_frame(group["constants"]), hide_index=True, width="stretch",
                      column_config={"sparsity": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
                                     "KB": st.column_config.NumberColumn(format="%.1f")})

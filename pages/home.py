@@ -9,6 +9,7 @@ from core.system_info import system_info
 from core.variants import list_models
 from pages.ui.frame import page_setup
 from pages.ui.jobs import jobs_table
+from pages.ui.text import md_text
 
 page_setup("OV Workbench", "Import a model, choose its precision, see its graph, measure it on every device, compare.")
 
@@ -67,7 +68,7 @@ def workspace_overview() -> None:
         with st.container(border=True):
             total_mb = sum(v.size_bytes for v in model.variants) / 1e6
             st.markdown(
-                f"**{model.name}** · {model.source_format.upper()} · {model.task or 'task unknown'}"
+                f"**{md_text(model.name)}** · {model.source_format.upper()} · {md_text(model.task or 'task unknown')}"
                 f" · {len(model.variants)} variant(s), {total_mb:.1f} MB"
             )
             st.markdown(

@@ -25,6 +25,7 @@ from core.workspace import new_artifact_dir, remove_artifact_dir, resolve, to_re
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.model_card import render_card, render_check
+from pages.ui.text import error_text, md_code, md_text
 
 IMPORT_JOB = "imp_import_job"
 CONVERT_JOB = "imp_convert_job"
@@ -52,7 +53,7 @@ def fp16_weights_help() -> str:
 
 
 def show_user_error(error: UserError) -> None:
-    st.error(error.message + (f"\n\n{error.hint}" if error.hint else ""))
+    st.error(error_text(error.message, error.hint))
 
 
 # --- 1. upload ------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ if STAGE_ERROR in st.session_state:
 staged = st.session_state.get(STAGED) or {"folder": None, "files": {}}
 staged_names = sorted(staged["files"].values())
 if staged_names:
-    st.caption("In the workspace, ready to import: " + ", ".join(f"`{n}`" for n in staged_names))
+    st.caption("In the workspace, ready to import: " + ", ".join(md_code(n) for n in staged_names))
 name = st.text_input("Model name (optional)", key="imp_name", placeholder="defaults to the file name")
 if st.button("Import", type="primary", disabled=not staged_names, key="imp_import"):
     start_job(
@@ -139,9 +140,9 @@ if finished_import is not None and finished_import.state == "done" and finished_
         st.session_state["imp_seen_import"] = finished_import.id
         st.session_state[MODEL_KEY] = imported_id
     for model in finished_import.result["models"]:
-        st.success(f"Imported **{model['name']}** ({model['kind']})." + (" Convert it below." if model["needs_conversion"] else " It is an IR already: it is ready to use."))
+        st.success(f"Imported **{md_text(model['name'])}** ({model['kind']})." + (" Convert it below." if model["needs_conversion"] else " It is an IR already: it is ready to use."))
         for warning in model["warnings"]:
-            st.warning(warning)
+            st.warning(md_text(warning))
 
 # --- 2. model card --------------------------------------------------------------------------
 
@@ -165,7 +166,7 @@ card: dict[str, Any] = (model.info or {}).get("card") or {}
 if card:
     render_card(card, key=f"imp-card-{model_id}")
 for warning in (model.info or {}).get("warnings", []):
-    st.caption(f"Note: {warning}")
+    st.caption(f"Note: {md_text(warning)}")
 
 # --- 3. convert -----------------------------------------------------------------------------
 
@@ -180,7 +181,7 @@ else:
         for index, port in enumerate(inputs):
             current = port["shape"].strip("[]")
             shape_values[port["name"] or str(index)] = st.text_input(
-                f"Shape of `{port['name'] or index}` ({port['type']})",
+                f"Shape of {md_code(port['name'] or index)} ({port['type']})",
                 value="" if current == "..." else current,
                 key=f"imp_shape_{model_id}_{index}",
                 placeholder="no known shape: set one, e.g. 1,3,224,224",

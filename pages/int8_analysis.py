@@ -8,7 +8,6 @@ work runs as jobs; every string that comes from a model or a file is shown as te
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
@@ -38,6 +37,7 @@ from core.workspace import resolve
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.pickers import variant_label
+from pages.ui.text import error_text
 
 page_setup(
     "INT8 analysis",
@@ -54,13 +54,8 @@ SHOWN_ITEMS = 8
 JUMPS_MARKED = 5
 
 
-def plain(text: str) -> str:
-    """Markdown-escaped: an error may quote a layer or file name, which must stay text."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
-
-
 def show_error(exc: UserError) -> None:
-    st.error(plain(exc.message) + (f"\n\n{plain(exc.hint)}" if exc.hint else ""))
+    st.error(error_text(exc.message, exc.hint))
 
 
 def pick_pair() -> tuple[Variant, Variant] | None:

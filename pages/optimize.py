@@ -49,6 +49,7 @@ from core.variants import get_variant, list_variants, variant_xml
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.pickers import pick_variant, variant_label
+from pages.ui.text import error_text, md_code, md_text
 
 page_setup(
     "Optimize precision",
@@ -131,7 +132,7 @@ def upload_dataset() -> None:
             try:  # streamed to a staging file; a job unpacks and checks it, then deletes the stage
                 upload = stage_dataset_upload(uploaded, uploaded.name)
             except UserError as exc:
-                st.error(f"{exc.message}" + (f"\n\n{exc.hint}" if exc.hint else ""))
+                st.error(error_text(exc.message, exc.hint))
                 return
             job_id = start_job("dataset", DATASET_UPLOAD_ENTRYPOINT, {"upload": upload, "name": name or uploaded.name},
                                target=f"dataset {name or uploaded.name}"[:200], key=DATASET_JOB_KEY)
@@ -194,7 +195,7 @@ def pick_dataset(label: str, key: str, variant: Variant, purpose: str, allow_ran
             st.dataframe(pd.DataFrame([{"Dataset": f"#{i} {datasets[i].name}", "Why": why} for i, why in refused.items()]),
                          hide_index=True, width="stretch")
     if choice in label_only:
-        st.warning(label_only[choice] + " Its images are used for calibration only; the accuracy of the result is "
+        st.warning(md_text(label_only[choice]) + " Its images are used for calibration only; the accuracy of the result is "
                    "measured as agreement with the parent, not against these labels.")
     return choice
 
@@ -237,7 +238,7 @@ def preprocessing_form(variant: Variant, defaults: dict[str, Any]) -> Preprocess
             "scale": None if "scale" in spec.embedded else parse_floats(scale),
         })
     except UserError as exc:
-        st.error(f"{exc.message}" + (f"\n\n{exc.hint}" if exc.hint else ""))
+        st.error(error_text(exc.message, exc.hint))
         return None
 
 
@@ -248,7 +249,7 @@ def show_preview(variant: Variant, dataset_id: int, spec: PreprocessSpec | None)
         source = open_source(dataset_id, read_model(variant_xml(variant)), spec, minimum=1, purpose="preview")
         samples = preview_samples(source, 4)
     except UserError as exc:
-        st.error(f"{exc.message}" + (f"\n\n{exc.hint}" if exc.hint else ""))
+        st.error(error_text(exc.message, exc.hint))
         return
     pictures = [s for s in samples if s["picture"] is not None]
     if pictures:
@@ -321,10 +322,10 @@ def submit(variant: Variant, method: str, data: Any, spec: PreprocessSpec | None
                       "group_size": form.get("group_size"), "dataset_id": dataset_id, "preprocessing": preprocessing}
             entrypoint, kind, warnings = "core.quantize.jobs:compress_job", "compress", []
     except UserError as exc:
-        st.error(f"{exc.message}" + (f"\n\n{exc.hint}" if exc.hint else ""))
+        st.error(error_text(exc.message, exc.hint))
         return
     for warning in warnings:
-        st.warning(warning)
+        st.warning(md_text(warning))
     start_job(kind, entrypoint, params, target=f"{METHODS[method]} · {variant_label(variant)}", key=JOB_KEY,
               variant_id=variant.id)
     st.rerun()
@@ -337,7 +338,7 @@ def show_per_image(accuracy: dict[str, Any], key: str) -> None:
         return
     report = accuracy.get("report") or {}
     if report.get("labels_ignored"):
-        st.warning(report["labels_ignored"] + " The figures above are agreement with the parent, not accuracy.")
+        st.warning(md_text(report["labels_ignored"]) + " The figures above are agreement with the parent, not accuracy.")
     frame = pd.DataFrame(rows)
     dataset_id = report.get("dataset_id")
     if dataset_id is not None:
@@ -373,7 +374,7 @@ def show_per_image(accuracy: dict[str, Any], key: str) -> None:
 def show_result(job_result: dict[str, Any]) -> None:
     new = get_variant(job_result["variant_id"])
     parent = get_variant(job_result["parent_variant_id"])
-    st.success(f"New variant **#{new.id} {new.name}** ({new.precision}), made from #{parent.id} {parent.name}.")
+    st.success(f"New variant **#{new.id} {md_text(new.name)}** ({new.precision}), made from #{parent.id} {md_text(parent.name)}.")
     for warning in job_result.get("warnings", []):
         (st.warning if warning == RANDOM_DATA_WARNING else st.info)(warning)
     cols = st.columns(3)
@@ -400,7 +401,7 @@ def show_result(job_result: dict[str, Any]) -> None:
     floats = job_result.get("float_layers") or []
     if floats:
         with st.expander(f"{len(floats)} layer(s) kept in floating point"):
-            st.write(", ".join(f"`{name}`" for name in floats))
+            st.write(", ".join(md_code(name) for name in floats))
     with st.expander("Lineage (how this variant was made)"):
         st.json(new.params, expanded=False)
 
@@ -520,7 +521,7 @@ def measure_existing_variant(variant: Variant, data: Any, spec: PreprocessSpec |
     )
     problem = dataset_problems(variant, "accuracy").get(data)
     if problem is not None:
-        st.error(problem + " It cannot be scored for this model: pick another dataset in section 1.")
+        st.error(md_text(problem) + " It cannot be scored for this model: pick another dataset in section 1.")
     if st.button("Measure accuracy", key="accuracy_start", disabled=blocked or problem is not None):
         start_job(
             "accuracy", "core.accuracy.jobs:accuracy_job",

@@ -14,6 +14,7 @@ import streamlit as st
 from core.errors import UserError
 from core.storage import KINDS, delete_item, delete_plan, storage_report, sweep_abandoned
 from pages.ui.frame import page_setup
+from pages.ui.text import error_text
 
 page_setup("Storage", "What uses disk in this workspace, and deleting what you no longer need (with what depends on it).")
 
@@ -73,7 +74,7 @@ else:
     try:
         plan = delete_plan(kind, item_id)
     except UserError as error:
-        st.error(error.message)
+        st.error(error_text(error.message, error.hint))
         st.stop()
     removes = ([("Model", f"#{i}") for i in plan["models"]] + [("Variant", f"#{i}") for i in plan["variants"]]
                + [("Dataset", f"#{i}") for i in plan["datasets"]] + [("Result", f"#{i}") for i in plan["results"]]
@@ -97,7 +98,7 @@ else:
         try:
             done = delete_item(kind, item_id, with_dependants=bool(dependants))
         except UserError as error:
-            st.error(error.message + (f"\n\n{error.hint}" if error.hint else ""))
+            st.error(error_text(error.message, error.hint))
         else:
             st.session_state[DONE_KEY] = f"Deleted {kind} #{item_id}; freed {mb(done['bytes']):,.2f} MB."
             st.rerun()

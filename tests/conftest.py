@@ -66,10 +66,21 @@ def open_page(page: str | None = None, timeout: float = 60):  # type: ignore[no-
     return at
 
 
+def rendered(markdown: str) -> str:
+    """What a reader sees of Markdown that pages/ui/text.py escaped (AppTest holds the source):
+    backslash escapes and the zero-width spaces undone, "&amp;" read as "&"."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "").replace("&amp;", "&")
+
+
 def page_text(at) -> str:  # type: ignore[no-untyped-def]
     """All visible text of an AppTest run, for simple assertions."""
     parts: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success", "text", "code"):
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+        for element in getattr(at, kind, []):
+            parts.append(rendered(str(element.value)))
+    for kind in ("text", "code"):  # shown as they are
         for element in getattr(at, kind, []):
             parts.append(str(element.value))
     for metric in at.metric:

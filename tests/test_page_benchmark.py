@@ -10,7 +10,7 @@ import pytest
 from benchmark_models import conv_net, int8_conv_net
 from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, PROFILE_ENTRYPOINT, SWEEP_ENTRYPOINT
 from core.jobs import run_job_inline
-from tests.conftest import open_page, page_text
+from tests.conftest import open_page, page_text, rendered
 
 PAGE = "pages/benchmark.py"
 
@@ -161,7 +161,7 @@ def test_bad_settings_show_an_error_and_start_nothing(variant_id: int) -> None:
     at.number_input(key="bench-form-nstreams").set_value(64)
     _form_button(at, "Run benchmark").click().run()
     assert not at.exception, at.exception
-    assert any("streams" in e.value and "out of range" in e.value for e in at.error)
+    assert any("streams" in rendered(e.value) and "out of range" in rendered(e.value) for e in at.error)
     from core.jobs import list_jobs
 
     assert list_jobs() == []
@@ -201,4 +201,4 @@ def test_bad_group_values_are_explained(variant_id: int) -> None:
     at = open_page(PAGE)
     at.text_input(key="sweep-form-streams").set_value("1,x")
     _form_button(at, "Run group").click().run()
-    assert any("Streams: expected whole numbers" in e.value for e in at.error)
+    assert any("Streams: expected whole numbers" in rendered(e.value) for e in at.error)

@@ -23,7 +23,7 @@ from core.datasets import import_dataset
 from core.jobs import wait_for_job
 from core.precision import device_compute
 from core.variants import create_model, get_variant, register_variant
-from tests.conftest import open_page, page_text
+from tests.conftest import open_page, page_text, rendered
 
 PAGE = "pages/optimize.py"
 
@@ -111,14 +111,14 @@ def test_fp16_explained_random_warned_bad_data_refused(workspace: Path, tmp_path
     text = page_text(at)
     assert "optimization capabilities" in text and not any(word in text for word in ("AVX", "VNNI", "AMX"))
     at.checkbox(key="optimize_dataset_random").check().run()  # no dataset yet: random is opt-in
-    assert any("random data" in w.value for w in at.warning)
+    assert any("random data" in rendered(w.value) for w in at.warning)
 
     broken = tmp_path / "broken.zip"
     with zipfile.ZipFile(broken, "w") as zf:
         zf.writestr("a.png", photo_paths()[0].read_bytes())
         zf.writestr("b.jpg", b"not an image at all")
     _upload(at, "broken.zip", broken.read_bytes())
-    assert any("cannot be decoded" in e.value and "b.jpg" in e.value for e in at.error)
+    assert any("cannot be decoded" in rendered(e.value) and "b.jpg" in rendered(e.value) for e in at.error)
     assert not at.exception
 
 
@@ -153,15 +153,15 @@ def test_method_switch_never_keeps_a_dataset_that_does_not_fit(workspace: Path, 
     picker = at.selectbox(key="optimize_dataset")
     assert docs in picker.options or any("orientation docs" in o for o in picker.options)
     picker.set_value(docs).run()  # calibration reads images only: allowed, its labels set aside and said so
-    assert any("names 4 classes" in w.value and "agreement" in w.value for w in at.warning)
-    assert any("cannot be scored" in e.value for e in at.error)  # section 5 will not score it
+    assert any("names 4 classes" in rendered(w.value) and "agreement" in rendered(w.value) for w in at.warning)
+    assert any("cannot be scored" in rendered(e.value) for e in at.error)  # section 5 will not score it
     assert at.button(key="accuracy_start").disabled
 
     at.radio(key="optimize_method").set_value("fp16").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="optimize_dataset").value is None
     assert not any("orientation docs" in o for o in at.selectbox(key="optimize_dataset").options)
-    assert any(f"#{docs} was unselected" in i.value for i in at.info)
+    assert any(f"#{docs} was unselected" in rendered(i.value) for i in at.info)
     refused = next(df.value for df in at.dataframe if "Why" in df.value.columns)
     assert "names 4 classes" in refused.iloc[0]["Why"] and "1000 classes" in refused.iloc[0]["Why"]
     at.selectbox(key="optimize_dataset").set_value(photos).run()  # unlabelled: agreement, offered

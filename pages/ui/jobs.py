@@ -14,6 +14,7 @@ import streamlit as st
 from core.jobs import cancel_job, get_job, read_job_log, submit_job
 from core.store import Job, JobState
 from core.store.models import utcnow
+from pages.ui.text import error_text, md_text
 
 # Words, not emoji: the labs we serve often have no emoji font (boxes instead of icons).
 STATE_BADGES = {
@@ -86,16 +87,16 @@ def jobs_table(jobs: list[Job], detailed: bool = False) -> None:
 def render_job(job: Job, key: str, show_log: bool = True) -> None:
     """One job's status block (no polling)."""
     state = JobState(job.state)
-    st.markdown(f"**Job {job.id}** · {job.kind} · {job.target} · {STATE_BADGES[job.state]} · {format_elapsed(job)}")
+    st.markdown(f"**Job {job.id}** · {job.kind} · {md_text(job.target)} · {STATE_BADGES[job.state]} · {format_elapsed(job)}")
     if state in (JobState.QUEUED, JobState.RUNNING):
-        st.progress(min(1.0, max(0.0, job.progress or 0.0)), text=job.message or job.state)
+        st.progress(min(1.0, max(0.0, job.progress or 0.0)), text=md_text(job.message or job.state))
         if st.button("Cancel", key=f"{key}-cancel-{job.id}", help="Stops the job within seconds, even mid-calculation"):
             cancel_job(job.id)
             st.rerun()
     elif state is JobState.FAILED:
-        st.error(f"{job.error or 'The job failed.'}" + (f"\n\n{job.error_hint}" if job.error_hint else ""))
+        st.error(error_text(job.error or "The job failed.", job.error_hint))
     elif state is JobState.INTERRUPTED:
-        st.warning(f"{job.error}\n\n{job.error_hint or ''}")
+        st.warning(error_text(job.error, job.error_hint))
     elif state is JobState.CANCELLED:
         st.info("Cancelled.")
     if show_log and job.log_path:

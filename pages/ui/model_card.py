@@ -7,6 +7,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from pages.ui.text import md_text
+
 
 def _mb(value: int) -> str:
     return f"{value / 1e6:.2f} MB" if value >= 1e5 else f"{value / 1e3:.1f} kB"
@@ -20,14 +22,14 @@ def render_card(card: dict[str, Any], key: str, show_check: bool = True) -> None
     is shown next to it.
     """
     cols = st.columns([1.6, 1, 1, 1, 1])
-    cols[0].metric("Task (guess)", card.get("task", "unknown"), help=card.get("task_reason"))
+    cols[0].metric("Task (guess)", card.get("task", "unknown"), help=md_text(card.get("task_reason") or "") or None)
     cols[1].metric("Parameters", f"{card.get('parameters', 0) / 1e6:.3f} M" if card.get("parameters", 0) >= 1e4 else f"{card.get('parameters', 0):,}")
     gflops = card.get("gflops")
     cols[2].metric("GFLOPs", f"{gflops:.3g}" if gflops is not None else "—", help=card.get("flops_note") or "Convolution/MatMul multiply-adds x 2")
     cols[3].metric("Precision", card.get("precision", "?"), help="Quantized (FakeQuantize / low-precision weights)" if card.get("quantized") else "Not quantized")
     cols[4].metric("Files", _mb(card.get("files_total", 0)))
     if card.get("flops_note"):
-        st.caption(f"GFLOPs: {card['flops_note']}")
+        st.caption(f"GFLOPs: {md_text(card['flops_note'])}")
     ports = [
         {"kind": kind, "name": port["name"], "shape": port["shape"], "type": port["type"], "layout": port["layout"] or "—",
          "all names": ", ".join(port["names"])}
@@ -53,7 +55,7 @@ def render_card(card: dict[str, Any], key: str, show_check: bool = True) -> None
     preprocessing = card.get("ovwb_preprocessing") or {}
     for name, record in preprocessing.items():
         st.info(
-            f"Embedded preprocessing on **{name}** ({record['layout']}): {' → '.join(record['steps'])}"
+            f"Embedded preprocessing on **{md_text(name)}** ({md_text(record['layout'])}): {' → '.join(record['steps'])}"
             + (f"; mean {record['mean_values']}" if record.get("mean_values") else "")
             + (f"; scale {record['scale_values']}" if record.get("scale_values") else "")
             + (". Feed BGR images in 0..255 (channels are reversed first)." if record.get("reverse_channels") else ". Feed raw pixel values.")
