@@ -20,6 +20,7 @@ from pages.ui.frame import page_setup
 page_setup("Graph", "The IR or runtime graph of a variant: find a layer, inspect it, colour it by time or precision.")
 
 from core.errors import UserError  # noqa: E402  (after page_setup: the routing guard runs first)
+from core.analysis.results import list_layer_error_results, load_layer_error_rows  # noqa: E402
 from core.graph import COLOUR_MODES, colour_scene, graph_from_file, lay_out  # noqa: E402
 from core.graph.diff import diff_graphs, summary_rows  # noqa: E402
 from core.graph.export import export_png, graph_json  # noqa: E402
@@ -133,7 +134,7 @@ kind = top[1].radio("View", ["ir", "runtime"], horizontal=True, key="graph_kind"
                          "each runtime node links to the IR nodes it was made from.")
 
 colour_cols = st.columns([1.2, 1.6, 1.6, 1.6])
-modes = [m for m in COLOUR_MODES if not (kind == "runtime" and m in ("ratio", "diff"))]
+modes = [m for m in COLOUR_MODES if not (kind == "runtime" and m in ("ratio", "diff", "error"))]
 mode = colour_cols[0].selectbox("Colour by", modes, format_func=COLOUR_MODES.get, key="graph_colour")
 profile_rows: list[dict[str, Any]] | None = None
 baseline_rows: list[dict[str, Any]] | None = None
@@ -155,6 +156,18 @@ if mode == "ratio":
             baseline_profile = _pick_profile(other_id, "graph_baseline_profile")
         baseline_rows = _profile(baseline_profile) if baseline_profile else None
         baseline_label = by_id[other_id].name
+
+layer_error_rows: list[dict[str, Any]] | None = None
+if mode == "error":
+    analyses = list_layer_error_results(variant.id)
+    if not analyses:
+        colour_cols[1].info("No layer-error analysis of this variant yet: run one on **INT8 analysis** to see where "
+                            "its outputs drift from the parent's, layer by layer.")
+    else:
+        by_result = {a["id"]: a for a in analyses}
+        analysis_id = colour_cols[1].selectbox("Layer-error analysis", list(by_result),
+                                               format_func=lambda i: by_result[i]["label"], key="graph_layer_error")
+        layer_error_rows = load_layer_error_rows(analysis_id)
 
 diff: dict[str, Any] | None = None
 if mode == "diff":
@@ -180,10 +193,11 @@ try:
     scene = _scene(str(xml_path), version, kind, fold, collapse, tuple(sorted(state["expanded"])))
     graph = scene.graph
     if (mode in ("time", "ratio") and profile_rows is None or (mode == "ratio" and baseline_rows is None)
-            or (mode == "diff" and diff is None)):
+            or (mode == "diff" and diff is None) or (mode == "error" and layer_error_rows is None)):
         colouring = colour_scene(scene, "type")
     else:
-        colouring = colour_scene(scene, mode, profile_rows, baseline_rows, baseline_label or "baseline", diff=diff)
+        colouring = colour_scene(scene, mode, profile_rows, baseline_rows, baseline_label or "baseline", diff=diff,
+                                 layer_error=layer_error_rows)
 except UserError as exc:
     st.error(error_text(exc.message, exc.hint))
     st.stop()
@@ -222,14 +236,19 @@ def _ranking_table(colouring: Any) -> None:
     ratio = mode == "ratio"
     ranked = sorted(colouring.raw, key=colouring.raw.get, reverse=True)
     chosen = (ranked[:8] + ranked[-8:]) if ratio and len(ranked) > 16 else ranked[:15]
+    column, title = {"ratio": ("× baseline time", "**Largest slow-downs and speed-ups**"),
+                     "error": ("relative error", "**Largest layer errors** (vs the reference; the error of a layer "
+                               "includes what its inputs brought — the INT8 analysis page ranks the jumps)")}.get(
+        mode, ("ms", "**Slowest layers**"))
     rows = [{"node": v, "type": view.node(v).type,
              "name": graph.node(v).name if graph.has(v) else view.node(v).label,
-             ("× baseline time" if ratio else "ms"): colouring.raw[v]} for v in chosen]
-    st.markdown("**Largest slow-downs and speed-ups**" if ratio else "**Slowest layers**")
+             column: colouring.raw[v]} for v in chosen]
+    st.markdown(title)
     picked = st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="graph_ranking",
                           on_select="rerun", selection_mode="single-row",
                           column_config={"node": None, "ms": st.column_config.NumberColumn(format="%.3f"),
-                                         "× baseline time": st.column_config.NumberColumn(format="%.2f×")})
+                                         "× baseline time": st.column_config.NumberColumn(format="%.2f×"),
+                                         "relative error": st.column_config.NumberColumn(format="%.3g")})
     selected_rows = picked.selection.rows if picked and picked.selection else []
     if selected_rows:
         target = rows[selected_rows[0]]["node"]

@@ -111,6 +111,15 @@ def load_result(job_result: dict[str, Any] | None) -> dict[str, Any]:
         return dict(row.metrics) if row is not None else {}
 
 
+def open_graph_coloured_by_error(variant_id: int, result_id: int) -> None:
+    """The Graph page, on the analysed variant, coloured by this analysis (its own widget keys)."""
+    st.session_state["_ovwb_last_variant"] = variant_id
+    st.session_state["graph_kind"] = "ir"
+    st.session_state["graph_colour"] = "error"
+    st.session_state["graph_layer_error"] = result_id
+    st.switch_page("pages/graph.py")
+
+
 def table(rows: list[dict[str, Any]], key: str | None = None) -> None:
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=key)
@@ -305,6 +314,9 @@ if layer_report:
     st.plotly_chart(error_chart(layer_report), width="stretch", key="analysis_error_chart")
     st.markdown("**Where the error jumps** (error added over the layer's inputs, largest first)")
     table(ranking_rows(layer_report), key="analysis_ranking")
+    if optimized.id is not None and st.button("Paint this error on the graph", key="analysis_to_graph",
+                                              help="Opens the Graph page coloured by each layer's error"):
+        open_graph_coloured_by_error(optimized.id, layers_job.result["result_id"])
 
     st.subheader("3 · Fix it: re-quantize with these layers in float")
     requantize_form(reference, optimized, layer_report, dataset_id)

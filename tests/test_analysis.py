@@ -257,3 +257,33 @@ def test_detections_on_tensor_data_are_scaled_to_the_input_size(workspace: Path,
     assert report["layout"] == "ssd" and report["samples"] == 5 and report["box_agreement"] == 1.0
     box = report["items"][0]["a"][0]["box"]
     assert max(box) > 20 and "picture_a" not in report["items"][0]  # pixels of the 64x64 input; no picture to draw on
+
+
+def test_layer_error_is_painted_on_the_graph(workspace: Path, chain: tuple[Path, Path], photos: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """The Graph page's "error" colouring: the damaged chain is the hottest node, layers before it
+    are near zero, and the CLI paints the same stored analysis."""
+    from core.analysis.results import load_layer_error_rows
+    from core.graph import colour_scene, graph_from_file, lay_out
+
+    parent, damaged = chain
+    assert main(["layer-error", str(parent), str(damaged), "--data", str(photos), "--samples", "2", "--json"]) == 0
+    result_id = json.loads(capsys.readouterr().out)["result_id"]
+    rows = load_layer_error_rows(result_id)
+    graph = graph_from_file(damaged)
+    scene = lay_out(graph)
+    colouring = colour_scene(scene, "error", layer_error=rows)
+    names = {v.id: {graph.node(m).name for m in v.members} for v in scene.view.nodes}
+    damaged_nodes = [v for v, members in names.items() if members & {"conv3/WithoutBiases", "conv3", "relu3"}]
+    before = [v for v, members in names.items() if members & {"relu1", "conv1", "relu2"}]
+    assert damaged_nodes and before
+    assert all(colouring.raw[v] > 0.05 for v in damaged_nodes)  # hot from the damage on ...
+    assert all(colouring.raw[v] < 1e-6 for v in before)  # ... cold before it
+    assert colouring.summary["largest_jump_at"] in {"conv3/WithoutBiases", "conv3", "relu3"}
+    assert "relative error" in colouring.text[damaged_nodes[0]] and "jump rank 1" in colouring.text[damaged_nodes[0]]
+    with pytest.raises(UserError, match="layer-error analysis"):
+        colour_scene(scene, "error")
+    with pytest.raises(UserError, match="no layer-error result"):
+        load_layer_error_rows(10_000)
+    assert main(["graph", str(damaged), "--layer-error", str(result_id), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["colour_by"].startswith("Relative error")

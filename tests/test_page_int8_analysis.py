@@ -81,6 +81,14 @@ def test_outputs_layer_error_and_requantize_from_the_page(workspace: Path, tmp_p
     rows = _frame(at, "Kept in float")
     assert len(rows) == 3 and rows.iloc[2]["Kept in float"] == "conv3/WithoutBiases"
 
+    # The same analysis painted on the Graph page of the analysed variant.
+    at.button(key="analysis_to_graph").click().run()
+    assert at.session_state["graph_colour"] == "error" and not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="graph_layer_error").value == at.session_state["graph_layer_error"]
+    assert "Largest layer errors" in page_text(at)
+    errors = _frame(at, "relative error")
+    assert errors.iloc[0]["relative error"] > 0.05  # the damaged chain and what follows it
+
 
 def pd_empty():  # type: ignore[no-untyped-def]
     import pandas as pd

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import UserError
-from core.graph.colour import Colouring, by_diff, by_precision, by_ratio, by_time, by_type
+from core.graph.colour import Colouring, by_diff, by_layer_error, by_precision, by_ratio, by_time, by_type
 from core.graph.layout import Layout, layout_graph
 from core.graph.model import Graph
 from core.graph.profile import attribute_layers, attribute_runtime_layers, total_ms
@@ -19,6 +19,7 @@ COLOUR_MODES = {
     "time": "Time per layer (profile)",
     "ratio": "Time ratio vs another variant",
     "diff": "Changes vs another variant (diff)",
+    "error": "Layer error vs the parent (INT8 analysis)",
 }
 
 
@@ -54,8 +55,10 @@ def colour_scene(
     baseline: list[dict[str, Any]] | None = None,
     baseline_label: str = "baseline",
     diff: dict[str, Any] | None = None,
+    layer_error: list[dict[str, Any]] | None = None,
 ) -> Colouring:
-    """`profile` = layer rows of this variant; `baseline` = rows of the variant compared with."""
+    """`profile` = layer rows of this variant; `baseline` = rows of the variant compared with;
+    `layer_error` = the per-layer rows of a stored layer-error analysis (core.analysis)."""
     runtime = scene.graph.kind == "runtime"
     attribute = attribute_runtime_layers if runtime else attribute_layers
     if mode == "type":
@@ -65,6 +68,14 @@ def colour_scene(
             raise UserError("The diff colouring needs a second variant to compare with.",
                             "Pick the variant to compare with (e.g. the FP32 parent of an INT8 variant).")
         return by_diff(scene.view, diff, baseline_label)
+    if mode == "error":
+        if runtime:
+            raise UserError("The layer error is painted on the IR graph.",
+                            "It is measured on IR layer outputs; switch to the IR view.")
+        if not layer_error:
+            raise UserError("Colouring by layer error needs a layer-error analysis of this variant.",
+                            "Run one on the INT8 analysis page (or `python -m core layer-error PARENT VARIANT --data ID`).")
+        return by_layer_error(scene.view, scene.graph, layer_error)
     if mode == "precision":
         return by_precision(scene.view, scene.graph, attribute(profile) if profile else None)
     if mode in ("time", "ratio") and not profile:

@@ -66,9 +66,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         graph = graph_from_file(path)
     profile = _profile(args.profile, args.profile_json)
     baseline = _profile(args.baseline_profile, args.baseline_json)
-    mode = args.colour or ("ratio" if baseline else "time" if profile else "type")
+    layer_error = None
+    if args.layer_error is not None:
+        from core.analysis.results import load_layer_error_rows
+
+        layer_error = load_layer_error_rows(args.layer_error)
+    mode = args.colour or ("error" if layer_error else "ratio" if baseline else "time" if profile else "type")
     scene = lay_out(graph, fold=not args.no_fold, collapse=args.collapse, engine=args.engine)
-    colouring = colour_scene(scene, mode, profile, baseline, "baseline")
+    colouring = colour_scene(scene, mode, profile, baseline, "baseline", layer_error=layer_error)
     written = {}
     if args.svg:
         Path(args.svg).write_bytes(export_svg(scene.view, scene.layout, colouring, graph))
@@ -108,6 +113,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--profile-json", help="profile JSON file (output of `python -m core profile --json`)")
     parser.add_argument("--baseline-profile", type=int, help="profile result of the variant to compare with (ratio)")
     parser.add_argument("--baseline-json", help="profile JSON file of the variant to compare with")
+    parser.add_argument("--layer-error", type=int, help="id of a stored layer-error analysis of this variant (colour: error)")
     parser.add_argument("--colour", choices=list(COLOUR_MODES), help="colour nodes by (default: time when profiled)")
     parser.add_argument("--no-fold", action="store_true", help="show Constants/Converts as nodes")
     parser.add_argument("--collapse", action="store_true", help="collapse repeated blocks")

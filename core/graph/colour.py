@@ -252,3 +252,54 @@ def by_diff(view: View, diff: dict[str, Any], other_label: str) -> Colouring:
     summary = {k: diff["summary"][k] for k in ("added", "removed", "changed", "matched_by_name", "matched_by_structure")}
     return Colouring(f"Changes vs {other_label}", "categorical", categories,
                      {k: v for k, v in DIFF_PALETTE.items() if k in set(categories.values())}, text=text, summary=summary)
+
+
+NO_ERROR_DATA = "not compared"  # no layer-error row covers the node (constants, inputs, layers only in one variant)
+MIN_RELATIVE_ERROR = 1e-6  # floor for the log scale: an exact layer reports 0
+
+
+def layer_error_by_name(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """IR layer name -> its layer-error row; every op of a measured fused chain (conv + bias +
+    activation) carries the chain's row, since the error was read at the chain's end."""
+    by_name: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        for name in [*(row.get("chain") or []), row.get("name")]:
+            if name:
+                by_name.setdefault(name, row)
+    return by_name
+
+
+def by_layer_error(view: View, graph: Graph, rows: list[dict[str, Any]]) -> Colouring:
+    """Relative error of each layer's output, INT8 (or any variant) vs its parent, on a log scale:
+    where quantization hurts, drawn along the network. The worst node of a collapsed block speaks
+    for the block."""
+    by_name = layer_error_by_name(rows)
+    values: dict[str, float] = {}
+    raw: dict[str, float] = {}
+    categories: dict[str, str] = {}
+    text: dict[str, str] = {}
+    for vnode in view.nodes:
+        found = [by_name[graph.node(m).name] for m in vnode.members if graph.node(m).name in by_name]
+        errors = [r for r in found if r.get("relative_error") is not None]
+        if not errors:
+            categories[vnode.id] = NO_ERROR_DATA
+            text[vnode.id] = NO_ERROR_DATA
+            continue
+        worst = max(errors, key=lambda r: r["relative_error"])
+        raw[vnode.id] = worst["relative_error"]
+        values[vnode.id] = math.log10(max(worst["relative_error"], MIN_RELATIVE_ERROR))
+        rank = f", jump rank {worst['jump_rank']}" if worst.get("jump_rank") else ""
+        text[vnode.id] = (f"relative error {worst['relative_error']:.3g} (inputs {worst.get('input_error') or 0:.3g}, "
+                          f"jump {worst.get('jump') or 0:+.3g}{rank}) · cosine {worst.get('cosine', float('nan')):.5f}")
+    top = max(values.values(), default=0.0)
+    bottom = min(values.values(), default=top - 1)
+    low, high = math.floor(bottom), max(math.ceil(top), math.floor(bottom) + 1)
+    ticks = list(range(low, high + 1))
+    worst_jump = max(rows, key=lambda r: r.get("jump") or 0.0, default=None)
+    return Colouring(
+        "Relative error vs the reference (layer outputs)", "continuous", categories, {NO_ERROR_DATA: NO_DATA},
+        values, colorscale="YlOrRd", cmin=bottom, cmax=top if top > bottom else bottom + 1, text=text,
+        tickvals=ticks, ticktext=[f"{10.0**t:g}" for t in ticks], raw=raw,
+        summary={"layers_compared": len(rows), "coloured_nodes": len(values),
+                 "largest_jump_at": worst_jump.get("name") if worst_jump else None},
+    )
