@@ -145,7 +145,12 @@ def seed_sample(progress: Any = None) -> dict[str, Any]:
 
 
 def seed_sample_job(ctx: Any) -> dict[str, Any]:
-    return seed_sample(progress=ctx.progress)
+    """The sample's conversion check computes on the CPU: hold it, as every heavy job does, so a
+    benchmark started meanwhile waits instead of measuring beside it."""
+    from core.benchmark.lock import compute_lock
+
+    with compute_lock(ctx):
+        return seed_sample(progress=ctx.progress)
 
 
 def ensure_sample_queued() -> int | None:
