@@ -19,6 +19,7 @@ from typing import Any
 
 from core.config import disable_telemetry
 from core.errors import UserError
+from core.workspace import private_files
 
 # Top-level modules that contribute commands; each has `register(subparsers)`. Every
 # feature package with a `cli.py` (core/benchmark/cli.py, ...) is found on its own, so
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     disable_telemetry()
+    private_files()  # the workspace is private: files 0600, folders 0700
     as_json = getattr(args, "json", False)
     try:
         result = args.handler(args)

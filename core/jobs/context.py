@@ -11,8 +11,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from core.store import Job, JobState, session_scope
-from core.store.models import utcnow
+from core.store import Job, JobState, db_now, session_scope
 from core.locks import file_lock
 
 log = logging.getLogger("ovwb.job")
@@ -95,5 +94,5 @@ class JobContext:
             if waited:
                 self._set_state(JobState.RUNNING, f"{resource} is free, starting")
                 with session_scope() as s:
-                    s.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=utcnow()))
+                    s.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=db_now(s)))
             yield
