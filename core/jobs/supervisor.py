@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -107,12 +108,16 @@ def supervise(
         job.process = process
         timeout_s = job.timeout_s or get_settings().job_timeout_s
 
+    # The child's temporary files (tempfile, libraries' scratch) stay in the private
+    # workspace and go when the job ends, even if it was killed mid-write.
+    scratch = make_private_dir(workspace_dir / "tmp" / f"job-{job_id}-{os.getpid()}")
     env = dict(os.environ)
     env.update(
         OVWB_WORKSPACE=str(workspace_dir),
         OVWB_DATABASE_URL=database_url,
         PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
         PYTHONUNBUFFERED="1",
+        TMPDIR=str(scratch),
     )
     with open(log_file, "ab") as log_handle:
         child = subprocess.Popen(
@@ -159,6 +164,7 @@ def supervise(
                 elif now - term_sent_at > CANCEL_GRACE_S:
                     child.kill()
         returncode = child.wait()
+    shutil.rmtree(scratch, ignore_errors=True)
 
     with session_scope(database_url) as s:
         job = s.get(Job, job_id)
