@@ -9,11 +9,12 @@ traces unless told otherwise:
   the package cannot be imported, so we make it unimportable in our processes: no events,
   no consent dialog, no folder.
 - ONNX Runtime (its bundled 1DS telemetry SDK) queues events per session, and at import
-  writes `$TMPDIR/.ses` holding a first-launch time and a random device id.
-  `onnxruntime.disable_telemetry_events()` turns the events off; we call it the moment
-  onnxruntime is imported (an import hook), so no call site can forget, and during that
-  import TMPDIR points into the workspace's private scratch folder, so the id file is not
-  left in the system temp dir.
+  writes `$TMPDIR/.ses` (first-launch time and an id) and
+  `~/.cache/Microsoft/DeveloperTools/.onnxruntime/` (`deviceid` and an offline event
+  store). `onnxruntime.disable_telemetry_events()` turns the events off; we call it the
+  moment onnxruntime is imported (an import hook), so no call site can forget, and during
+  that import TMPDIR and XDG_CACHE_HOME point into the workspace's private scratch folder,
+  so neither the home directory nor the system temp dir gets those files.
 
 `disable_telemetry()` runs when the `core` package is imported, i.e. first thing in the
 app, the CLI, Dask workers and job children. It is cheap (imports nothing heavy).
@@ -29,6 +30,7 @@ from types import ModuleType
 from typing import Any
 
 _ort_disabled = False
+ORT_IMPORT_DIRS = ("TMPDIR", "XDG_CACHE_HOME")  # where onnxruntime's import writes its ids
 _installed = False
 
 
@@ -64,18 +66,18 @@ class _OnnxRuntimeTelemetryOff(importlib.abc.MetaPathFinder):
         original = loader.exec_module
 
         def exec_module(module: ModuleType) -> None:
-            saved = os.environ.get("TMPDIR")
             scratch = _ort_scratch()
+            saved = {name: os.environ.get(name) for name in ORT_IMPORT_DIRS}
             if scratch is not None:
-                os.environ["TMPDIR"] = scratch
+                os.environ.update({name: scratch for name in ORT_IMPORT_DIRS})
             try:
                 original(module)
             finally:
-                if scratch is not None:
-                    if saved is None:
-                        os.environ.pop("TMPDIR", None)
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
                     else:
-                        os.environ["TMPDIR"] = saved
+                        os.environ[name] = value
             _disable_ort(module)
 
         loader.exec_module = exec_module  # type: ignore[method-assign]

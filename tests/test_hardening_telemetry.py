@@ -2,7 +2,8 @@
 
 Real runs in subprocesses with a fresh HOME and system temp dir: a conversion with its
 ONNX Runtime check, and a job on the app's own LocalCluster. Afterwards neither folder
-holds anything of ours: no ~/intel/openvino_telemetry, no dask-scratch-space."""
+holds anything: no ~/intel/openvino_telemetry, no ONNX Runtime device id
+(~/.cache/Microsoft/..., $TMPDIR/.ses), no dask-scratch-space."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def test_conversion_and_jobs_leave_nothing_in_home_or_the_system_temp_dir(tmp_pa
     assert app.returncode == 0, app.stderr[-2000:]
     outcome = json.loads(app.stdout.strip().splitlines()[-1])
     assert outcome == {"state": "done", "ort_telemetry_disabled": True}
-    assert not (home / "intel").exists(), sorted(str(p) for p in home.rglob("*"))
+    assert not (home / "intel").exists()  # no OpenVINO telemetry consent folder
+    assert sorted(str(p.relative_to(home)) for p in home.rglob("*")) == []  # nor ORT's ~/.cache/Microsoft
     assert sorted(p.name for p in system_tmp.iterdir()) == []
     assert (workspace / "scratch" / "dask").is_dir()  # Dask's scratch went here instead
