@@ -194,3 +194,26 @@ def test_home_page_shows_a_lost_job_as_interrupted(workspace: Path) -> None:
     table = at.dataframe[0].value
     row = table[table["Job"] == job_id].iloc[0]
     assert row["State"] == "interrupted" and row["Step"] == "App restarted"
+
+
+def test_a_database_from_before_gets_the_new_job_column(tmp_path: Path, monkeypatch) -> None:
+    """An existing workspace (jobs table without `process`) keeps working after the upgrade."""
+    import sqlite3
+
+    from core.jobs.api import create_job
+    from core.store import init_db, reset_engine
+
+    workspace = tmp_path / "old-workspace"
+    monkeypatch.setenv("OVWB_WORKSPACE", str(workspace))
+    monkeypatch.delenv("OVWB_DATABASE_URL", raising=False)
+    init_db()
+    reset_engine()
+    with sqlite3.connect(workspace / "ovwb.sqlite") as db:
+        db.execute("ALTER TABLE jobs DROP COLUMN process")
+        db.execute("INSERT INTO jobs (kind, entrypoint, target, params, state, progress, message, cancel_requested,"
+                   " owner, created_at) VALUES ('test', 'x:y', '', '{}', 'running', 0, '', 0, 'gone-host:1',"
+                   " '2026-01-01 00:00:00.000000')")
+    init_db()
+    assert get_job(1).state == "interrupted"  # an old row without process info is still judged
+    assert get_job(create_job("test", "tests.jobfns:count")).process["owner"]["pid"] == os.getpid()
+    reset_engine()

@@ -201,6 +201,8 @@ def reconcile_interrupted_jobs(job_ids: list[int] | None = None) -> int:
     process). The verdict names the cause (liveness.lost_verdict) and is written only if the
     row is still active, so the job's own verdict, written a moment earlier, always wins.
     """
+    for done_id in [i for i, f in _futures.items() if getattr(f, "status", "") == "finished"]:
+        _futures.pop(done_id, None)  # its supervisor returned: the job's row tells the rest
     changed = 0
     with session_scope() as s:
         query = select(Job).where(Job.state.in_(ACTIVE_STATES))
