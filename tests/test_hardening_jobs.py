@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from core.jobs import cancel_job, get_job, list_jobs, submit_job, wait_for_job
 from core.store import Job, session_scope
 
@@ -154,9 +156,11 @@ time.sleep(600)
 """
 
 
-def test_a_job_of_a_stopped_app_shows_app_restarted_at_once_everywhere(workspace: Path) -> None:
-    """The app (with its LocalCluster, workers and job child) is killed and its workspace is
-    read again within seconds — well inside the old 60 s heartbeat window."""
+@pytest.mark.parametrize("stop_signal", [signal.SIGKILL, signal.SIGTERM], ids=["kill", "stop"])
+def test_a_job_of_a_stopped_app_shows_app_restarted_at_once_everywhere(workspace: Path, stop_signal: int) -> None:
+    """The app (with its LocalCluster, workers and job child) is killed, or stopped like a
+    server (SIGTERM to its process group), and its workspace is read again within seconds —
+    well inside the old 60 s heartbeat window."""
     env = dict(os.environ, OVWB_WORKSPACE=str(workspace), PYTHONPATH=str(ROOT), OVWB_NO_SAMPLE="1")
     app = subprocess.Popen([sys.executable, "-c", APP], env=env, cwd=str(ROOT), stdout=subprocess.PIPE,
                            text=True, start_new_session=True)
@@ -164,7 +168,7 @@ def test_a_job_of_a_stopped_app_shows_app_restarted_at_once_everywhere(workspace
         job_id = int(app.stdout.readline())  # type: ignore[union-attr]
         assert _row(job_id).state == "running"
     finally:
-        os.killpg(app.pid, signal.SIGKILL)
+        os.killpg(app.pid, stop_signal)
         app.wait(timeout=30)
     stopped = time.monotonic()
     while _job_child(job_id) is not None and time.monotonic() - stopped < 10:
@@ -217,3 +221,34 @@ def test_a_database_from_before_gets_the_new_job_column(tmp_path: Path, monkeypa
     assert get_job(1).state == "interrupted"  # an old row without process info is still judged
     assert get_job(create_job("test", "tests.jobfns:count")).process["owner"]["pid"] == os.getpid()
     reset_engine()
+
+
+def test_a_job_stopped_from_outside_is_interrupted_not_crashed(workspace: Path) -> None:
+    """A server stop sends SIGTERM to the whole process group, the job's child included;
+    its supervisor must not report that as a crash of the job."""
+    import threading
+
+    from core.jobs import run_job_inline
+
+    outcome: dict[str, Job] = {}
+    runner = threading.Thread(target=lambda: outcome.update(job=run_job_inline(
+        "test", "tests.jobfns:sleep_uninterruptibly", {"seconds": 300})))
+    runner.start()
+    deadline = time.monotonic() + 30
+    while True:
+        with session_scope() as s:
+            newest = s.query(Job).order_by(Job.id.desc()).first()
+        if newest is not None:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    job_id = newest.id
+    child_pid, _parent = _start_and_find_child(job_id)
+    while "native call" not in (_row(job_id).message or ""):  # the job function runs
+        assert time.monotonic() < deadline + 60
+        time.sleep(0.1)
+    os.kill(child_pid, signal.SIGTERM)
+    runner.join(timeout=30)
+    job = outcome["job"]
+    assert job.state == "interrupted" and job.message == "Stopped", (job.state, job.error)
+    assert "SIGTERM" in (job.error or "")

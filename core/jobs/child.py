@@ -106,5 +106,12 @@ def run(job_id: int) -> int:
     return 0
 
 
+def main(job_id: int) -> int:
+    try:
+        return run(job_id)
+    except StoppedBySupervisor:  # SIGTERM before or after the job function: still "stopped"
+        return 143
+
+
 if __name__ == "__main__":
-    sys.exit(run(int(sys.argv[1])))
+    sys.exit(main(int(sys.argv[1])))

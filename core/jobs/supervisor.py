@@ -27,6 +27,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 POLL_S = 2.0
 HEARTBEAT_S = 2.0
 CANCEL_GRACE_S = 3.0
+STOPPED_BY_SIGTERM = 143  # core.jobs.child's exit code when SIGTERM stopped it
 
 
 def _die_with_parent() -> None:
@@ -176,6 +177,12 @@ def supervise(
                 job.message = "Cancelled" if state is JobState.CANCELLED else "Stopped by watchdog"
                 if state is JobState.FAILED:
                     job.error, job.error_hint = message, hint
+            elif returncode in (STOPPED_BY_SIGTERM, -signal.SIGTERM):
+                # SIGTERM we did not send: the app or the machine is shutting down (a server
+                # stop signals the whole process group). Not the job's fault, not a crash.
+                job.state, job.message = JobState.INTERRUPTED.value, "Stopped"
+                job.error = "The job was stopped from outside (SIGTERM), usually because the app or the machine shut down."
+                job.error_hint = liveness.HINT
             else:
                 job.error, job.error_hint = crash_reason(returncode)
                 job.state, job.message = JobState.FAILED.value, "Crashed"
