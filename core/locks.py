@@ -82,14 +82,27 @@ def lock_path(resource: str) -> Path:
 
 
 def _open_lock_file(path: Path) -> int:
-    flags = os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags, LOCK_FILE_MODE)
-    try:  # our umask is 077 (private workspace): let other users open it to wait their turn
-        if os.fstat(fd).st_uid == os.geteuid():
+    """Open (or create) the lock file, read-only: enough for flock.
+
+    An existing file is opened without O_CREAT: with fs.protected_regular (the default on
+    most distributions) O_CREAT on another user's file in a sticky shared folder is refused,
+    so the second user would fail instead of waiting their turn.
+    """
+    flags = os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    while True:
+        try:
+            return os.open(path, flags)
+        except FileNotFoundError:
+            pass
+        try:
+            fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, LOCK_FILE_MODE)
+        except FileExistsError:
+            continue  # another process created it just now: open theirs
+        try:  # our umask is 077 (private workspace): let other users open it to wait their turn
             os.fchmod(fd, LOCK_FILE_MODE)
-    except OSError:
-        pass
-    return fd
+        except OSError:
+            pass
+        return fd
 
 
 @contextmanager

@@ -125,3 +125,4 @@ def test_job_logs_and_results_of_a_job_are_private(workspace: Path) -> None:
         os.umask(old)
     assert job.state == "done"
     assert _modes(workspace) == ([], [])
+
