@@ -10,13 +10,20 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages.ui import server_guard as serve
 from core.config import get_settings
-from pages.ui.frame import DEEP_LINK_KEY, ROUTER_FLAG
+from pages.ui.frame import DEEP_LINK_KEY, ROUTER_FLAG, startup
 
 APP_DIR = Path(__file__).resolve().parent
 PAGES_DIR = APP_DIR / "pages"
 
 st.set_page_config(page_title="OV Workbench", page_icon=str(APP_DIR / "assets" / "logo.png"), layout="wide")
+
+# Other local origins may not drive the app; a shared server needs its token (pages/ui/server_guard.py).
+refusal = serve.ensure_guards()
+if refusal:
+    st.error(refusal)
+    st.stop()
 
 # (file, title, url) per section. The url is the file's stem: a deep link on a fresh server
 # is resolved by Streamlit's legacy page discovery (by file name) before app.py runs.
@@ -27,12 +34,14 @@ PAGE_SPECS: dict[str, list[tuple[str, str, str]]] = {
         ("home.py", "Home", "home"),
         ("import.py", "Import & convert", "import"),
         ("optimize.py", "Optimize precision", "optimize"),
+        ("int8_analysis.py", "INT8 analysis", "int8_analysis"),
         ("graph.py", "Graph", "graph"),
         ("benchmark.py", "Benchmark & profile", "benchmark"),
         ("compare.py", "Compare", "compare"),
     ],
     "System": [
         ("jobs.py", "Jobs", "jobs"),
+        ("storage.py", "Storage", "storage"),
     ],
 }
 pages_by_file: dict[str, st.Page] = {}
@@ -42,6 +51,18 @@ for section, specs in PAGE_SPECS.items():
         page = st.Page(PAGES_DIR / file_name, title=title, url_path=url, default=file_name == "home.py")
         pages_by_file[f"pages/{file_name}"] = page
         sections.setdefault(section, []).append(page)
+
+
+@st.cache_resource(show_spinner=False)
+def _sweep_abandoned_uploads(workspace: str) -> dict:  # type: ignore[type-arg]
+    """Once per process and workspace: upload stages nothing owns, untouched for 6 h (core.storage)."""
+    from core.storage import sweep_abandoned
+
+    startup()  # the database exists before we look
+    return sweep_abandoned()
+
+
+_sweep_abandoned_uploads(str(get_settings().workspace))
 
 navigation = st.navigation(sections)
 st.session_state[ROUTER_FLAG] = True

@@ -140,3 +140,71 @@ def runtime_precisions_of(compiled: Any) -> dict[str, int]:
 def quantized_compute_seen(counts: dict[str, int]) -> bool:
     """Did any executed layer compute in an integer precision (i.e. INT8 kernels really ran)?"""
     return any(p in INTEGER_KERNEL_PRECISIONS for p in counts)
+
+
+def compiled_compute_precision(compiled: Any) -> str | None:
+    """The compute precision a compiled model really uses, read back from it (not what was asked)."""
+    try:
+        return compute_precision(compiled.get_property("INFERENCE_PRECISION_HINT"))
+    except Exception:  # a device (or virtual device) that does not answer this property
+        return None
+
+
+def compute_choices(device: str = "CPU") -> list[tuple[str, str]]:
+    """(value, words) pairs a form offers: the device default first, f32 explicit, then the others
+    the device has natively. Value "default" means: do not set INFERENCE_PRECISION_HINT."""
+    facts = device_compute(device)
+    default = facts["default"]
+    choices = [("default", f"device default ({default})" if default else "device default (not reported)")]
+    offered = ["f32", *[p for p in facts["native"] if p != "f32"]]
+    for precision in offered:
+        words = precision + (" (exact)" if precision == "f32" else " (native)")
+        if precision == default:
+            words += " = the default"
+        choices.append((precision, words))
+    return choices
+
+
+def same_compute(weights: str | None, compute: str | None, device: str | None = None) -> str | None:
+    """A sentence when an IR's weight precision is not what it was computed in, or None.
+
+    FP16 weights computed in f32 or bf16 (decompressed at compile time) run like an FP32 IR
+    computed in that precision; FP32 weights computed in bf16/f16 are not FP32 numbers.
+    """
+    weight_text = weight_precision(weights)
+    compute_text = compute_precision(compute)
+    if not compute_text:
+        return None
+    where = f" on {device}" if device else ""
+    if weight_text == "FP16" and compute_text != "f16":
+        return (f"This FP16 IR ran in {compute_text}{where}: its weights are decompressed when the model is "
+                f"compiled, so it runs like an FP32 IR computed in {compute_text}. Expect the speed of that; "
+                "the gain of FP16 here is the smaller file.")
+    if weight_text == "FP32" and compute_text != "f32":
+        return (f"This FP32 IR ran in {compute_text}{where} (the device's choice, not the IR's): these are not "
+                "f32 numbers. Run with compute precision f32 for an exact FP32 baseline.")
+    return None
+
+
+def ir_weight_precision(model: Any) -> str:
+    """The weight precision of an IR read from the IR itself (for a file that is not a variant).
+
+    FakeQuantize or integer weight constants -> INT8; otherwise the float type holding most
+    weight bytes (FP32 / FP16 / BF16). Shape and index constants (i32/i64) do not count.
+    """
+    byte_counts: Counter[str] = Counter()
+    for node in model.get_ordered_ops():
+        kind = node.get_type_name()
+        if kind == "FakeQuantize":
+            return "INT8"
+        if kind != "Constant":
+            continue
+        element = node.get_output_element_type(0).get_type_name()
+        if element in ("i8", "u8", "i4", "u4", "nf4"):
+            return "INT8" if element in ("i8", "u8") else "INT4"
+        if element in ("f32", "f16", "bf16"):
+            byte_counts[element] += int(node.get_byte_size())
+    if not byte_counts:
+        return "FP32"
+    dominant = byte_counts.most_common(1)[0][0]
+    return {"f32": "FP32", "f16": "FP16", "bf16": "BF16"}[dominant]

@@ -68,11 +68,16 @@ def device_info(device: str) -> dict[str, Any]:
                 properties[name] = _plain(core.get_property(device, name))
             except Exception:  # some properties raise on some plugins; skip, don't fail the page
                 continue
+    from core.precision import compute_summary, device_compute
+
     return {
         "device": device,
         "full_name": properties.get("FULL_DEVICE_NAME", device),
         "capabilities": properties.get("OPTIMIZATION_CAPABILITIES", []),
         "properties": properties,
+        # native compute precisions and the default, as the device reports them (see core/precision.py)
+        "compute": device_compute(device),
+        "compute_summary": compute_summary(device),
     }
 
 

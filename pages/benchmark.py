@@ -21,10 +21,14 @@ from core.benchmark.charts import (
     top_layers_figure,
 )
 from core.benchmark.devices import HINTS
+from core.benchmark.hygiene import noisy_text
 from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, PROFILE_ENTRYPOINT, SWEEP_ENTRYPOINT
+from core.benchmark.profile import DEFAULT_PROFILE_REPEATS
 from core.benchmark.profile_summary import layers_csv
+from core.benchmark.results import result_label
 from core.benchmark.settings import API_MODES, DEFAULT_DURATION_S
 from core.errors import UserError
+from core.precision import compute_choices
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.pickers import pick_variant, variant_label
@@ -62,6 +66,8 @@ def show_devices(overview: dict[str, Any]) -> None:
             if "RANGE_FOR_ASYNC_INFER_REQUESTS" in props:
                 cols[2].markdown("Requests: {}–{} (step {})".format(*props["RANGE_FOR_ASYNC_INFER_REQUESTS"]))
             cols[3].markdown("Inference precisions: " + ", ".join(f"`{p}`" for p in device["precisions"]))
+            if device.get("compute_summary"):
+                st.caption(device["compute_summary"])
             with st.expander("All properties"):
                 st.json(props)
     st.markdown("**Virtual devices**")
@@ -75,9 +81,41 @@ def show_devices(overview: dict[str, Any]) -> None:
         st.caption(f"**{absent['device']}** not available: {absent['why']}")
 
 
+def compute_precision_words(overview: dict[str, Any]) -> dict[str, str]:
+    """Form choices: the device default (named), f32, and what present devices have natively."""
+    words: dict[str, str] = {}
+    for device in overview["devices"]:
+        for value, text in compute_choices(device["device"]):
+            if value == "default" and len(overview["devices"]) > 1:
+                text = "device default (" + ", ".join(
+                    f"{d['device']}: {(d.get('compute') or {}).get('default') or '?'}" for d in overview["devices"]) + ")"
+            words.setdefault(value, text)
+    return words or {"default": "device default", "f32": "f32 (exact)"}
+
+
+def overview_compute_lines(overview: dict[str, Any]) -> list[str]:
+    return [d["compute_summary"] for d in overview["devices"] if d.get("compute_summary")]
+
+
+def precision_line(result: Any) -> str:
+    """"FP32 weights · bf16 compute" and, when the result was disturbed, the noise mark."""
+    text = result_label(result)
+    noise = noisy_text(result.metrics)
+    return f"{text} · ⚠ {noise}" if noise else text
+
+
+def show_noise_and_notes(result: Any) -> None:
+    noise = noisy_text(result.metrics)
+    if noise:
+        st.warning(f"Noisy result — {noise[len('noisy: '):]}. The number is kept, but do not compare it closely; "
+                   "run again on a quiet machine.")
+    for note in (result.metrics or {}).get("notes") or []:
+        st.info(note)
+
+
 def settings_form(key: str, overview: dict[str, Any], sweep: bool = False, profile: bool = False) -> dict[str, Any] | None:
     """The common settings; returns the submitted values (None until submitted)."""
-    precisions = sorted({p for d in overview["devices"] for p in d["precisions"]})
+    precision_words = compute_precision_words(overview)
     with st.form(key):
         c1, c2, c3 = st.columns(3)
         device = c1.selectbox("Device", device_choices(overview), key=f"{key}-device",
@@ -109,11 +147,17 @@ def settings_form(key: str, overview: dict[str, Any], sweep: bool = False, profi
                                                  help="0 = all cores")
         c1, c2, c3, c4 = st.columns(4)
         values["infer_precision"] = c1.selectbox(
-            "Inference precision", ["default", *precisions], key=f"{key}-precision",
-            help="Only precisions a present device supports are listed; a CPU without bf16/f16 units computes in f32",
+            "Compute precision", list(precision_words), format_func=precision_words.get, key=f"{key}-precision",
+            help="What the device computes in (INFERENCE_PRECISION_HINT), whatever the IR's weights are stored in. "
+                 "f32 is exact; the others are listed only when a present device reports them as native; "
+                 "'device default' leaves the choice to the device (it is read back and shown with the result).",
         )
         if profile:
-            values["iterations"] = c2.number_input("Profiled inferences", min_value=1, value=50, key=f"{key}-iters")
+            values["iterations"] = c2.number_input("Profiled inferences", min_value=1, value=50, key=f"{key}-iters",
+                                                   help="inferences per run")
+            values["repeats"] = c3.number_input("Runs", min_value=1, max_value=20, value=DEFAULT_PROFILE_REPEATS,
+                                                key=f"{key}-repeats",
+                                                help="profile runs: each layer keeps the median and the spread")
         else:
             budget = c2.radio("Budget", ["seconds", "iterations"], horizontal=True, key=f"{key}-budget")
             amount = c3.number_input("Amount", min_value=1, value=int(DEFAULT_DURATION_S if not sweep else 5),
@@ -130,6 +174,7 @@ def settings_form(key: str, overview: dict[str, Any], sweep: bool = False, profi
             datasets = {"random": "random data (like benchmark_app)"}
             datasets.update({str(d.id): f"dataset #{d.id}: {d.name}" for d in list_datasets()})
             values["input"] = c2.selectbox("Input data", list(datasets), format_func=datasets.get, key=f"{key}-input")
+        st.caption(" · ".join(overview_compute_lines(overview)))
         submitted = st.form_submit_button({"benchmark": "Run benchmark", "sweep": "Run group", "profile": "Profile"}[
             "sweep" if sweep else "profile" if profile else "benchmark"], type="primary")
     return values if submitted else None
@@ -171,12 +216,12 @@ def show_benchmark(result: Any, scope: str) -> None:
                 f"{metrics.get('nstreams_actual') or '-'} streams · {metrics.get('nireq_actual')} requests · "
                 f"batch {metrics.get('batch_actual', config.get('batch') or 1)} · "
                 f"{metrics['iterations']} inferences in {metrics['duration_s']:.1f} s")
-    for note in metrics.get("notes") or []:
-        st.info(note)
+    st.markdown(f"**{result_label(result)}**" + runtime_words(metrics))
+    show_noise_and_notes(result)
     cols = st.columns(4)
     std = metrics.get("throughput_fps_std") or 0.0
     cols[0].metric("Throughput", f"{metrics['throughput_fps']:,.2f} FPS",
-                   help=f"mean of {len(metrics.get('repeats') or [])} run(s) ± {std:,.2f} (std)")
+                   help=f"{result_label(result)}; mean of {len(metrics.get('repeats') or [])} run(s) ± {std:,.2f} (std)")
     cols[0].caption(f"± {std:,.2f} FPS over {len(metrics.get('repeats') or [])} run(s)")
     cols[1].metric("Median latency", fmt(latency["median"], 3, " ms"))
     cols[1].caption(f"p90 {fmt(latency['p90'], 3)} · p99 {fmt(latency['p99'], 3)} ms")
@@ -195,11 +240,27 @@ def show_benchmark(result: Any, scope: str) -> None:
     with st.expander("Configuration and machine"):
         st.json({"config": config, "compile_config": metrics.get("compile_config"),
                  "execution_devices": metrics.get("execution_devices"),
-                 "inference_precision": metrics.get("inference_precision"), "machine": result.machine})
+                 "compute_precision": metrics.get("compute_precision"),
+                 "inference_precision": metrics.get("inference_precision"),
+                 "runtime_precisions": metrics.get("runtime_precisions"),
+                 "machine_load": metrics.get("machine_load"), "noisy": metrics.get("noisy"),
+                 "machine": result.machine})
+
+
+def runtime_words(metrics: dict[str, Any]) -> str:
+    """" — executed layers: f32 215, bf16 56" (what the runtime model says ran), or ""."""
+    counts = metrics.get("runtime_precisions") or {}
+    if not counts:
+        return ""
+    return " — executed layers: " + ", ".join(f"{p} {n}" for p, n in counts.items())
 
 
 def show_sweep(result: Any, scope: str) -> None:
     metrics = result.metrics
+    st.markdown(f"**Group run #{result.id}** · {result.device} · {result_label(result)}")
+    noisy_points = [i + 1 for i, p in enumerate(metrics["points"]) if p.get("noisy")]
+    if noisy_points:
+        st.warning(f"Noisy points: {', '.join(map(str, noisy_points))} (see the noisy_reasons column).")
     spot, limit = metrics.get("sweet_spot"), metrics.get("latency_limit_ms")
     if spot:
         st.success(f"Sweet spot: batch {spot['batch']}, {spot.get('nstreams_actual') or '-'} streams, "
@@ -221,9 +282,19 @@ def show_profile(result: Any, scope: str) -> None:
     summary = metrics["summary"]
     st.markdown(f"**Profile #{result.id}** · {result.device} · {metrics.get('iterations')} inferences with counters · "
                 f"{summary['total_ms']:.3f} ms per inference in {summary['status_counts'].get('executed', 0)} kernels")
+    st.markdown(f"**{result_label(result)}**" + runtime_words(metrics))
+    total = metrics.get("total") or {}
+    if len(total.get("runs_ms") or []) > 1:
+        st.caption(f"{len(total['runs_ms'])} runs: total median {total['median_ms']:.3f} ms, "
+                   f"{total['min_ms']:.3f}–{total['max_ms']:.3f} ms (spread {total['spread']:.0%}); each layer shows "
+                   f"its median, and {summary.get('unstable_layers', 0)} layer(s) are flagged unstable "
+                   "(≥ 2% of the time and runs differing by more than half the median).")
+    else:
+        st.caption("One run only: no spread is known. Profile with 3 or more runs to see how stable the times are.")
+    show_noise_and_notes(result)
     for hint in summary["hints"]:
         st.warning(hint)
-    if not summary["hints"]:
+    if not summary["hints"] and not noisy_text(metrics):
         st.info("Nothing unusual: no rule of thumb flags this profile.")
     c1, c2 = st.columns([3, 2])
     c1.plotly_chart(time_by_type_figure(summary), width="stretch", key=f"{scope}-types-{result.id}")
@@ -252,8 +323,13 @@ def show_profile(result: Any, scope: str) -> None:
     if statuses:
         shown = shown[shown["status"].isin(statuses)]
     columns = ["exec_order", "name", "type", "exec_type", "precision", "status", "real_ms", "cpu_ms", "original_layers"]
+    columns[7:7] = [c for c in ("real_ms_min", "real_ms_max", "spread", "unstable") if c in shown.columns]
     st.dataframe(shown[columns], hide_index=True, width="stretch",
-                 column_config={"real_ms": st.column_config.NumberColumn("real ms", format="%.4f"),
+                 column_config={"real_ms": st.column_config.NumberColumn("real ms (median)", format="%.4f"),
+                                "real_ms_min": st.column_config.NumberColumn("min ms", format="%.4f"),
+                                "real_ms_max": st.column_config.NumberColumn("max ms", format="%.4f"),
+                                "spread": st.column_config.NumberColumn("spread", format="percent",
+                                                                        help="(max - min) / median over the runs"),
                                 "cpu_ms": st.column_config.NumberColumn("cpu ms", format="%.4f"),
                                 "exec_order": st.column_config.NumberColumn("order")})
     st.caption(f"{len(shown)} of {len(layers)} layers shown")
@@ -333,8 +409,8 @@ with tab_profile:
         try:
             iterations = int(values.pop("iterations"))
             settings = to_settings(values)
-            launch("profile", PROFILE_ENTRYPOINT, {"settings": settings.to_config(), "iterations": iterations},
-                   variant, settings.device)
+            launch("profile", PROFILE_ENTRYPOINT, {"settings": settings.to_config(), "iterations": iterations,
+                                                   "repeats": settings.repeats}, variant, settings.device)
         except UserError as exc:
             st.error(exc.message + (f"\n\n{exc.hint}" if exc.hint else ""))
     follow("profile")
@@ -346,7 +422,8 @@ with tab_results:
     else:
         table = pd.DataFrame([
             {
-                "id": r.id, "kind": r.kind, "device": r.device, "hint": (r.config or {}).get("hint"),
+                "id": r.id, "kind": r.kind, "device": r.device, "precision": result_label(r),
+                "noisy": ("⚠ " + noisy_text(r.metrics)[len("noisy: "):]) if noisy_text(r.metrics) else "", "hint": (r.config or {}).get("hint"),
                 "batch": (r.metrics or {}).get("batch_actual"), "FPS": (r.metrics or {}).get("throughput_fps"),
                 "± std": (r.metrics or {}).get("throughput_fps_std"),
                 "median ms": ((r.metrics or {}).get("latency_ms") or {}).get("median"),
@@ -366,5 +443,6 @@ with tab_results:
         chosen = st.selectbox("Show result", [int(i) for i in table["id"]], key="bench-result-pick",
                               index=[int(i) for i in table["id"]].index(st.session_state[VIEW_KEY])
                               if st.session_state.get(VIEW_KEY) in set(int(i) for i in table["id"]) else 0,
-                              format_func=lambda i: f"#{i} · {table.set_index('id').loc[i, 'kind']}")
+                              format_func=lambda i: f"#{i} · {table.set_index('id').loc[i, 'kind']} · "
+                                                    f"{table.set_index('id').loc[i, 'precision']}")
         show_result(chosen, "stored")

@@ -20,14 +20,21 @@ page_setup("Compare", "Results side by side: ratios to a baseline, trade-offs un
 from core.compare.charts import accuracy_scatter, fps_bars, latency_bars, latency_distributions, layer_type_bars  # noqa: E402
 from core.compare.choices import default_baseline, default_profiles, default_selection, result_choices  # noqa: E402
 from core.compare.comparison import LATENCY_STATS, Limits, build_comparison, layers_of  # noqa: E402
+from core.compare.missing_runs import job_request  # noqa: E402
 from core.compare.report import to_csv, to_html, to_json  # noqa: E402
 from core.compare.table import layer_records, table_records, type_records  # noqa: E402
 from core.errors import UserError  # noqa: E402
+from core.jobs import get_job  # noqa: E402
+from core.precision import compute_summary  # noqa: E402
+from core.store import JobState  # noqa: E402
+from pages.ui.jobs import job_panel, start_job  # noqa: E402
 
 # Keys the Graph page reads for its ratio colouring (its own widget keys; see pages/graph.py).
 GRAPH_KEYS = {"variant": "_ovwb_last_variant", "colour": "graph_colour", "profile": "graph_profile",
               "baseline": "graph_baseline", "baseline_profile": "graph_baseline_profile", "kind": "graph_kind"}
 ALL_MODELS = -1
+MISSING_JOB_KEY = "compare_run_job"  # the job of the last "missing run" clicked
+MERGED_KEY = "_compare_missing_merged"  # job ids whose result was already added to the selection
 
 NUMBER = st.column_config.NumberColumn
 TABLE_COLUMNS = {
@@ -42,6 +49,13 @@ TABLE_COLUMNS = {
     "Peak memory MB": NUMBER("peak RSS MB", format="%.0f", help="peak resident memory of the measuring process"),
     "Accuracy %": NUMBER("accuracy %", format="%.2f"),
     "Speed-up": NUMBER("speed-up", format="%.2f×", help="FPS / baseline FPS"),
+    "Like-for-like speed-up": NUMBER("like-for-like ×", format="%.2f×",
+                                     help="FPS / FPS of the result that differs from this one in one axis only "
+                                          "(shown when the baseline differs in more than one)"),
+    "Ratio caveat": st.column_config.TextColumn("ratio caveat", help="why the ratio to the baseline is not like for like"),
+    "Weights": st.column_config.TextColumn("weights", help="the IR's weight precision"),
+    "Compute": st.column_config.TextColumn("compute", help="the precision the device computed in, read back from the "
+                                                           "compiled model"),
     "Latency ratio": NUMBER("latency ×", format="%.2f×", help="latency / baseline latency (below 1 is quicker)"),
     "Size reduction": NUMBER("smaller by", format="%.2f×", help="baseline size / size"),
     "Accuracy change pts": NUMBER("Δ accuracy pts", format="%+.2f", help="percentage points vs the baseline"),
@@ -97,13 +111,13 @@ def _table(doc: dict[str, Any]) -> None:
     if frame["Model"].nunique() == 1:  # one model: its name in every row only costs width
         frame = frame.drop(columns="Model")
     st.dataframe(frame, hide_index=True, width="stretch", column_config=TABLE_COLUMNS, key="compare_table")
-    sources = [f"#{row['result_id']} {row['precision']}: {row['accuracy']['label']} {row['accuracy']['value']:.1%}, "
+    sources = [f"#{row['result_id']} {row['precision_key']}: {row['accuracy']['label']} {row['accuracy']['value']:.1%}, "
                f"{row['accuracy']['source']}" for row in doc["rows"] if row["accuracy"]]
     if sources:
         st.caption("Accuracy — " + " · ".join(sources))
     with st.expander("Every setting and the commands that reproduce each number"):
         for row in doc["rows"]:
-            st.markdown(f"**#{row['result_id']} {row['precision']} on {row['device']}** — {row['settings']}")
+            st.text(f"#{row['result_id']} {row['precision_label']} on {row['device']} — {row['settings']}")
             st.code("\n".join([*row["commands"]["benchmark"].values(), "# accuracy: " + row["commands"]["accuracy"]]),
                     language="bash")
         machines = pd.DataFrame(doc["machines"])
@@ -165,6 +179,10 @@ def _layers(layers: dict[str, Any]) -> None:
     if a["device"] != b["device"] or a["config"].get("hint") != b["config"].get("hint"):
         st.warning(f"The profiles ran with different settings ({a['device']}, {a['config'].get('hint')} vs "
                    f"{b['device']}, {b['config'].get('hint')}): per-layer times are not like for like.")
+    if a.get("compute_precision") != b.get("compute_precision"):
+        st.warning(f"The profiles were computed in different precisions ({a.get('compute_precision')} vs "
+                   f"{b.get('compute_precision')}): per-layer differences mix what the IR changed with what the "
+                   "compute precision changed. Profile both with the same compute precision to compare like for like.")
     st.caption("Runtime layers are matched by the IR layers they cover (INT8 fuses quantizers into the convolutions "
                "and renames kernels, so names alone do not match). Times are per inference, from the profile runs.")
     left, right = st.columns([1, 1.4])
@@ -182,6 +200,42 @@ def _layers(layers: dict[str, Any]) -> None:
     if a["variant_id"] is not None and b["variant_id"] is not None:
         if st.button("Open the graph of B coloured by time B / time A", key="compare_open_graph"):
             _open_graph(layers)
+
+
+def _merge_finished_missing_run() -> None:
+    """A missing run that finished joins the selection (before the multiselect is drawn)."""
+    job_id = st.session_state.get(MISSING_JOB_KEY)
+    merged = st.session_state.setdefault(MERGED_KEY, [])
+    if job_id is None or job_id in merged:
+        return
+    job = get_job(job_id)
+    if job is None or not JobState(job.state).finished:
+        return
+    merged.append(job_id)
+    if job.state != "done" or not (job.result or {}).get("id"):
+        return  # the job panel says what went wrong
+    selection = list(st.session_state.get("compare_results", []))
+    if job.result["id"] not in selection:
+        st.session_state["compare_results"] = [*selection, int(job.result["id"])]
+
+
+def _missing_runs(doc: dict[str, Any]) -> None:
+    """The runs the comparison lacks to be like for like, each one click away (a real benchmark job)."""
+    runs = doc.get("missing_runs") or []
+    if runs:
+        st.markdown("**Missing runs** — the comparison is like for like once these exist:")
+    for index, run in enumerate(runs):
+        cols = st.columns([3, 1.2])
+        cols[0].text(f"{run['what']} on {run['device']} ({run['model']} / {run['variant']}): {run['why']}")
+        cols[0].code(run["command"], language="bash", wrap_lines=True)
+        if cols[1].button(run["label"], key=f"compare_missing_{index}", type="primary"):
+            request = job_request(run)
+            start_job(request["kind"], request["entrypoint"], request["params"], target=request["target"],
+                      key=MISSING_JOB_KEY, variant_id=request["variant_id"])
+    if st.session_state.get(MISSING_JOB_KEY) is not None:
+        job = job_panel(MISSING_JOB_KEY, show_log=False)
+        if job is not None and st.session_state[MISSING_JOB_KEY] not in st.session_state.get(MERGED_KEY, []):
+            st.rerun()  # the new result joins the selection at the top of the next run
 
 
 def _downloads(doc: dict[str, Any]) -> None:
@@ -202,6 +256,7 @@ if not choices:
             "VARIANT_ID`); make FP16/INT8 variants on **Optimize precision** to have something to compare.")
     st.stop()
 
+_merge_finished_missing_run()
 selected, baseline = _pick_results(choices)
 limits = _limits()
 doc: dict[str, Any] | None = None
@@ -217,6 +272,9 @@ if doc is not None:
     st.success(f"**Recommendation** ({doc['limits']['text']}): {doc['recommendation']['text']}")
     for warning in doc["warnings"]:
         st.warning(warning)
+    for device in doc["devices"]:
+        st.caption(compute_summary(device))
+    _missing_runs(doc)
     _table(doc)
     _charts(doc)
 

@@ -21,13 +21,15 @@ page_setup("Graph", "The IR or runtime graph of a variant: find a layer, inspect
 
 from core.errors import UserError  # noqa: E402  (after page_setup: the routing guard runs first)
 from core.graph import COLOUR_MODES, colour_scene, graph_from_file, lay_out  # noqa: E402
-from core.graph.export import export_png, export_svg, graph_json  # noqa: E402
-from core.graph.figure import build_figure  # noqa: E402
+from core.graph.diff import diff_graphs, summary_rows  # noqa: E402
+from core.graph.export import export_png, graph_json  # noqa: E402
+from core.graph.svg import SVG_VERSION, build_svg, fills as node_fills, legend as colour_legend, standalone_svg  # noqa: E402
 from core.graph.inspect import inspect_node  # noqa: E402
 from core.graph.profile import attribute_layers, attribute_runtime_layers, list_profiles, load_profile_result, total_ms  # noqa: E402
 from core.graph.runtime import link, runtime_graph, runtime_summary_for_ir  # noqa: E402
 from core.graph.search import find_nodes  # noqa: E402
 from core.variants import list_variants, variant_xml  # noqa: E402
+from pages.ui.graph_view import clicked_node, graph_view  # noqa: E402
 from pages.ui.pickers import pick_variant, variant_label  # noqa: E402
 
 STATE = "graph_state"  # per-session: selected node, expanded blocks, pending centre
@@ -35,6 +37,19 @@ STATE = "graph_state"  # per-session: selected node, expanded blocks, pending ce
 
 def _state() -> dict[str, Any]:
     return st.session_state.setdefault(STATE, {"selected": None, "expanded": set(), "centre": None, "key": None})
+
+
+def _jump(node_id: str | None, **more: Any) -> None:
+    """Select `node_id` and ask the drawing to centre on it (once: the token changes)."""
+    state = _state()
+    state.update(selected=node_id, centre=node_id, centre_token=state.get("centre_token", 0) + 1, **more)
+
+
+def _on_click() -> None:
+    """Runs before the script: the inspector of the clicked node is drawn in this very run."""
+    node_id = clicked_node("graph_view")
+    if node_id:
+        _state()["selected"] = node_id
 
 
 def _version(path: Path) -> int:
@@ -55,6 +70,17 @@ def _runtime_graph(xml: str, _version_ns: int):  # type: ignore[no-untyped-def]
 def _scene(xml: str, version_ns: int, kind: str, fold: bool, collapse: bool, expanded: tuple[str, ...]):  # type: ignore[no-untyped-def]
     graph = _runtime_graph(xml, version_ns) if kind == "runtime" else _ir_graph(xml, version_ns)
     return lay_out(graph, fold=fold, collapse=collapse, expanded=frozenset(expanded))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _drawing(xml: str, version_ns: int, kind: str, fold: bool, collapse: bool, expanded: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    scene = _scene(xml, version_ns, kind, fold, collapse, expanded)
+    return build_svg(scene.graph, scene.view, scene.layout)
+
+
+@st.cache_resource(max_entries=6, show_spinner="Comparing the two graphs")
+def _diff(xml_a: str, version_a: int, xml_b: str, version_b: int) -> dict[str, Any]:
+    return diff_graphs(_ir_graph(xml_a, version_a), _ir_graph(xml_b, version_b))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -106,7 +132,7 @@ kind = top[1].radio("View", ["ir", "runtime"], horizontal=True, key="graph_kind"
                          "each runtime node links to the IR nodes it was made from.")
 
 colour_cols = st.columns([1.2, 1.6, 1.6, 1.6])
-modes = [m for m in COLOUR_MODES if not (kind == "runtime" and m == "ratio")]
+modes = [m for m in COLOUR_MODES if not (kind == "runtime" and m in ("ratio", "diff"))]
 mode = colour_cols[0].selectbox("Colour by", modes, format_func=COLOUR_MODES.get, key="graph_colour")
 profile_rows: list[dict[str, Any]] | None = None
 baseline_rows: list[dict[str, Any]] | None = None
@@ -129,17 +155,34 @@ if mode == "ratio":
         baseline_rows = _profile(baseline_profile) if baseline_profile else None
         baseline_label = by_id[other_id].name
 
+diff: dict[str, Any] | None = None
+if mode == "diff":
+    others = [v for v in list_variants() if v.id != variant.id]
+    if not others:
+        colour_cols[1].info("There is no other variant to compare with. Make an INT8 or FP16 variant on **Optimize**.")
+    else:
+        by_id = {v.id: v for v in others}
+        ids_in_order = sorted(by_id, key=lambda i: (i != variant.parent_id, by_id[i].model_id != variant.model_id, i))
+        other_id = colour_cols[1].selectbox("Compare with (A; this variant is B)", ids_in_order,
+                                            format_func=lambda i: variant_label(by_id[i]), key="graph_diff_other")
+        other_xml = variant_xml(by_id[other_id])
+        if other_xml.is_file():
+            diff = _diff(str(other_xml), _version(other_xml), str(xml_path), version)
+            baseline_label = by_id[other_id].name
+        else:
+            colour_cols[1].error(f"The IR file of that variant is missing: {other_xml}")
+
 # ---------------------------------------------------------------- scene
 fold = st.session_state.get("graph_fold", True)  # the toggles sit next to Find, below; read them first
 collapse = st.session_state.get("graph_collapse", False)
-labels = st.session_state.get("graph_labels", True)
 try:
     scene = _scene(str(xml_path), version, kind, fold, collapse, tuple(sorted(state["expanded"])))
     graph = scene.graph
-    if mode in ("time", "ratio") and profile_rows is None or (mode == "ratio" and baseline_rows is None):
+    if (mode in ("time", "ratio") and profile_rows is None or (mode == "ratio" and baseline_rows is None)
+            or (mode == "diff" and diff is None)):
         colouring = colour_scene(scene, "type")
     else:
-        colouring = colour_scene(scene, mode, profile_rows, baseline_rows, baseline_label or "baseline")
+        colouring = colour_scene(scene, mode, profile_rows, baseline_rows, baseline_label or "baseline", diff=diff)
 except UserError as exc:
     st.error(exc.message + (f" {exc.hint}" if exc.hint else ""))
     st.stop()
@@ -162,12 +205,11 @@ if query:
             state["expanded"].add(owner)  # the match is inside a collapsed block: open it
             st.rerun()
         if owner and state.get("found") != (query, chosen):
-            state.update(found=(query, chosen), selected=owner, centre=owner)
+            _jump(owner, found=(query, chosen))
         matches = list(dict.fromkeys(view.owner[i] for i in found_graph_ids if i in view.owner))
 with find_cols[2]:
     st.toggle("Fold constants", value=True, key="graph_fold",
               help="Show weights, Converts and other constant-only ops inside the node that uses them.")
-    st.toggle("Labels", value=True, key="graph_labels", help="Op types next to the nodes (hover shows all).")
 with find_cols[3]:
     st.toggle("Collapse repeats", value=False, key="graph_collapse",
               help="Repeated blocks (ResNet bottlenecks, DenseNet layers ...) become one node each; "
@@ -191,39 +233,23 @@ def _ranking_table(colouring: Any) -> None:
     if selected_rows:
         target = rows[selected_rows[0]]["node"]
         if state.get("ranked") != target:
-            state.update(ranked=target, selected=target, centre=target)
+            _jump(target, ranked=target)
             st.rerun()
 
 
+def _diff_table(diff: dict[str, Any]) -> None:
+    """What B added, removed and changed vs A, grouped by op type; a row selects an example."""
+    summary = diff["summary"]
+    st.markdown(f"**Diff**: {summary['added']} added, {summary['removed']} removed, {summary['changed']} changed "
+                f"({summary['matched_by_name']} matched by name, {summary['matched_by_structure']} by structure)")
+    rows = summary_rows(diff)
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="graph_diff_table")
+    if diff["removed"]:
+        st.text("Removed (only in A): " + ", ".join(f"{r['type']} {r['name']}" for r in diff["removed"][:15]))
+
+
 # ---------------------------------------------------------------- figure + inspector
-graph_col, inspector_col = st.columns([3, 1.25])
-with graph_col:
-    # The ring marks a node we jumped to (find, table, runtime↔IR); a clicked node is enlarged
-    # by Plotly itself, so the figure stays the same and a click only redraws the inspector.
-    ringed = state["selected"] if state["selected"] == state["centre"] else None
-    figure = build_figure(view, scene.layout, colouring, graph, highlight=matches, selected=ringed,
-                          centre=state["centre"], labels=labels)
-    figure.update_layout(uirevision=f"{variant.id}-{kind}-{fold}-{collapse}-{len(view.nodes)}-{state['centre']}")
-    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="graph_chart",
-                            config={"scrollZoom": True, "displaylogo": False, "doubleClick": "autosize",
-                                    "toImageButtonOptions": {"format": "png", "filename": f"graph-{variant.id}", "scale": 2}})
-    points = (event.selection.points if event and event.selection else []) or []
-    clicked = next((p.get("customdata") for p in points if p.get("customdata")), None)
-    if isinstance(clicked, list):
-        clicked = clicked[0]
-    if clicked and clicked != state.get("last_click"):
-        # No rerun needed: the inspector is drawn after this, in the same run.
-        state.update(selected=clicked, last_click=clicked)
-    st.caption(f"{graph.kind.upper()} · {len(graph.nodes):,} nodes, {len(view.nodes):,} shown, "
-               f"{len(view.edges):,} edges · layout: {engine_note}. Drag to pan, scroll to zoom, "
-               "double-click to fit; click a node to inspect it.")
-    if colouring.summary:
-        st.caption(" · ".join(f"{k.replace('_', ' ')}: {v:.2f}" if isinstance(v, float) else f"{k.replace('_', ' ')}: {v}"
-                              for k, v in colouring.summary.items()))
-    if colouring.raw:
-        _ranking_table(colouring)
-
-
 def _stats_frame(constants: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for c in constants:
@@ -235,7 +261,7 @@ def _stats_frame(constants: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _show_in(kind_to: str, graph_id: str) -> None:
     """Switch view and select the linked node there (runtime ↔ IR)."""
-    state.update(switch_kind=kind_to, selected=graph_id, centre=graph_id)
+    _jump(graph_id, switch_kind=kind_to)
 
 
 def _render_inspector(selected: str) -> None:
@@ -259,11 +285,12 @@ def _render_inspector(selected: str) -> None:
                      hide_index=True, width="stretch")
         if st.button("Expand this block", key="graph_expand", type="primary"):
             state["expanded"].add(selected)
-            state.update(selected=None)
+            block = next(b for b in view.blocks if b.id == selected)
+            _jump(block.members[0])  # members are never constants: the new drawing opens on the block
             st.rerun()
         return
     st.subheader(details["type"])
-    st.code(details["name"], language=None)
+    st.text(details["name"])  # st.code would load the syntax highlighter: ~1.5 s on the first click
     st.caption(f"{details['opset']} · id {details['id']}" if details.get("opset") else f"id {details['id']}")
     profile = details.get("profile")
     if profile:
@@ -295,6 +322,13 @@ def _render_inspector(selected: str) -> None:
         if st.button("Show in the runtime graph", key="graph_to_rt"):
             _show_in("runtime", rt["runtime_ids"][0])
             st.rerun()
+    if diff is not None and mode == "diff":
+        status = diff["status"].get(selected)
+        changes = next((c["changes"] for c in diff["changed"] if c["id"] == selected), [])
+        st.markdown(f"**Diff**: {status or 'constant'}" + (" (not in A)" if status == "added" else ""))
+        if changes:
+            st.dataframe(pd.DataFrame([{"what": c["what"], "A": str(c["a"]), "B": str(c["b"])} for c in changes]),
+                         hide_index=True, width="stretch")
     st.markdown("**Inputs**")
     st.dataframe(pd.DataFrame(details["inputs"], columns=["port", "from", "shape", "element_type"]), hide_index=True, width="stretch")
     st.markdown("**Outputs**")
@@ -310,26 +344,57 @@ def _render_inspector(selected: str) -> None:
                      hide_index=True, width="stretch")
 
 
-with inspector_col:
-    if kind == "ir":
-        st.toggle("Runtime info in the inspector", key="graph_runtime_info",
-                  help="Compiles the model on CPU once (cached) to show each node's kernel and runtime precision.")
-    if state["selected"] and (state["selected"] in view.owner.values()):
-        try:
-            _render_inspector(state["selected"])
-        except UserError as exc:
-            st.error(exc.message)
-    else:
-        st.info("Click a node to see its type, attributes, shapes, weights and cost. Use **Find** to jump to a layer.")
-    if state["expanded"] and st.button("Collapse all blocks again", key="graph_collapse_all"):
-        state["expanded"] = set()
-        st.rerun()
+@st.fragment
+def _graph_and_inspector() -> None:
+    """The drawing and the inspector rerun alone on a click (a fragment): the pickers, database
+    queries and colouring above are not redone, so the inspector shows sooner."""
+    graph_col, inspector_col = st.columns([3, 1.25])
+    with graph_col:
+        expanded_key = tuple(sorted(state["expanded"]))
+        drawing_key = f"{SVG_VERSION}|{xml_path}|{version}|{kind}|{fold}|{collapse}|{','.join(expanded_key)}"
+        colour_key = f"{mode}|{colouring.title}|{len(colouring.values)}|{len(colouring.categories)}|{sum(colouring.raw.values()):.6g}"
+        graph_view(
+            key="graph_view", drawing_key=drawing_key,
+            drawing=lambda: _drawing(str(xml_path), version, kind, fold, collapse, expanded_key),
+            fills=node_fills(view, colouring), fills_key=f"{drawing_key}|{colour_key}",
+            legend=colour_legend(colouring, view), legend_key=f"{drawing_key}|{colour_key}",
+            selected=state["selected"], highlight=matches[:500],
+            centre={"id": state["centre"], "token": state.get("centre_token", 0)} if state["centre"] else None,
+            on_click=_on_click,
+        )
+        st.caption(f"{graph.kind.upper()} · {len(graph.nodes):,} nodes, {len(view.nodes):,} shown, "
+                   f"{len(view.edges):,} edges · layout: {engine_note}. Drag to pan, scroll to zoom, "
+                   "Fit shows the whole graph; click a node to inspect it.")
+        if colouring.summary:
+            st.caption(" · ".join(f"{k.replace('_', ' ')}: {v:.2f}" if isinstance(v, float) else f"{k.replace('_', ' ')}: {v}"
+                                  for k, v in colouring.summary.items()))
+        if colouring.raw:
+            _ranking_table(colouring)
+        if diff is not None and mode == "diff":
+            _diff_table(diff)
+    with inspector_col:
+        if kind == "ir":
+            st.toggle("Runtime info in the inspector", key="graph_runtime_info",
+                      help="Compiles the model on CPU once (cached) to show each node's kernel and runtime precision.")
+        if state["selected"] and (state["selected"] in view.owner.values()):
+            try:
+                _render_inspector(state["selected"])
+            except UserError as exc:
+                st.error(exc.message)
+        else:
+            st.info("Click a node to see its type, attributes, shapes, weights and cost. Use **Find** to jump to a layer.")
+        if state["expanded"] and st.button("Collapse all blocks again", key="graph_collapse_all"):
+            state["expanded"] = set()
+            st.rerun()
+
+
+_graph_and_inspector()
 
 # ---------------------------------------------------------------- exports
 st.divider()
 export_cols = st.columns(4)
 stem = f"{xml_path.stem}-{kind}"
-export_cols[0].download_button("SVG", data=lambda: export_svg(view, scene.layout, colouring, graph),
+export_cols[0].download_button("SVG", data=lambda: standalone_svg(graph, view, scene.layout, colouring),
                                file_name=f"{stem}.svg", mime="image/svg+xml", key="graph_svg")
 export_cols[1].download_button("PNG (whole graph)", data=lambda: export_png(view, scene.layout, colouring, graph),
                                file_name=f"{stem}.png", mime="image/png", key="graph_png")
@@ -339,4 +404,4 @@ export_cols[2].download_button(
                                        attribute_layers(profile_rows) if profile_rows and graph.kind == "ir" else None),
                             default=str).encode(),
     file_name=f"{stem}.json", mime="application/json", key="graph_json")
-export_cols[3].caption("The camera icon above the graph saves the current view as PNG.")
+export_cols[3].caption("SVG: the drawing as shown (every node, with colours); PNG: rendered by Graphviz.")

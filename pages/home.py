@@ -39,6 +39,14 @@ for device in info["devices"]:
         if "RANGE_FOR_ASYNC_INFER_REQUESTS" in props:
             low, high, step = props["RANGE_FOR_ASYNC_INFER_REQUESTS"]
             c3.markdown(f"Async requests: {low}–{high} (step {step})")
+        compute = device.get("compute") or {}
+        if compute:
+            st.markdown(
+                "Compute precision: native "
+                + (", ".join(f"`{p}`" for p in compute["native"]) or "none reported")
+                + f" · default `{compute['default'] or 'not reported'}`"
+            )
+            st.caption(device["compute_summary"])
         with st.expander("All properties"):
             st.json(props)
 for absent in info["absent_devices"]:

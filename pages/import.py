@@ -13,13 +13,15 @@ import streamlit as st
 from core.config import get_settings
 from core.convert.export import ir_zip_bytes
 from core.convert.options import ConvertOptions, InputSpec, check_shape_text, parse_layout, parse_values, split_top_level
+from core.convert.references import reference_for
 from core.errors import UserError
 from core.importer import format_support
 from core.importer.storage import store_stream
 from core.jobs import get_job
+from core.precision import device_compute
 from core.store import Model, Variant
 from core.variants import list_models, variant_xml
-from core.workspace import new_artifact_dir, resolve, to_relative
+from core.workspace import new_artifact_dir, remove_artifact_dir, resolve, to_relative
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.model_card import render_card, render_check
@@ -37,6 +39,16 @@ page_setup(
     "Bring a model in (ONNX, OpenVINO IR, TensorFlow, TFLite, Paddle, PyTorch), see its card, "
     "convert it to OpenVINO IR and check that the IR computes the same thing.",
 )
+
+
+def fp16_weights_help() -> str:
+    """What FP16 weights change on this device, from what the device reports (never assumed)."""
+    facts = device_compute("CPU")
+    default = facts["default"] or "its default precision"
+    text = f"FP16 halves the file. The weights are decompressed and computed in the device default ({default})"
+    if "f16" in facts["native"]:
+        return text + "; this device also reports native f16 compute."
+    return text + ", so FP16 weights alone do not change the speed here."
 
 
 def show_user_error(error: UserError) -> None:
@@ -60,13 +72,17 @@ round_number = st.session_state.setdefault(UPLOADER_ROUND, 0)
 uploader_key = f"imp_uploader_{round_number}"
 
 
-def stage_uploads() -> None:
+def stage_uploads(key: str) -> None:
     """Write files to the workspace the moment they arrive (uploader on_change).
 
     Streamlit keeps uploads in server memory only while the widget lives; a page switch
     drops them. Staged files survive that, and the Import button only names the folder.
+    A late change event of an uploader replaced by "Import" is ignored (it re-staged the
+    imported files); a stage left empty is removed; abandoned ones are swept by age.
     """
-    files = st.session_state.get(uploader_key) or []
+    if key != f"imp_uploader_{st.session_state.get(UPLOADER_ROUND, 0)}":
+        return
+    files = st.session_state.get(key) or []
     staged = st.session_state.get(STAGED) or {"folder": to_relative(new_artifact_dir("uploads")), "files": {}}
     folder = resolve(staged["folder"])
     current = {upload.file_id for upload in files}
@@ -82,6 +98,10 @@ def stage_uploads() -> None:
             staged["files"][upload.file_id] = store_stream(upload, upload.name, folder).name
         except UserError as error:
             st.session_state[STAGE_ERROR] = error
+    if not staged["files"]:
+        remove_artifact_dir(folder)
+        st.session_state.pop(STAGED, None)
+        return
     st.session_state[STAGED] = staged
 
 
@@ -91,6 +111,7 @@ st.file_uploader(
     max_upload_size=get_settings().max_upload_mb,
     key=uploader_key,
     on_change=stage_uploads,
+    args=(uploader_key,),
 )
 if STAGE_ERROR in st.session_state:
     show_user_error(st.session_state[STAGE_ERROR])
@@ -166,7 +187,7 @@ else:
             )
         left, right = st.columns(2)
         layout_text = left.text_input("Layout", key=f"imp_layout_{model_id}", placeholder="e.g. NCHW or NHWC (needed for mean/scale when not guessable)")
-        precision = right.radio("Weights", ["FP32", "FP16"], horizontal=True, key=f"imp_precision_{model_id}", help="FP16 halves the file; this CPU computes in FP32 either way (it has no native FP16 compute), so speed stays the same here.")
+        precision = right.radio("Weights", ["FP32", "FP16"], horizontal=True, key=f"imp_precision_{model_id}", help=fp16_weights_help())
         st.markdown(
             "**Preprocessing embedded in the IR** (Model Optimizer semantics: channels are reversed first, then the mean "
             "is subtracted and the result divided by the scale, both in the model's channel order)."
@@ -180,7 +201,18 @@ else:
             output_names = [o["name"] for o in card.get("outputs", []) if o["name"]]
             keep_outputs = st.multiselect("Keep only these outputs", output_names, key=f"imp_outputs_{model_id}")
             cut_inputs = st.text_input("Start at these tensors instead of the inputs (comma-separated names)", key=f"imp_cut_{model_id}")
-        run_check = st.checkbox("Conversion check: compare with ONNX Runtime (ONNX sources)", value=model.source_format == "onnx", key=f"imp_check_{model_id}")
+        reference = reference_for(model.source_format)
+        runtime = reference.available() if reference is not None else None
+        if runtime is not None:
+            check_help = f"Runs {runtime[1]} on the original model and compares its outputs with the IR's (f32 compute)."
+        else:
+            check_help = (reference.missing_reason() if reference else "not checked: there is no reference runtime for this source format") + "."
+        run_check = st.checkbox(
+            "Conversion check: run the original in its own runtime and the IR with f32 compute, and compare",
+            value=runtime is not None,
+            key=f"imp_check_{model_id}",
+            help=check_help,
+        )
         submitted = st.form_submit_button("Convert", type="primary")
     if submitted:
         try:
@@ -253,7 +285,7 @@ st.download_button(
 params = variant.params or {}
 render_check(params.get("conversion_check"))
 if variant.card:
-    render_card(variant.card, key=f"imp-variant-card-{variant.id}")
+    render_card(variant.card, key=f"imp-variant-card-{variant.id}", show_check=False)
 if params.get("options"):
     with st.expander("Conversion options and log"):
         st.json(params["options"], expanded=False)

@@ -8,6 +8,7 @@ result shows accuracy next to the FP32 parent and the size change.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,6 @@ import streamlit as st
 from core.datasets import (
     PreprocessSpec,
     dataset_to_dict,
-    import_dataset,
     list_datasets,
     open_source,
     preview_samples,
@@ -25,16 +25,27 @@ from core.datasets import (
 from core.datasets.catalog import KIND_NPZ
 from core.datasets.defaults import spec_for_variant
 from core.datasets.feeding import RANDOM_DATA_WARNING
+from core.datasets.uploads import DATASET_UPLOAD_ENTRYPOINT, stage_dataset_upload
 from core.datasets.preprocessing import COLOR_ORDERS, INTERPOLATIONS, LAYOUTS, RESIZE_MODES, parse_floats
 from core.errors import UserError
-from core.quantize.compression import FP16_RUNTIME_NOTE
+from core.datasets.fitness import dataset_problem
+from core.datasets.preview import thumbnail_data_urls
+from core.jobs import wait_for_job
+from core.precision import device_compute
+from core.quantize.compression import fp16_runtime_note
 from core.quantize.layers import WEIGHTED_TYPES, model_layers
 from core.quantize.options import DROP_TYPES, PRESETS, TARGET_DEVICES, QuantizeOptions
 from core.quantize.pipeline import prepare_quantization
-from core.quantize.summary import accuracy_rows, agreement_rows, headline_text, size_change
+from core.quantize.summary import (
+    accuracy_rows,
+    agreement_rows,
+    headline_text,
+    int8_kernels_seen,
+    per_image_rows,
+    size_change,
+)
 from core.store import Result, Variant, session_scope
 from core.variants import get_variant, list_variants, variant_xml
-from core.workspace import new_artifact_dir
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.pickers import pick_variant, variant_label
@@ -46,6 +57,7 @@ page_setup(
 )
 
 JOB_KEY = "optimize_job"
+DATASET_JOB_KEY = "optimize_dataset_job"
 ACCURACY_JOB_KEY = "optimize_accuracy_job"
 RANDOM = "random"
 METHODS = {
@@ -64,6 +76,36 @@ def cached_layers(xml_path: str, mtime: float) -> list[dict[str, str]]:
     return model_layers(read_model(xml_path))
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_problems(xml_path: str, mtime: float, datasets: tuple[tuple[int, str], ...], purpose: str) -> dict[int, str]:
+    """Why each dataset cannot serve this model for `purpose` (only the unfit ones are listed).
+
+    Keyed by the IR file and the datasets' ids and paths: no inference, shapes and stored
+    label facts only, so it is instant even for many datasets.
+    """
+    from core.accuracy.evaluate import read_model
+    from core.datasets.catalog import get_dataset
+
+    model = read_model(xml_path)
+    problems = {}
+    for dataset_id, _path in datasets:
+        problem = dataset_problem(get_dataset(dataset_id), model, purpose)
+        if problem is not None:
+            problems[dataset_id] = problem
+    return problems
+
+
+def dataset_problems(variant: Variant, purpose: str) -> dict[int, str]:
+    xml = variant_xml(variant)
+    keys = tuple((d.id, d.path) for d in list_datasets())
+    return cached_problems(str(xml), xml.stat().st_mtime, keys, purpose) if keys else {}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_thumbnails(dataset_id: int, dataset_path: str, files: tuple[str, ...]) -> dict[str, str]:
+    return thumbnail_data_urls(dataset_id, list(files))
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def cached_default_spec(variant_id: int, xml_path: str) -> dict[str, Any] | None:
     """Keyed by the IR path too: ids repeat across workspaces, files do not."""
@@ -76,36 +118,52 @@ def cached_default_spec(variant_id: int, xml_path: str) -> dict[str, Any] | None
 def upload_dataset() -> None:
     with st.expander("Upload a dataset (once — it is kept for reuse)", expanded=not list_datasets()):
         st.caption(
-            "A **.zip / .tar(.gz)** of images: a flat folder is unlabelled; one sub-folder per class is labelled "
-            "(class order = sorted folder names, or the lines of a `labels.txt` at the top). Or a **.npz** with "
-            "one array per model input name (first axis = samples) and an optional integer `labels` array."
+            "A **.zip / .tar(.gz)** of images. Labelled by, in this order: an annotation file at the top — "
+            "`val.txt` with lines `file class` (several classes = any of them is right: `file 151 152 153`) or a "
+            "CSV `file,label` (`file,151;152` for a set); class-index folders `0/`, `1/`, `207/` (no labels file "
+            "needed); or class-name folders indexed by the lines of a `labels.txt` at the top (else sorted names). "
+            "A flat folder is unlabelled. Or a **.npz** with one array per model input name (first axis = samples) "
+            "and an optional integer `labels` array."
         )
         uploaded = st.file_uploader("Images archive or tensors", type=UPLOAD_TYPES, key="optimize_upload")
         name = st.text_input("Dataset name", value=Path(uploaded.name).stem if uploaded else "", key="optimize_upload_name")
         if st.button("Import dataset", disabled=uploaded is None, key="optimize_import"):
-            suffix = ".npz" if uploaded.name.lower().endswith(".npz") else (
-                ".tar.gz" if uploaded.name.lower().endswith((".tar.gz", ".tgz")) else Path(uploaded.name).suffix.lower()
-            )
-            target = new_artifact_dir("uploads") / f"upload{suffix}"  # generated name: the user's is only data
-            target.write_bytes(uploaded.getvalue())
-            try:
-                with st.spinner("Checking every image…"):
-                    dataset_id = import_dataset(target, name or uploaded.name)
+            try:  # streamed to a staging file; a job unpacks and checks it, then deletes the stage
+                upload = stage_dataset_upload(uploaded, uploaded.name)
             except UserError as exc:
                 st.error(f"{exc.message}" + (f"\n\n{exc.hint}" if exc.hint else ""))
                 return
-            st.session_state["optimize_dataset"] = dataset_id
+            job_id = start_job("dataset", DATASET_UPLOAD_ENTRYPOINT, {"upload": upload, "name": name or uploaded.name},
+                               target=f"dataset {name or uploaded.name}"[:200], key=DATASET_JOB_KEY)
+            with st.spinner("Checking every image…"):
+                with contextlib.suppress(TimeoutError):
+                    wait_for_job(job_id, timeout_s=60)  # small datasets: done before the page goes on
+        finished = job_panel(DATASET_JOB_KEY, show_log=False)
+        if finished is not None and finished.state == "done" and st.session_state.get("optimize_dataset_job_seen") != finished.id:
+            st.session_state["optimize_dataset_job_seen"] = finished.id
+            st.session_state["optimize_dataset"] = finished.result["dataset_id"]
             st.rerun()
 
 
-def pick_dataset(label: str, key: str, allow_random: bool = False, optional: bool = False) -> int | None | str:
+def pick_dataset(label: str, key: str, variant: Variant, purpose: str, allow_random: bool = False,
+                 optional: bool = False) -> int | None | str:
+    """A dataset picker that never offers (nor keeps) a dataset that cannot belong to the model.
+
+    For accuracy, a dataset whose labels are not this model's classes (or whose images it cannot
+    take) is left out and named below with the reason; a selection that became unfit (e.g. the
+    method switched from INT8 to FP16) is dropped, and the page says so. Calibration reads only
+    images, so there such a dataset stays, with a warning that its labels are ignored.
+    """
     datasets = {d.id: d for d in list_datasets()}
     if not datasets:
         st.info("No datasets yet: upload one above.")
         if allow_random and st.checkbox("Calibrate on random data instead (not recommended)", key=f"{key}_random"):
             return RANDOM
         return None
-    options: list[Any] = ([None] if optional else []) + list(datasets) + ([RANDOM] if allow_random else [])
+    refused = dataset_problems(variant, purpose)
+    label_only = {i: p for i, p in dataset_problems(variant, "accuracy").items() if i not in refused}
+    usable = [i for i in datasets if i not in refused]
+    options: list[Any] = ([None] if optional else []) + usable + ([RANDOM] if allow_random else [])
 
     def describe(option: Any) -> str:
         if option is None:
@@ -113,12 +171,32 @@ def pick_dataset(label: str, key: str, allow_random: bool = False, optional: boo
         if option == RANDOM:
             return "Random data (not recommended — no real data)"
         info = dataset_to_dict(datasets[option])
-        labelled = f"labelled, {len(info['classes'] or [])} classes" if info["labelled"] else "unlabelled"
+        if not info["labelled"]:
+            labelled = "unlabelled"
+        elif info["class_names"]:
+            labelled = f"labelled, {len(info['classes'] or [])} classes"
+        else:
+            labelled = f"labelled by class index ({len(info['classes'] or [])} used)"
+        if info["multi_label"]:
+            labelled += f", {info['multi_label']} with class sets"
+        if option in label_only:
+            labelled += " — labels not for this model"
         return f"{info['name']} · {info['kind']} · {info['items']} samples · {labelled} · #{option}"
 
-    if st.session_state.get(key) not in options:
+    current = st.session_state.get(key)
+    if current not in options:
         st.session_state.pop(key, None)
-    return st.selectbox(label, options, format_func=describe, key=key)
+        if current in refused:
+            st.info(f"Dataset #{current} was unselected: it does not fit this model.")
+    choice = st.selectbox(label, options, format_func=describe, key=key)
+    if refused:
+        with st.expander(f"{len(refused)} dataset(s) not offered: they do not fit this model"):
+            st.dataframe(pd.DataFrame([{"Dataset": f"#{i} {datasets[i].name}", "Why": why} for i, why in refused.items()]),
+                         hide_index=True, width="stretch")
+    if choice in label_only:
+        st.warning(label_only[choice] + " Its images are used for calibration only; the accuracy of the result is "
+                   "measured as agreement with the parent, not against these labels.")
+    return choice
 
 
 def preprocessing_form(variant: Variant, defaults: dict[str, Any]) -> PreprocessSpec | None:
@@ -252,6 +330,46 @@ def submit(variant: Variant, method: str, data: Any, spec: PreprocessSpec | None
     st.rerun()
 
 
+def show_per_image(accuracy: dict[str, Any], key: str) -> None:
+    """Per-image predictions, worst disagreements first, with small thumbnails (sortable)."""
+    rows = per_image_rows(accuracy)
+    if not rows:
+        return
+    report = accuracy.get("report") or {}
+    if report.get("labels_ignored"):
+        st.warning(report["labels_ignored"] + " The figures above are agreement with the parent, not accuracy.")
+    frame = pd.DataFrame(rows)
+    dataset_id = report.get("dataset_id")
+    if dataset_id is not None:
+        from core.datasets.catalog import get_dataset
+
+        try:
+            path = get_dataset(dataset_id).path
+        except UserError:
+            path = None
+        if path is not None:
+            thumbs = cached_thumbnails(dataset_id, path, tuple(frame["File"]))
+            frame.insert(0, "Image", [thumbs.get(f) for f in frame["File"]])
+    frame = frame.dropna(axis=1, how="all")
+    for column in ("Confidence", "Parent's confidence"):
+        if column in frame:
+            frame[column] = frame[column] * 100  # shown like every other percentage here: two decimals
+    st.markdown(f"**Per image** ({len(frame)} samples; disagreements with the parent and least confident first — "
+                "click a column to sort)")
+    st.dataframe(
+        frame, hide_index=True, width="stretch", key=key,
+        column_config={
+            "Image": st.column_config.ImageColumn("Image", width="small"),
+            "Confidence": st.column_config.NumberColumn("Confidence", format="%.2f %%",
+                                                        help="Top-1 probability (softmax of the scores)"),
+            "Parent's confidence": st.column_config.NumberColumn("Parent's confidence", format="%.2f %%"),
+            "Agree": st.column_config.CheckboxColumn("Agree", help="Same top-1 class as the parent"),
+            "Correct": st.column_config.CheckboxColumn("Correct", help="Prediction is one of the image's label(s)"),
+            "Cosine": st.column_config.NumberColumn("Cosine", format="%.6f"),
+        },
+    )
+
+
 def show_result(job_result: dict[str, Any]) -> None:
     new = get_variant(job_result["variant_id"])
     parent = get_variant(job_result["parent_variant_id"])
@@ -276,6 +394,7 @@ def show_result(job_result: dict[str, Any]) -> None:
         if rows:
             st.markdown("**Output agreement with the FP32 parent** (same inputs)")
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        show_per_image(accuracy, "optimize_per_image")
     else:
         st.caption("No accuracy measured: pick a dataset to compare with the parent.")
     floats = job_result.get("float_layers") or []
@@ -304,12 +423,31 @@ variant = pick_variant("Model variant to optimize", key="optimize_variant")
 if variant is None:
     st.stop()
 
+def int8_device_note(device: str = "CPU") -> str:
+    """What INT8 will run on, from the device's own report (never a fact written here)."""
+    facts = device_compute(device)
+    default = facts["default"] or "its default precision"
+    if facts["int8"]:
+        text = (f"{device} reports INT8 among its optimization capabilities: quantized layers run in integer kernels, "
+                f"layers left in float compute in {default} (its default).")
+    else:
+        text = (f"{device} does not report INT8 among its optimization capabilities "
+                f"({', '.join(facts['capabilities']) or 'none reported'}): expect little speed gain from INT8.")
+    seen = int8_kernels_seen(variant.model_id)
+    if seen is None:
+        return text + " The speed gain is measured on the Benchmark page; a profile there names the kernels that ran."
+    kernels = ", ".join(f"`{name}` ×{count}" for name, count in seen["kernels"].items()) or "none"
+    return text + (f" The newest stored profile of INT8 variant #{seen['variant_id']} ran {seen['integer_layers']} of "
+                   f"{seen['layers']} layers in integer kernels ({kernels}).")
+
+
 st.subheader("1 · Data for calibration and accuracy")
 upload_dataset()
 method = st.radio("Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="optimize_method")
 needs_data = method in ("int8", "int8_aa")
 data = pick_dataset("Calibration data" if needs_data else "Data to measure accuracy with (optional)",
-                    "optimize_dataset", allow_random=method == "int8", optional=not needs_data)
+                    "optimize_dataset", variant, "calibration" if needs_data else "accuracy",
+                    allow_random=method == "int8", optional=not needs_data)
 if data == RANDOM:
     st.warning(RANDOM_DATA_WARNING)
 
@@ -331,7 +469,7 @@ elif chosen is not None:
 st.subheader("3 · Method settings")
 form: dict[str, Any] = {}
 if method == "fp16":
-    st.info(FP16_RUNTIME_NOTE)
+    st.info(fp16_runtime_note())
     form["mode"] = "fp16"
 elif method == "weights":
     cols = st.columns(3)
@@ -345,10 +483,11 @@ elif method == "weights":
 else:
     form["options"] = int8_options(variant, accuracy_aware=method == "int8_aa")
     if method == "int8_aa":
-        validation = pick_dataset("Validation data (accuracy is controlled on it)", "optimize_validation",
+        validation = pick_dataset("Validation data (accuracy is controlled on it)", "optimize_validation", variant,
+                                  "validation" if form["options"].get("metric") == "top1" else "calibration",
                                   allow_random=False)
         form["validation_dataset_id"] = validation if isinstance(validation, int) else None
-    st.caption("INT8 runs on this CPU with VNNI-less AVX2 kernels; the speed gain is measured on the Benchmark page.")
+    st.caption(int8_device_note())
 st.caption("The **inference precision hint** (f32 / bf16 / f16 — how the runtime computes, independent of the "
            "file's precision) is a runtime setting: choose it on the **Benchmark** page.")
 
@@ -379,7 +518,10 @@ def measure_existing_variant(variant: Variant, data: Any, spec: PreprocessSpec |
         "Reference for agreement", options, index=default, key="accuracy_reference",
         format_func=lambda i: "none (labels only)" if i is None else variant_label(siblings[i]),
     )
-    if st.button("Measure accuracy", key="accuracy_start", disabled=blocked):
+    problem = dataset_problems(variant, "accuracy").get(data)
+    if problem is not None:
+        st.error(problem + " It cannot be scored for this model: pick another dataset in section 1.")
+    if st.button("Measure accuracy", key="accuracy_start", disabled=blocked or problem is not None):
         start_job(
             "accuracy", "core.accuracy.jobs:accuracy_job",
             {"variant_id": variant.id, "dataset_id": data, "reference_variant_id": reference,
@@ -397,6 +539,7 @@ def measure_existing_variant(variant: Variant, data: Any, spec: PreprocessSpec |
         rows = agreement_rows(accuracy)
         if rows:
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        show_per_image(accuracy, "accuracy_per_image")
 
 
 measure_existing_variant(variant, data, spec, blocked=chosen is not None and chosen["kind"] != KIND_NPZ and spec is None)

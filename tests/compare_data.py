@@ -5,6 +5,12 @@ INT8 child quantized by NNCF on random data with a small subset (core.quantize.p
 quantize_ir, which also measures agreement with the FP32 parent), registered as variants.
 `benchmark` and `profile` run issue 5's library (run_benchmark / profile_model) and store
 the rows with its save_result, exactly as its jobs do.
+
+Compute precision: benchmarks use the device default (what a user gets), so the tests assert
+against what the device reports; the FP32/INT8 profiles force f32 compute because the
+per-layer tests need one fixed precision on every CPU (the FP32 side's kernels in f32).
+`reduced_compute()` is the device's reduced float precision (bf16 where it reports BF16), for
+tests that need two compute precisions; None where the device has only f32.
 """
 
 from __future__ import annotations
@@ -59,6 +65,13 @@ def profile(variant_id: int, iterations: int = 20, **settings: Any) -> int:
     return save_result("profile", config, metrics, variant_id, None, options.device)
 
 
+def reduced_compute(device: str = "CPU") -> str | None:
+    """A reduced float compute precision the device reports natively (bf16, f16), or None."""
+    from core.precision import device_compute
+
+    return next((p for p in device_compute(device)["native"] if p != "f32"), None)
+
+
 @dataclass
 class Measured:
     """A workspace with FP32/FP16/INT8 variants, their benchmarks and FP32/INT8 profiles."""
@@ -82,7 +95,7 @@ def measured_workspace(root: Path, source_xml: Path) -> Iterator[Measured]:
         variants = build_variants(source_xml)
         benchmarks = {precision: benchmark(variants[precision]) for precision in ("FP32", "FP16", "INT8")}
         benchmarks["INT8-latency"] = benchmark(variants["INT8"], hint="latency")
-        profiles = {precision: profile(variants[precision]) for precision in ("FP32", "INT8")}
+        profiles = {precision: profile(variants[precision], infer_precision="f32") for precision in ("FP32", "INT8")}
         yield Measured(workspace, variants, benchmarks, profiles)
 
 

@@ -90,3 +90,27 @@ def seed_profiled_variants(name: str = "light_densenet121") -> dict[str, int]:
             ids[f"{precision}_profile"] = result.id
         ids[precision] = variant_id
     return ids
+
+
+def int8_from(fp32_xml: Path, folder: Path, samples: int = 2) -> Path:
+    """A real NNCF INT8 variant of `fp32_xml` (random calibration data: the structure is what
+    matters here, FakeQuantize nodes inserted, weights compressed), keeping the FP32 names."""
+    import nncf
+
+    model = ov.Core().read_model(str(fp32_xml))
+    shape = tuple(model.inputs[0].get_partial_shape().to_shape())
+    data = [np.random.default_rng(i).random(shape, dtype=np.float32) for i in range(samples)]
+    quantized = nncf.quantize(model, nncf.Dataset(data), subset_size=samples)
+    xml = folder / f"{fp32_xml.stem}-int8.xml"
+    ov.save_model(quantized, str(xml))
+    return xml
+
+
+def mobilenet_v2_ir(folder: Path) -> Path:
+    """The MobileNetV2-like IR of benchmarks/graph.py (depthwise convolutions, residual Adds)."""
+    from benchmarks.graph import mobilenet_v2_like
+
+    xml = folder / "mobilenet_v2_like.xml"
+    if not xml.exists():
+        ov.save_model(mobilenet_v2_like(), str(xml), compress_to_fp16=False)
+    return xml

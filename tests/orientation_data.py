@@ -94,3 +94,35 @@ def register_orientation_variant(xml: Path) -> int:
     model_id = create_model("Document orientation", "onnx", task="classification", labels=CLASSES,
                             info={"preprocessing": ORIENTATION_HINTS})
     return register_variant(model_id, folder / xml.name, "FP32", "converted", name="FP32")
+
+
+LIGHT_ZOO = SITE / "onnx" / "backend" / "test" / "data" / "light"
+
+
+def imagenet_classifier_ir(folder: Path, name: str = "light_squeezenet") -> Path:
+    """A 1,000-class ImageNet architecture from the onnx wheel (fake weights) as FP32 IR.
+
+    Its answers are not ImageNet-true, but they differ between photos (squeezenet: 0 or
+    992), which is all a test of scoring needs; its output is [1, 1000, 1, 1].
+    """
+    import openvino as ov
+
+    xml = folder / f"{name}.xml"
+    if not xml.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        ov.save_model(ov.convert_model(str(LIGHT_ZOO / f"{name}.onnx")), str(xml), compress_to_fp16=False)
+    return xml
+
+
+def register_imagenet_variant(xml: Path) -> int:
+    """The light ImageNet classifier as a workspace model + FP32 variant."""
+    import shutil
+
+    from core.variants import create_model, register_variant
+    from core.workspace import new_artifact_dir
+
+    folder = new_artifact_dir("models")
+    shutil.copyfile(xml, folder / xml.name)
+    shutil.copyfile(xml.with_suffix(".bin"), folder / xml.with_suffix(".bin").name)
+    model_id = create_model("ImageNet classifier", "onnx", task="classification")
+    return register_variant(model_id, folder / xml.name, "FP32", "converted", name="FP32")

@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 import openvino as ov
 import pytest
-from orientation_data import ORIENTATION_HINTS, orientation_ir, photo_paths, write_flat_photos, write_rotated_dataset
+from orientation_data import (
+    ORIENTATION_HINTS,
+    imagenet_classifier_ir,
+    orientation_ir,
+    photo_paths,
+    write_flat_photos,
+    write_rotated_dataset,
+)
 
 from core.accuracy import evaluate, headline, measure_accuracy
 from core.accuracy.metrics import LabelAccuracy, TensorAgreement, classifier_output_index
@@ -106,3 +113,109 @@ def test_npz_agreement_for_any_model(workspace: Path, tmp_path: Path) -> None:
     assert not report["classifier"] and "model" not in report
     assert set(report["agreement"]["outputs"]) == {"features", "score"}
     assert headline(report)["metric"] == "cosine" and headline(report)["value"] > 0.999
+
+
+@pytest.fixture(scope="module")
+def imagenet_xml(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return imagenet_classifier_ir(tmp_path_factory.mktemp("zoo"))
+
+
+def _predictions(xml: Path, photos: Path) -> dict[str, int]:
+    model = ov.Core().read_model(xml)
+    rows = evaluate(model, open_source(import_dataset(photos), model), reference=model)["per_image"]
+    return {row["file"]: row["prediction"] for row in rows}
+
+
+def _write_annotations(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_set_labels_score_higher_than_single_labels(workspace: Path, tmp_path: Path, imagenet_xml: Path) -> None:
+    """Same images, same model: a set of acceptable classes counts a prediction that is in the
+    set but is not its first class; one label per image does not."""
+    photos = write_flat_photos(tmp_path / "photos")
+    predicted = _predictions(imagenet_xml, photos)
+    single, sets = [], []
+    for n, (file, prediction) in enumerate(sorted(predicted.items())):
+        other = (prediction + 1) % 1000
+        if n % 3 == 0:  # right with either annotation
+            single.append(f"{file} {prediction}")
+            sets.append(f"{file} {prediction}")
+        else:  # the first label is another class; the set also accepts the prediction
+            single.append(f"{file} {other}")
+            sets.append(f"{file} {other} {prediction}")
+    right_alone = sum(n % 3 == 0 for n in range(len(predicted))) / len(predicted)
+    single_id = import_dataset(photos, annotations=_write_annotations(tmp_path / "single.txt", single))
+    sets_id = import_dataset(photos, annotations=_write_annotations(tmp_path / "sets.txt", sets))
+    one = measure_accuracy(imagenet_xml, single_id)
+    several = measure_accuracy(imagenet_xml, sets_id)
+    assert one["metric"] == several["metric"] == "top1"
+    assert one["value"] == pytest.approx(right_alone) and several["value"] == 1.0 > one["value"]
+    assert several["report"]["set_labels"] == len(predicted) - sum(n % 3 == 0 for n in range(len(predicted)))
+    assert several["report"]["model"]["top5"] == 1.0
+    rows = several["report"]["per_image"]
+    assert all(row["correct"] and row["prediction"] in row["labels"] for row in rows)
+    wrong = [row for row in one["report"]["per_image"] if not row["correct"]]
+    assert len(wrong) == round(len(predicted) * (1 - right_alone))
+    assert one["report"]["per_image"][: len(wrong)] == wrong  # the wrong answers first
+
+
+def test_per_image_rows_worst_disagreements_first(workspace: Path, tmp_path: Path, imagenet_xml: Path) -> None:
+    """Two different classifiers of the same shape disagree on some photos: those come first,
+    least confident first; every row has file, prediction, confidence and the reference's answer."""
+    reference_xml = imagenet_classifier_ir(tmp_path / "zoo", "light_densenet121")
+    photos = write_flat_photos(tmp_path / "photos")
+    accuracy = measure_accuracy(imagenet_xml, import_dataset(photos), reference_xml=reference_xml)
+    rows = accuracy["report"]["per_image"]
+    assert len(rows) == len(photo_paths()) and {row["file"] for row in rows} == {f"{p.stem}.jpg" for p in photo_paths()}
+    assert all({"prediction", "confidence", "reference_prediction", "agree"} <= set(row) for row in rows)
+    agree = [row["agree"] for row in rows]
+    assert False in agree and True in agree and agree == sorted(agree)  # disagreements first
+    for group in (False, True):
+        confidences = [row["confidence"] for row in rows if row["agree"] is group]
+        assert confidences == sorted(confidences) and all(0 < c <= 1 for c in confidences)
+    assert accuracy["metric"] == "top1_agreement"
+    assert accuracy["value"] == pytest.approx(agree.count(True) / len(agree))
+
+
+def test_cli_accuracy_json_has_per_image_rows(workspace: Path, tmp_path: Path, imagenet_xml: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    photos = write_flat_photos(tmp_path / "photos")
+    predicted = _predictions(imagenet_xml, photos)
+    annotations = _write_annotations(tmp_path / "truth.csv", ["file,labels"] + [
+        f"{file},{prediction};{(prediction + 5) % 1000}" for file, prediction in predicted.items()])
+    capsys.readouterr()
+    assert main(["accuracy", str(imagenet_xml), "--data", str(photos), "--annotations", str(annotations),
+                 "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["metric"] == "top1" and data["value"] == 1.0
+    assert len(data["per_image"]) == len(predicted) and "per_image" not in data["report"]
+    row = data["per_image"][0]
+    assert row["file"] in predicted and row["labels"] == sorted([predicted[row["file"]], (predicted[row["file"]] + 5) % 1000])
+
+
+def test_unfit_dataset_is_never_scored(workspace: Path, tmp_path: Path, imagenet_xml: Path, orientation_xml: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The sample's orientation labels on an ImageNet model: refused with the reason, no 0.00 %."""
+    from core.errors import UserError
+
+    docs = import_dataset(write_rotated_dataset(tmp_path / "rot", photo_paths()[:2]))
+    with pytest.raises(UserError, match="names 4 classes .* the model scores 1000 classes"):
+        measure_accuracy(imagenet_xml, docs, reference_xml=imagenet_xml)
+    index_folder = tmp_path / "index"
+    for index in ("1", "999"):
+        write_flat_photos(index_folder / index, 3)
+    capsys.readouterr()
+    assert main(["accuracy", str(orientation_xml), "--data", str(index_folder), "--json"]) == 2
+    error = json.loads(capsys.readouterr().out)
+    assert "class index 999" in error["error"] and "only 4 classes" in error["error"]
+
+
+def test_reference_of_another_model_is_refused(workspace: Path, tmp_path: Path, imagenet_xml: Path,
+                                               orientation_xml: Path) -> None:
+    from core.errors import UserError
+
+    photos = import_dataset(write_flat_photos(tmp_path / "photos"))
+    with pytest.raises(UserError, match="not variants of one model"):
+        measure_accuracy(orientation_xml, photos, reference_xml=imagenet_xml)

@@ -185,3 +185,74 @@ def test_fp16_ir_on_a_cpu_without_fp16_is_explained() -> None:
     notes = precision_notes("FP16", "f32", "CPU")
     assert len(notes) == 1 and "ran in f32" in notes[0]
     assert precision_notes("FP32", "f32", "CPU") == []
+
+
+@pytest.mark.parametrize("compute", ["f32", None], ids=["f32", "device-default"])
+def test_fp16_and_fp32_notes_name_the_compute_precision(compute: str | None) -> None:
+    """An FP16 IR computed in f32 *or* bf16 runs like FP32 in that precision; an FP32 IR computed
+    in bf16 is not an f32 number. Checked with f32 and with what this device defaults to."""
+    from core.benchmark.devices import precision_notes
+    from core.precision import device_compute
+
+    ran_in = compute or device_compute("CPU")["default"]
+    notes = precision_notes("FP16", ran_in, "CPU")
+    if ran_in == "f16":
+        assert notes == []
+    else:
+        assert len(notes) == 1 and f"ran in {ran_in} on CPU" in notes[0] and "smaller file" in notes[0]
+    fp32 = precision_notes("FP32", ran_in, "CPU")
+    assert fp32 == [] if ran_in == "f32" else ("not f32 numbers" in fp32[0])
+    for note in notes + fp32:  # words about the hardware come from the device, never written down
+        assert not any(word in note for word in ("AVX", "AMX", "VNNI"))
+
+
+@pytest.mark.parametrize("compute", ["f32", None], ids=["f32", "device-default"])
+def test_compute_precision_is_read_back(models: dict[str, Path], workspace: Path, compute: str | None) -> None:
+    from core.precision import device_compute
+
+    metrics = run_benchmark(models["fixed"], BenchmarkSettings(iterations=8, infer_precision=compute))
+    expected = compute or device_compute("CPU")["default"]
+    assert metrics["compute_precision"] == expected
+    assert metrics["inference_precision"] == expected  # the old key stays
+    runtime = metrics["runtime_precisions"]
+    assert runtime.get(expected, 0) >= 1  # the executed layers confirm it
+    if expected == "f32":
+        assert not {"bf16", "f16"} & set(runtime)
+    load = metrics["machine_load"]
+    assert len(load["loadavg_before"]) == 3 and len(load["loadavg_after"]) == 3 and load["wall_s"] > 0
+    assert "other_cpu_share" in load and load["threads_used"] >= 1
+    assert set(metrics["noisy"]) == {"noisy", "reasons"}
+
+
+def test_compute_precision_choices_come_from_the_device() -> None:
+    from core.precision import compute_choices, device_compute
+
+    facts = device_compute("CPU")
+    choices = dict(compute_choices("CPU"))
+    assert list(choices)[:2] == ["default", "f32"]
+    assert f"({facts['default']})" in choices["default"]
+    assert set(choices) == {"default", "f32", *facts["native"]}
+    assert BenchmarkSettings.from_dict({"infer_precision": "BF16"}).infer_precision == "bf16"
+    assert BenchmarkSettings.from_dict({"infer_precision": "default"}).infer_precision is None
+    if "bf16" not in facts["native"]:
+        with pytest.raises(UserError) as error:
+            validate_settings(BenchmarkSettings(infer_precision="bf16"))
+        assert "computes natively in" in (error.value.hint or "")
+
+
+def test_noise_verdict_rules() -> None:
+    from core.benchmark.hygiene import noisy_text, verdict
+
+    quiet = {"loadavg_before": [0.2, 0.2, 0.2], "loadavg_after": [1.1, 0.5, 0.3], "wall_s": 10.0, "cpu_count": 2,
+             "threads_used": 2, "other_cpu_s": 0.4, "other_cpu_share": 0.02}
+    assert verdict(quiet, [100.0, 101.0, 99.0]) == {"noisy": False, "reasons": []}
+    busy = dict(quiet, other_cpu_share=0.45, other_cpu_s=9.0, loadavg_before=[6.0, 3.0, 1.0])
+    result = verdict(busy, [100.0, 70.0, 100.0])
+    assert result["noisy"] and len(result["reasons"]) == 3
+    assert "other processes used 45%" in result["reasons"][0]
+    assert "load average 6.0" in result["reasons"][1] and "2 thread(s)" in result["reasons"][1]
+    assert "FPS varies by 19%" in result["reasons"][2]
+    short = dict(busy, wall_s=0.05, loadavg_before=[0.1, 0.1, 0.1])  # too short for clock ticks to tell
+    assert verdict(short)["noisy"] is False
+    assert noisy_text({"noisy": result}).startswith("noisy: other processes used 45%")
+    assert noisy_text({}) == ""

@@ -19,6 +19,8 @@ from core.locks import file_lock
 from core.benchmark.results import get_result, list_results
 from core.benchmark.watchdog import LoopWatch
 from core.jobs import cancel_job, get_job, run_job_inline
+from core.jobs.context import lock_holder
+from core.precision import device_compute
 from core.store import Job, session_scope
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,10 +75,28 @@ def test_cli_benchmark_stores_a_comparable_result(variant_id: int, workspace: Pa
         assert key in metrics, key
     assert len(metrics["repeats"]) == 2
     assert row.machine["openvino"] and row.machine["cpu"]
+    # both precision axes, in the JSON and in the stored row
+    default = device_compute("CPU")["default"]
+    assert data["compute_precision"] == default == metrics["compute_precision"] == metrics["inference_precision"]
+    assert data["precision_label"] == f"FP32 weights · {default} compute" == metrics["precision_label"]
+    assert metrics["weight_precision"] == "FP32" and metrics["runtime_precisions"].get(default, 0) >= 1
+    assert set(data["noisy"]) == {"noisy", "reasons"} and "loadavg_before" in data["machine_load"]
 
     listed = cli("results", "--json", workspace=workspace)
     assert listed.returncode == 0
     assert data["id"] in [item["id"] for item in json.loads(listed.stdout)]
+    item = next(item for item in json.loads(listed.stdout) if item["id"] == data["id"])
+    assert item["summary"]["precision_label"] == data["precision_label"]
+
+
+@pytest.mark.parametrize("compute", ["f32", None], ids=["f32", "device-default"])
+def test_cli_human_output_names_both_precisions(model: Path, workspace: Path, compute: str | None) -> None:
+    args = ["--infer-precision", compute] if compute else []
+    done = cli("benchmark", str(model), "-n", "8", *args, workspace=workspace)
+    assert done.returncode == 0, done.stderr
+    expected = compute or device_compute("CPU")["default"]
+    assert f"precision_label: FP32 weights · {expected} compute" in done.stdout
+    assert f"compute_precision: {expected}" in done.stdout
 
 
 @pytest.mark.parametrize(
@@ -161,6 +181,10 @@ def test_sweep_job_stores_points_and_sweet_spot(variant_id: int, workspace: Path
     sweep = get_result(job.result["id"])  # type: ignore[index]
     points = sweep.metrics["points"]
     assert [(p["batch"], p["nstreams_actual"]) for p in points] == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    default = device_compute("CPU")["default"]
+    assert all(p["compute_precision"] == default and p["precision_label"] == f"FP32 weights · {default} compute"
+               and isinstance(p["noisy"], bool) for p in points)
+    assert sweep.metrics["precision_label"] == f"FP32 weights · {default} compute"
     best = max(points, key=lambda p: p["throughput_fps"])
     assert sweep.metrics["sweet_spot"]["throughput_fps"] == best["throughput_fps"]
     assert len(list_results("benchmark", variant_id=variant_id)) == 4  # every point is stored
@@ -185,3 +209,112 @@ def _static(model: Path):  # type: ignore[no-untyped-def]
     net = ov.Core().read_model(str(model))
     net.reshape([1, 3, 32, 32])
     return net
+
+
+def _latest_job(kind: str) -> Job | None:
+    with session_scope() as s:
+        return s.query(Job).filter(Job.kind == kind).order_by(Job.id.desc()).first()
+
+
+def test_benchmark_waits_for_a_running_quantization(variant_id: int, workspace: Path, tmp_path: Path) -> None:
+    """A benchmark submitted while one of our quantizations computes on the CPU waits for it,
+    and says whom it waits for; it measures once the CPU is free (here: the quantization is
+    cancelled, which kills its process and so frees the lock: 1000 samples only make it outlast
+    the benchmark's start on a fast machine, they are never all computed)."""
+    from orientation_data import orientation_ir, register_orientation_variant
+
+    fp32 = register_orientation_variant(orientation_ir(tmp_path / "orientation"))
+    outcome: dict[str, object] = {}
+    quantize = threading.Thread(target=lambda: outcome.update(quantize=run_job_inline(
+        "quantize", "core.quantize.jobs:quantize_job",
+        {"variant_id": fp32, "dataset_id": None, "options": {"subset_size": 1000}, "measure_accuracy": False},
+        variant_id=fp32)))
+    quantize.start()
+    deadline = time.monotonic() + 180
+    holder = None
+    while time.monotonic() < deadline and holder is None:
+        found = lock_holder("device-CPU")
+        holder = found if found and found["kind"] == "quantize" else None
+        time.sleep(0.2)
+    assert holder is not None, "the quantization never took the CPU lock"
+    quantize_id = holder["job_id"]
+
+    bench = threading.Thread(target=lambda: outcome.update(bench=run_job_inline(
+        "benchmark", BENCHMARK_ENTRYPOINT, {"settings": {"iterations": 8}, "variant_id": variant_id},
+        target="t", variant_id=variant_id)))
+    bench.start()
+    expected = f"quantization job {quantize_id} is using CPU"
+    deadline = time.monotonic() + 120
+    seen = ""
+    while time.monotonic() < deadline and expected not in seen:
+        job = _latest_job("benchmark")
+        seen = (job.message or "") if job is not None else ""
+        time.sleep(0.2)
+    assert expected in seen, seen
+    assert _latest_job("benchmark").state == "queued"  # type: ignore[union-attr]
+    assert list_results("benchmark") == []  # nothing measured beside the quantization
+    cancel_job(quantize_id)
+    quantize.join(timeout=120)
+    bench.join(timeout=180)
+    assert outcome["quantize"].state == "cancelled"  # type: ignore[attr-defined]
+    assert outcome["bench"].state == "done", outcome["bench"].error  # type: ignore[attr-defined]
+    assert len(list_results("benchmark")) == 1
+    assert lock_holder("device-CPU") is None  # released, and a killed holder is never named
+
+
+def test_a_benchmark_beside_a_cpu_burner_is_marked_noisy(model: Path, workspace: Path) -> None:
+    """Real disturbance: two busy processes (not ours to lock) share the cores with the run."""
+    from core.benchmark import BenchmarkSettings, run_benchmark
+
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    try:
+        time.sleep(0.5)
+        metrics = run_benchmark(model, BenchmarkSettings(duration_s=2.0, repeats=1))
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    assert metrics["machine_load"]["other_cpu_share"] > 0.15
+    assert metrics["noisy"]["noisy"] is True
+    assert any("other processes used" in reason for reason in metrics["noisy"]["reasons"])
+
+
+def _job_waits_while_the_cpu_is_held(kind: str, entrypoint: str, params: dict, variant_id: int | None = None) -> object:
+    """Hold the CPU lock as a script would; the job must queue behind it, then finish once free."""
+    outcome: dict[str, object] = {}
+    with file_lock(lock_names("CPU")[0]):
+        runner = threading.Thread(target=lambda: outcome.update(job=run_job_inline(
+            kind, entrypoint, params, target="t", variant_id=variant_id)))
+        runner.start()
+        deadline = time.monotonic() + 120
+        waiting = False
+        while time.monotonic() < deadline and not waiting:
+            job = _latest_job(kind)
+            waiting = job is not None and job.state == "queued" and "Waiting for device-CPU" in (job.message or "")
+            time.sleep(0.2)
+        assert waiting, f"the {kind} job computed without taking the CPU lock"
+    runner.join(timeout=300)
+    job = outcome["job"]
+    assert job.state == "done", job.error  # type: ignore[attr-defined]
+    return job
+
+
+def test_convert_and_accuracy_jobs_hold_the_cpu(workspace: Path, tmp_path: Path) -> None:
+    """Conversion (with its check) and accuracy compute on the CPU: they take its lock like a
+    measurement does, so a benchmark can never run beside them."""
+    from orientation_data import orientation_ir, register_orientation_variant, write_rotated_dataset
+
+    from core.datasets.catalog import import_dataset
+    from core.importer import import_paths
+    from tests.models_onnx import make_tiny_cnn_onnx
+
+    model_id = import_paths([make_tiny_cnn_onnx(tmp_path)])["model_id"]
+    converted = _job_waits_while_the_cpu_is_held("convert", "core.convert.jobs:convert_job", {"model_id": model_id})
+    assert converted.result["variant_id"]  # type: ignore[attr-defined]
+
+    fp32 = register_orientation_variant(orientation_ir(tmp_path / "orientation"))
+    dataset = import_dataset(write_rotated_dataset(tmp_path / "docs"))
+    measured = _job_waits_while_the_cpu_is_held(
+        "accuracy", "core.accuracy.jobs:accuracy_job",
+        {"variant_id": fp32, "dataset_id": dataset, "reference_variant_id": fp32, "limit": 8}, variant_id=fp32)
+    assert measured.result["result_id"]  # type: ignore[attr-defined]

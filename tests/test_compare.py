@@ -18,12 +18,13 @@ import openvino as ov
 import pytest
 
 from benchmark_models import conv_net
-from compare_data import Measured, measured_workspace
+from compare_data import Measured, benchmark, measured_workspace, profile, reduced_compute
 from core.compare.comparison import Limits, build_comparison, layers_of
 from core.compare.layers import compare_profiles, match_layers
 from core.compare.report import to_csv, to_html
 from core.compare.selection import load_entries, load_profile
 from core.errors import UserError
+from core.precision import device_compute
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,6 +110,26 @@ def test_per_type_sums_and_ir_ratio_map(measured: Measured) -> None:
     assert all(g["side"] == "both" for g in same["groups"]) and same["total_ratio"] == pytest.approx(1.0)
 
 
+def test_profiles_carry_their_compute_precision(measured: Measured) -> None:
+    """Forced f32 on both sides: like for like. A profile in the device's reduced precision is
+    labelled so, and the report says the pair mixes compute precisions."""
+    layers = layers_of((measured.profiles["FP32"], measured.profiles["INT8"]))
+    assert layers["a"]["compute_precision"] == layers["b"]["compute_precision"] == "f32"
+    assert "FP32·f32" in layers["a"]["label"]
+    from core.compare.choices import result_choices
+
+    offered = {c["id"]: c["precision_key"] for c in result_choices("profile")}
+    assert offered[measured.profiles["FP32"]] == "FP32·f32" and offered[measured.profiles["INT8"]] == "INT8·f32"
+    reduced = reduced_compute()
+    if reduced is None:
+        pytest.skip("the device computes only in f32")
+    fast = profile(measured.variants["INT8"], infer_precision=reduced)
+    mixed = layers_of((measured.profiles["FP32"], fast))
+    assert mixed["b"]["compute_precision"] == reduced and f"INT8·{reduced}" in mixed["b"]["label"]
+    doc = build_comparison([measured.benchmarks["FP32"]], profile_ids=(measured.profiles["FP32"], fast))
+    assert f"computed in different precisions (f32 vs {reduced})" in to_html(doc)
+
+
 # ---------------------------------------------------------------- the comparison document
 
 
@@ -156,14 +177,18 @@ def test_front_recommendation_and_limits(measured: Measured) -> None:
     placed = [r for r in doc["rows"] if r["accuracy_value"] is not None]
     assert winner["throughput_fps"] == max(r["throughput_fps"] for r in placed)
     text = doc["recommendation"]["text"]
-    assert text.startswith(f"{winner['precision']} on CPU, {winner['hint']} hint")
+    # both precision axes name the winner; the ratio names the baseline's two axes
+    assert text.startswith(f"{winner['precision_label']} on CPU, {winner['hint']} hint")
+    assert winner["precision_label"] == f"{winner['precision']} weights · {winner['compute_precision']} compute"
+    base = rows[doc["baseline_id"]]
     if winner["result_id"] != doc["baseline_id"]:
-        assert f"{winner['ratios']['speedup']:.2f}× FP32 FPS" in text
+        assert f"{winner['ratios']['speedup']:.2f}× {base['precision_key']} FPS" in text
 
     # FP16 has no accuracy figure, so it cannot be on the front; if it measured faster, the line says so
     fp16 = rows[measured.benchmarks["FP16"]]
     assert not fp16["on_front"]
-    assert (f"#{fp16['result_id']} FP16 on CPU" in text) == (fp16["throughput_fps"] > winner["throughput_fps"])
+    assert (f"#{fp16['result_id']} {fp16['precision_label']} on CPU" in text) == (
+        fp16["throughput_fps"] > winner["throughput_fps"])
 
     strict = build_comparison(ids, limits=Limits(max_latency_ms=1e-6))
     assert strict["front"] == [] and strict["recommendation"]["result_id"] is None
@@ -178,8 +203,213 @@ def test_front_recommendation_and_limits(measured: Measured) -> None:
 def test_warnings_explain_fp16_on_this_cpu(measured: Measured) -> None:
     doc = build_comparison([measured.benchmarks["FP32"], measured.benchmarks["FP16"]])
     fp16 = next(r for r in doc["rows"] if r["precision"] == "FP16")
-    assert fp16["inference_precision"] == "f32"  # this CPU has no FP16 arithmetic
-    assert any("FP16 IR was computed in f32" in w for w in doc["warnings"])
+    device = device_compute("CPU")
+    # a default benchmark computes in what the device reports as its default, whatever the weights
+    assert fp16["compute_precision"] == device["default"] == fp16["inference_precision"]
+    if device["default"] != "f16":
+        assert any(f"FP16 IR was computed in {device['default']}" in w for w in doc["warnings"])
+        if "f16" not in device["native"]:
+            assert any("CPU reports no native f16 compute" in w for w in doc["warnings"])
+
+
+# ---------------------------------------------------------------- two precision axes, like for like
+
+
+def _row(doc: dict, result_id: int) -> dict:  # type: ignore[type-arg]
+    return next(r for r in doc["rows"] if r["result_id"] == result_id)
+
+
+def test_every_row_report_and_export_names_both_axes(measured: Measured) -> None:
+    ids = [measured.benchmarks[p] for p in ("FP32", "FP16", "INT8")]
+    doc = build_comparison(ids)
+    default = device_compute("CPU")["default"]
+    for row in doc["rows"]:
+        assert row["weight_precision"] == row["precision"]
+        assert row["compute_precision"] == default and "compiled model" in row["compute_source"]
+        assert row["precision_label"] == f"{row['precision']} weights · {default} compute"
+        assert row["precision_key"] == f"{row['precision']}·{default}"
+    page = to_html(doc)
+    assert "FP32 weights · " + default + " compute" in page
+    assert json.dumps(f"INT8·{default} #")[1:-1] in page  # the chart axis, inside plotly's JSON
+    records = list(csv.DictReader(io.StringIO(to_csv(doc))))
+    assert [(r["Weights"], r["Compute"]) for r in records] == [(p, default) for p in ("FP32", "FP16", "INT8")]
+    assert records[2]["Precision"] == f"INT8 weights · {default} compute"
+    fps = doc_figure_names(doc)
+    assert fps == {f"{p}·{default}" for p in ("FP32", "FP16", "INT8")}
+
+
+def doc_figure_names(doc: dict) -> set[str]:  # type: ignore[type-arg]
+    from core.compare.charts import fps_bars
+
+    return {trace.name for trace in fps_bars(doc).data}
+
+
+def test_computed_alike_is_said_in_the_default_and_in_f32(measured: Measured) -> None:
+    default = device_compute("CPU")["default"]
+    for compute, ids in ((default, [measured.benchmarks["FP32"], measured.benchmarks["FP16"]]),
+                         ("f32", [benchmark(measured.variants[p], infer_precision="f32") for p in ("FP32", "FP16")])):
+        doc = build_comparison(ids)
+        fp32, fp16 = (_row(doc, i) for i in ids)
+        assert fp32["compute_precision"] == fp16["compute_precision"] == compute
+        statement = next(w for w in doc["warnings"] if w.startswith("FP32 and FP16 were computed alike"))
+        assert statement.startswith(f"FP32 and FP16 were computed alike in {compute} (#{ids[0]} and #{ids[1]}")
+        speedup = fp16["throughput_fps"] / fp32["throughput_fps"]
+        # the noise band: ±5 % at least, twice the combined spread of the repeats otherwise
+        spread = ((fp16["throughput_fps_std"] / fp16["throughput_fps"]) ** 2
+                  + (fp32["throughput_fps_std"] / fp32["throughput_fps"]) ** 2) ** 0.5
+        within = abs(speedup - 1) <= max(0.05, 2 * spread)
+        assert ("no FP16 gain beyond noise" in statement) == within
+        assert ("re-run both before trusting it" in statement) == (not within)
+        assert fp16["like_for_like"]["is_like_for_like"] and not fp16["like_for_like"]["mixes"]
+
+
+def test_a_ratio_across_settings_is_flagged_on_any_cpu(measured: Measured) -> None:
+    fp32, latency = measured.benchmarks["FP32"], measured.benchmarks["INT8-latency"]
+    doc = build_comparison([fp32, latency], baseline_id=fp32)
+    row = _row(doc, latency)
+    assert row["like_for_like"]["mixes"] == ["mixes settings: hint latency vs throughput"]
+    assert f"#{latency} vs baseline #{fp32} mixes settings: hint latency vs throughput — the ratio is not like " \
+           "for like." in " ".join(doc["warnings"])
+    # the same IR under two settings is a settings comparison: like for like
+    same = build_comparison([measured.benchmarks["INT8"], latency])
+    assert _row(same, latency)["like_for_like"]["is_like_for_like"]
+
+
+def test_mixed_compute_precisions_are_flagged_and_never_credited_to_the_ir(measured: Measured) -> None:
+    reduced = reduced_compute()
+    if reduced is None:
+        pytest.skip("the device computes only in f32: there is no second compute precision to mix")
+    fp32_exact = benchmark(measured.variants["FP32"], infer_precision="f32")
+    fp32_reduced = benchmark(measured.variants["FP32"], infer_precision=reduced)
+    int8_reduced = benchmark(measured.variants["INT8"], infer_precision=reduced)
+    doc = build_comparison([fp32_exact, fp32_reduced, int8_reduced], baseline_id=fp32_exact)
+    int8 = _row(doc, int8_reduced)
+    assert int8["compute_precision"] == reduced and _row(doc, fp32_exact)["compute_precision"] == "f32"
+    assert int8["like_for_like"]["mixes"] == [f"mixes compute precisions: {reduced} vs f32"]
+    # the like-for-like reference: FP32 computed like INT8
+    assert int8["like_for_like"]["reference_id"] == fp32_reduced
+    assert int8["like_for_like"]["speedup"] == pytest.approx(int8["throughput_fps"] / _row(doc, fp32_reduced)["throughput_fps"])
+    warning = next(w for w in doc["warnings"] if w.startswith(f"#{int8_reduced} vs baseline"))
+    assert warning.startswith(f"#{int8_reduced} vs baseline #{fp32_exact} mixes compute precisions: {reduced} vs f32 "
+                              "— the speed-up is not the IR's doing.")
+    assert f"#{fp32_reduced} FP32 weights · {reduced} compute" in warning
+    # same IR, two compute precisions: a compute comparison, like for like, no caveat
+    assert _row(doc, fp32_reduced)["like_for_like"]["is_like_for_like"]
+    assert not any(w.startswith(f"#{fp32_reduced} vs baseline") for w in doc["warnings"])
+    records = {int(r["Result"]): r for r in csv.DictReader(io.StringIO(to_csv(doc)))}
+    assert records[int8_reduced]["Ratio caveat"] == f"mixes compute precisions: {reduced} vs f32"
+    assert records[int8_reduced]["Like-for-like vs"] == f"#{fp32_reduced} FP32·{reduced}"
+
+    # whatever wins, an INT8 speed claim is made against FP32 computed alike
+    text = doc["recommendation"]["text"]
+    if doc["recommendation"]["result_id"] == int8_reduced:
+        assert f"FP32·{reduced} FPS (like for like, #{fp32_reduced}" in text
+        assert "a ratio that mixes compute precisions" in text
+        assert f"× FP32·f32 FPS" not in text
+
+
+def _device_is_reduced() -> bool:
+    return bool(device_compute("CPU")["default_is_reduced"])
+
+
+@pytest.mark.parametrize("fp32_runs", [("default",), ("f32", "default"), ("f32",)])
+def test_missing_fp32_runs_are_offered_exactly_when_the_default_is_reduced(measured: Measured,
+                                                                          fp32_runs: tuple[str, ...]) -> None:
+    """FP32·f32 and FP32·default: whichever of the two the selection lacks is offered, only on a
+    device whose default compute is reduced (on an f32-default device they are the same run)."""
+    facts = device_compute("CPU")
+    fp32 = {"default": measured.benchmarks["FP32"]}
+    if "f32" in fp32_runs:
+        fp32["f32"] = benchmark(measured.variants["FP32"], infer_precision="f32")
+    ids = [fp32[r] for r in fp32_runs] + [measured.benchmarks["FP16"], measured.benchmarks["INT8"]]
+    doc = build_comparison(ids)
+    offered = {run["compute"]: run for run in doc["missing_runs"]}
+    if not facts["default_is_reduced"]:
+        assert offered == {}
+        return
+    expected = {"f32", facts["default"]} - {"f32" if "f32" in fp32_runs else None,
+                                            facts["default"] if "default" in fp32_runs else None}
+    assert set(offered) == expected
+    for compute, run in offered.items():
+        assert run["variant_id"] == measured.variants["FP32"] and run["what"] == f"FP32 weights · {compute} compute"
+        assert run["settings"]["hint"] == "throughput" and run["settings"]["duration_s"] == 1.0
+        assert ("--infer-precision f32" in run["command"]) == (compute == "f32")
+        assert run["command"].startswith(f"python -m core benchmark {measured.variants['FP32']} -d CPU --hint throughput")
+        assert run["completes"] == sorted(ids) or set(run["completes"]) == set(ids)
+    if "f32" in offered:
+        assert offered["f32"]["label"] == "Benchmark FP32 with f32 compute"
+        assert offered["f32"]["settings"]["infer_precision"] == "f32"
+    if facts["default"] in offered:
+        assert "infer_precision" not in offered[facts["default"]]["settings"]
+
+
+def test_cli_lists_missing_runs_and_their_command_makes_them(measured: Measured) -> None:
+    ids = [str(measured.benchmarks[p]) for p in ("FP32", "FP16", "INT8")]
+    done = _cli(["compare", *ids, "--json"], measured.workspace)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert [r["precision_label"] for r in data["rows"]] == [f"{p} weights · {device_compute('CPU')['default']} compute"
+                                                             for p in ("FP32", "FP16", "INT8")]
+    if not _device_is_reduced():
+        assert data["missing_runs"] == []
+        return
+    run = next(r for r in data["missing_runs"] if r["compute"] == "f32")
+    made = _cli(run["command"].split()[3:], measured.workspace)  # as printed, after "python -m core"
+    assert made.returncode == 0, made.stderr
+    new_id = json.loads(made.stdout)["id"]
+    after = json.loads(_cli(["compare", *ids, str(new_id), "--json"], measured.workspace).stdout)
+    assert _row(after, new_id)["precision_label"] == "FP32 weights · f32 compute"
+    assert not any(r["compute"] == "f32" for r in after["missing_runs"])
+    human = _cli(["compare", *ids], measured.workspace)
+    assert "missing_runs:" in human.stdout and "--infer-precision f32" in human.stdout
+
+
+def test_results_with_the_new_keys_and_a_noisy_mark(measured: Measured) -> None:
+    """A result stored the way the benchmark now stores it (compute_precision, runtime_precisions,
+    weight_precision, noisy): read first, noisy results carry their reason everywhere."""
+    from core.benchmark import BenchmarkSettings, run_benchmark, save_result
+    from core.variants import get_variant, variant_xml
+
+    xml = variant_xml(get_variant(measured.variants["INT8"]))
+    options = BenchmarkSettings.from_dict({"duration_s": 1.0, "infer_precision": "f32"})
+    metrics = run_benchmark(xml, options)
+    metrics.update(compute_precision="f32", weight_precision="INT8", runtime_precisions={"f32": 9, "u8": 2},
+                   noisy={"noisy": True, "reasons": ["a quantize job was running on CPU"]})
+    noisy_id = save_result("benchmark", {**options.to_config(), "model_path": str(xml)}, metrics,
+                           measured.variants["INT8"], None, "CPU")
+    doc = build_comparison([measured.benchmarks["FP32"], noisy_id])
+    row = _row(doc, noisy_id)
+    assert (row["weight_precision"], row["compute_precision"]) == ("INT8", "f32")
+    assert row["compute_source"] == "read back from the compiled model" and row["compute_requested"] == "f32"
+    assert row["noisy"] == ["a quantize job was running on CPU"]
+    assert f"#{noisy_id} is marked noisy: a quantize job was running on CPU." in " ".join(doc["warnings"])
+    record = next(r for r in csv.DictReader(io.StringIO(to_csv(doc))) if int(r["Result"]) == noisy_id)
+    assert record["Noisy"] == "a quantize job was running on CPU" and record["Runtime precisions"] == "f32 9, u8 2"
+    assert "noisy: a quantize job was running on CPU" in to_html(doc)
+
+
+def test_default_selection_covers_fp32_in_f32_and_in_the_default(measured: Measured) -> None:
+    from core.compare.choices import default_baseline, default_selection, result_choices
+
+    exact = benchmark(measured.variants["FP32"], infer_precision="f32")
+    choices = result_choices()
+    picked = default_selection(choices, get_model_id(measured))
+    by_id = {c["id"]: c for c in choices}
+    keys = {by_id[i]["precision_key"] for i in picked}
+    default = device_compute("CPU")["default"]
+    assert {"FP32·f32", f"FP32·{default}", f"FP16·{default}", f"INT8·{default}"} <= keys
+    assert exact in picked or any(by_id[i]["precision_key"] == "FP32·f32" and i > exact for i in picked)
+    # the baseline is computed like most of the selection, so most ratios are like for like
+    baseline = by_id[default_baseline(choices, picked)]
+    assert baseline["precision"] == "FP32" and baseline["parent_id"] is None
+    computes = [by_id[i]["compute_precision"] for i in picked]
+    assert computes.count(baseline["compute_precision"]) == max(computes.count(c) for c in computes)
+
+
+def get_model_id(measured: Measured) -> int:
+    from core.variants import get_variant
+
+    return get_variant(measured.variants["FP32"]).model_id
 
 
 def test_bad_choices_are_user_errors(measured: Measured) -> None:

@@ -70,3 +70,22 @@ def test_sync_runs_are_reproduced_with_the_sync_api() -> None:
     sync = benchmark_command({"device": "CPU", "hint": "latency", "api": "sync", "duration_s": 5}, "m.xml")
     assert "--hint latency" in sync and "--api sync" in sync
     assert "--api" not in benchmark_command({"device": "CPU", "hint": "latency", "duration_s": 5}, "m.xml")
+
+
+def test_compute_precision_is_read_from_new_keys_then_old_ones() -> None:
+    """New results store compute_precision; older ones the compiled model's inference_precision as
+    OpenVINO printed it; a profile may only have runtime precisions; the request is the last resort."""
+    from core.compare.selection import compute_from_runtime, read_compute
+
+    assert read_compute({"compute_precision": "bf16", "inference_precision": "<Type: 'float32'>"}, {})[0] == "bf16"
+    assert read_compute({"inference_precision": "<Type: 'float32'>"}, {}) == (
+        "f32", "read back from the compiled model (INFERENCE_PRECISION_HINT)")
+    assert read_compute({"inference_precision": "bf16"}, {})[0] == "bf16"
+    # bf16 compute leaves many layers (reorders, first/last) in f32: any reduced float layer decides
+    assert compute_from_runtime({"f32": 215, "bf16": 56, "i32": 54}) == "bf16"
+    assert compute_from_runtime({"f32": 219, "i32": 54}) == "f32"
+    assert compute_from_runtime({"u8": 3, "i32": 1}) is None and compute_from_runtime(None) is None
+    assert read_compute({"runtime_precisions": {"f32": 10, "f16": 2}}, {}) == (
+        "f16", "from the executed layers' runtime precisions")
+    assert read_compute({"inference_precision": None}, {"infer_precision": "f32"}) == ("f32", "as requested (not read back)")
+    assert read_compute({}, {}) == (None, "not recorded")

@@ -16,13 +16,18 @@ import pytest
 from sqlalchemy import func, select
 
 from core.convert import ConvertOptions, InputSpec, convert_model_to_variant, import_and_convert
+from core.convert.check import check_summary, conversion_check
+from core.convert.references import Reference, find_runtime, module_installed, reference_for
 from core.convert.options import parse_input_specs, parse_layout, parse_values
 from core.convert.rtinfo import read_conversion, read_preprocessing
 from core.errors import UserError
 from core.importer import import_paths
+from core.importer.formats import source_for_path
+from core.precision import device_compute
 from core.jobs import run_job_inline
 from core.store import Variant, session_scope
 from tests.models_frameworks import cached_paddle_model, cached_tensorflow_models, framework_installed
+from tests.models_imagenet import make_imagenet_classifier_onnx
 from tests.models_onnx import make_tiny_cnn_ir, make_tiny_cnn_onnx, make_two_input_onnx, make_unknown_rank_onnx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +66,8 @@ def test_model_optimizer_semantics_bgr_in_rgb_model(workspace: Path, tmp_path: P
     bgr = rgb[:, ::-1].copy()
     normalised = (rgb - np.array(IMAGENET_MEAN, np.float32).reshape(1, 3, 1, 1)) / np.array(IMAGENET_SCALE, np.float32).reshape(1, 3, 1, 1)
     expected = ort.InferenceSession(str(tmp_path / "tiny_cnn.onnx")).run(None, {"image": normalised})[0]
-    compiled = ov.Core().compile_model(result["xml"], "CPU")
+    # exact maths needs exact compute: the device default may be bf16 (~1e-3 off on these outputs)
+    compiled = ov.Core().compile_model(result["xml"], "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
     np.testing.assert_allclose(compiled(bgr)[0], expected, atol=1e-5)
     model = ov.Core().read_model(result["xml"])
     recorded = read_preprocessing(model)["image"]
@@ -182,7 +188,11 @@ def test_tensorflow_and_paddle_sources_convert(workspace: Path, tmp_path: Path) 
         result = import_and_convert(paths, None, options)
         assert result["inputs"][0]["shape"] in ("[1,32,32,3]", "[1,3,32,32]"), result
         assert result["outputs"][0]["shape"] == "[1,10]"
-        assert result["conversion_check"]["status"] == "skipped"
+        check = result["conversion_check"]  # each format checked against its own runtime, in f32 compute
+        assert (check["status"], check["compute"]) == ("match", "f32"), check
+        assert check["reference"].startswith(("TensorFlow", "LiteRT", "Paddle")), check["reference"]
+        assert check["outputs"][0]["max_abs_diff"] < 1e-4  # FP16 weights, softmax outputs
+        _assert_default_compute_reported(check)
         out = ov.Core().compile_model(result["xml"], "CPU")(np.ones(out_shape := [int(d) for d in result["inputs"][0]["shape"].strip("[]").split(",")], np.float32))[0]
         assert out.shape == (1, 10) and abs(float(out.sum()) - 1.0) < 1e-2, out_shape
 
@@ -202,6 +212,12 @@ def test_cli_convert_contract(workspace: Path, tmp_path: Path) -> None:
     assert data["xml"] == str(out / "tiny_cnn.xml") and Path(data["bin"]).is_file()
     assert data["inputs"] == [{"name": "image", "shape": "[1,3,32,32]", "type": "f32"}]
     assert data["outputs"][0]["name"] == "probs" and data["conversion_check"]["status"] == "match"
+    assert data["conversion_check"]["compute"] == "f32"
+    readable = subprocess.run([*command[:5], "-o", str(tmp_path / "out2"), *command[7:-1]],
+                              env=env, capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert readable.returncode == 0, readable.stderr
+    assert readable.stdout.startswith("check: Conversion check (f32 compute): match, max |diff| "), readable.stdout[:400]
+    assert ("device default: Device default (" in readable.stdout) == device_compute("CPU")["default_is_reduced"]
     done = subprocess.run([*command[:4], str(tmp_path / "missing.onnx"), "--json"], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 2 and "does not exist" in json.loads(done.stdout)["error"]
     card = subprocess.run([sys.executable, "-m", "core", "card", str(out / "tiny_cnn.xml"), "--json"], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
@@ -251,3 +267,76 @@ def test_real_architecture_fp16_conversion_check(workspace: Path) -> None:
     check = result["conversion_check"]
     assert check["status"] == "match" and check["outputs"][0]["cosine"] > 0.999
     assert result["precision"] == "FP16" and result["card"]["gflops"] == pytest.approx(0.25, rel=0.05)
+
+
+def _assert_default_compute_reported(check: dict) -> None:
+    """The device-default run is reported exactly when the device default is not f32."""
+    device = device_compute("CPU")
+    if device["default_is_reduced"]:
+        default = check["default_compute"]
+        assert default["compute"] == device["default"], default
+        assert default["max_abs_diff"] >= 0 and 0.99 < default["cosine"] <= 1.0 + 1e-9
+        assert f"computed in {device['default']}, the device default" in default["note"]
+        assert default["summary"].startswith(f"Device default ({device['default']} compute), for information:")
+    else:
+        assert check["default_compute"] is None
+
+
+def test_imagenet_classifier_check_matches_in_f32_whatever_the_device_default(workspace: Path, tmp_path: Path) -> None:
+    """Acceptance of issue 10: a torchvision-style classifier with ImageNet mean/scale is a match,
+    on a CPU whose default is bf16 as on one whose default is f32."""
+    source = make_imagenet_classifier_onnx(tmp_path)
+    for fp16 in (False, True):
+        result = import_and_convert(
+            [source], None,
+            ConvertOptions(inputs=[InputSpec("input", "1,3,224,224")], mean_values={"": IMAGENET_MEAN},
+                           scale_values={"": IMAGENET_SCALE}, compress_to_fp16=fp16),
+        )
+        check = result["conversion_check"]
+        assert (check["status"], check["compute"], check["weights"]) == ("match", "f32", "FP16" if fp16 else "FP32"), check
+        output = check["outputs"][0]
+        assert output["name"] == "logits" and output["reference_max_abs"] > 1  # logits, not a flat softmax
+        assert output["max_abs_diff"] < (1e-2 if fp16 else 1e-4) * output["reference_max_abs"]
+        assert check["summary"].startswith("Conversion check (f32 compute): match, max |diff| ")
+        assert check["reference"].startswith("ONNX Runtime")
+        _assert_default_compute_reported(check)
+        with session_scope() as s:
+            variant = s.get(Variant, result["variant_id"])
+            assert variant.card["conversion_check"]["summary"] == check["summary"]
+            assert any(line.startswith("Conversion check (f32 compute): match") for line in variant.params["log"])
+
+
+def test_wrong_mean_is_a_mismatch_in_f32(workspace: Path, tmp_path: Path) -> None:
+    """A conversion whose embedded mean is not the one recorded (channel order swapped) fails in f32."""
+    path = make_imagenet_classifier_onnx(tmp_path)
+    options = ConvertOptions(inputs=[InputSpec("input", "1,3,224,224")], mean_values={"": IMAGENET_MEAN}, scale_values={"": IMAGENET_SCALE})
+    result = import_and_convert([path], None, options)
+    assert result["conversion_check"]["status"] == "match"
+    record = result["preprocessing"]["input"]
+    wrong = {"input": {**record, "mean_values": IMAGENET_MEAN[::-1]}}  # what a BGR/RGB mix-up embeds
+    check = conversion_check(source_for_path(path), Path(result["xml"]), wrong, fp16=False)
+    assert (check["status"], check["compute"]) == ("mismatch", "f32"), check["summary"]
+    assert check["outputs"][0]["max_abs_diff"] > 1e-2 * check["outputs"][0]["reference_max_abs"]
+    assert check["summary"].startswith("Conversion check (f32 compute): mismatch")
+    _assert_default_compute_reported(check)
+    if check["default_compute"]:
+        assert "not a conversion error" not in check["default_compute"]["note"]  # no excuse for a mismatch
+
+
+def test_missing_reference_runtime_says_not_checked(workspace: Path, tmp_path: Path) -> None:
+    """The lookup is real: a module that is not installed gives "not checked: ... not installed"."""
+    assert module_installed("onnxruntime") and not module_installed("ovwb_no_such_runtime")
+    assert find_runtime([("ovwb_no_such_runtime", "Nope"), ("onnxruntime", "ONNX Runtime")]) == ("onnxruntime", "ONNX Runtime")
+    assert find_runtime([("ovwb_no_such_runtime", "Nope")]) is None
+    assert [m for m, _ in reference_for("tflite").candidates] == ["ai_edge_litert", "tensorflow"]
+    assert reference_for("paddle").runtime == "PaddlePaddle" and reference_for("ir") is None
+    assert reference_for("tflite").missing_reason() == "not checked: LiteRT or TensorFlow not installed"
+
+    source = make_tiny_cnn_onnx(tmp_path)
+    result = import_and_convert([source], None, ConvertOptions())
+    missing = Reference("Nope Runtime", (("ovwb_no_such_runtime", "Nope Runtime"),), "tflite")
+    check = conversion_check(source_for_path(source), Path(result["xml"]), {}, fp16=False, reference=missing)
+    assert (check["status"], check["reason"]) == ("skipped", "not checked: Nope Runtime not installed")
+    assert check_summary(check) == "Conversion check: not checked: Nope Runtime not installed"
+    with pytest.raises(UserError, match="not checked: Nope Runtime not installed"):
+        missing.outputs(source, {}, [])

@@ -14,6 +14,7 @@ import pytest
 from orientation_data import (
     CLASSES,
     ORIENTATION_HINTS,
+    imagenet_classifier_ir,
     orientation_ir,
     photo_paths,
     write_flat_photos,
@@ -33,6 +34,7 @@ from core.datasets import (
     preview_samples,
     spec_from_model,
 )
+from core.datasets.catalog import load_manifest
 from core.datasets.feeding import read_image
 from core.errors import UserError
 from core.store import Dataset, session_scope
@@ -62,8 +64,77 @@ def test_labelled_folder_uses_labels_file_order(workspace: Path, rotated: Path) 
 
 def test_class_order_is_sorted_without_labels_file(workspace: Path, tmp_path: Path) -> None:
     folder = write_rotated_dataset(tmp_path / "nolabels", photo_paths()[:1], labels_file=False)
+    for angle in CLASSES:  # class *names* (digit-only folder names are class indices now)
+        (folder / angle).rename(folder / f"deg{angle}")
     dataset = get_dataset(import_dataset(folder))
-    assert dataset.classes == sorted(CLASSES)
+    assert dataset.classes == sorted(f"deg{angle}" for angle in CLASSES)
+
+
+def test_class_index_folders_need_no_labels_file(workspace: Path, tmp_path: Path) -> None:
+    """`0/ 1/ 207/`: the folder name is the class index (a subset of a 1,000-class set)."""
+    folder = tmp_path / "index"
+    for index, count in (("0", 1), ("1", 2), ("207", 3)):
+        write_flat_photos(folder / index, count)
+    dataset = get_dataset(import_dataset(folder))
+    assert dataset.kind == "labelled-images" and dataset.classes == [0, 1, 207]
+    info = dataset_to_dict(dataset)
+    assert info["labels_from"] == "class-index folders" and not info["class_names"]
+    source = open_source(dataset.id, ov.Core().read_model(imagenet_classifier_ir(tmp_path / "zoo")))
+    labels = {source.name(i).split("/")[0]: source.labels(i) for i in range(len(source))}
+    assert labels == {"0": (0,), "1": (1,), "207": (207,)}
+
+
+def _annotated_photos(folder: Path, count: int = 6) -> tuple[Path, list[str]]:
+    write_flat_photos(folder, count)
+    return folder, sorted(p.name for p in folder.iterdir())
+
+
+def test_imagenet_style_annotation_file_with_sets(workspace: Path, tmp_path: Path) -> None:
+    folder, files = _annotated_photos(tmp_path / "val")
+    lines = [f"{files[0]} 151 152 153", f"{files[1]} 7", f"{files[2]},8,9", "# a comment", ""]
+    lines += [f"{name} 3" for name in files[3:]] + ["ILSVRC2012_val_00049999.JPEG 1"]  # a line for an absent file
+    (folder / "val.txt").write_text("\n".join(lines))
+    dataset = get_dataset(import_dataset(folder))
+    assert dataset.kind == "labelled-images" and dataset.item_count == len(files)
+    assert dataset.info["labels_from"] == "annotation file" and dataset.info["multi_label"] == 2
+    assert dataset.info["unmatched_lines"] == 1 and dataset.info["max_class"] == 153
+    source = open_source(dataset.id, ov.Core().read_model(imagenet_classifier_ir(tmp_path / "zoo")))
+    by_file = {source.name(i): source.labels(i) for i in range(len(source))}
+    assert by_file[files[0]] == (151, 152, 153) and by_file[files[1]] == (7,) and by_file[files[2]] == (8, 9)
+    assert source.label(0) in (151, 7, 8, 3)  # the first acceptable class, for one-label displays
+
+
+def test_csv_annotation_with_header_names_and_sets(workspace: Path, tmp_path: Path) -> None:
+    folder, files = _annotated_photos(tmp_path / "csv", 5)
+    rows = ["file,labels", f"{files[0]},cat;dog", f"{files[1]},dog", f"{files[2]},bird cat"]
+    rows += [f"{name},2" for name in files[3:]]
+    annotations = tmp_path / "truth.csv"  # outside the data, given explicitly
+    annotations.write_text("\n".join(rows))
+    names = tmp_path / "names.txt"
+    names.write_text("cat\ndog\nbird\n")
+    dataset = get_dataset(import_dataset(folder, labels_file=names, annotations=annotations))
+    assert dataset.classes == ["cat", "dog", "bird"] and dataset_to_dict(dataset)["class_names"]
+    _, manifest = load_manifest(dataset)
+    assert dict(zip(manifest.files, manifest.labels))[files[0]] == [0, 1]
+    assert dict(zip(manifest.files, manifest.labels))[files[2]] == [0, 2]
+
+    headerless = tmp_path / "plain.csv"
+    headerless.write_text("\n".join(f"{Path(name).stem},{i % 3}" for i, name in enumerate(files)))  # image ids
+    assert get_dataset(import_dataset(folder, annotations=headerless)).classes == [0, 1, 2]
+
+
+def test_annotation_mistakes_are_named(workspace: Path, tmp_path: Path) -> None:
+    folder, files = _annotated_photos(tmp_path / "bad", 5)
+    (folder / "val.txt").write_text("\n".join(f"{name} 1" for name in files[:-1]))
+    with pytest.raises(UserError, match=f"1 image\\(s\\) have no line in val.txt: {files[-1]}"):
+        import_dataset(folder)
+    (folder / "val.txt").write_text("\n".join(f"{name} tabby" for name in files))
+    with pytest.raises(UserError, match="line 1: 'tabby' is not a class index"):
+        import_dataset(folder)
+    (folder / "val.txt").write_text("\n".join([f"{files[0]} 1", f"{files[0]} 2"]))
+    with pytest.raises(UserError, match="annotated twice"):
+        import_dataset(folder)
+    assert list_datasets() == []
 
 
 def test_flat_zip_with_wrapper_folder_is_unlabelled(workspace: Path, tmp_path: Path) -> None:
@@ -188,8 +259,11 @@ def test_embedded_preprocessing_is_never_applied_twice(workspace: Path, tmp_path
     assert raw.max() > 100  # 0..255 pixels go in
     normalised = open_source(dataset_id, plain, spec_from_model(plain, ORIENTATION_HINTS)).inputs(0)
     core = ov.Core()
-    out_embedded = core.compile_model(embedded, "CPU")({"x": raw})[0]
-    out_plain = core.compile_model(plain, "CPU")(normalised)[0]
+    # f32 compute for both: in a bf16 device default the embedded mean/scale round differently from
+    # numpy's f32 normalisation (~1e-3 apart), which says nothing about applying it once or twice
+    exact = {"INFERENCE_PRECISION_HINT": "f32"}
+    out_embedded = core.compile_model(embedded, "CPU", exact)({"x": raw})[0]
+    out_plain = core.compile_model(plain, "CPU", exact)(normalised)[0]
     assert np.abs(out_embedded - out_plain).max() < 1e-3  # same answer: normalised exactly once
 
     with pytest.raises(UserError, match="already applies its mean"):
@@ -281,3 +355,70 @@ def test_bytes_io_zip_upload_roundtrip(workspace: Path, tmp_path: Path, rotated:
     upload.write_bytes(zip_bytes(rotated))
     assert zipfile.is_zipfile(io.BytesIO(upload.read_bytes()))
     assert get_dataset(import_dataset(upload, "from browser")).item_count == 12
+
+
+def _image_model(channels: int, classifier: bool) -> ov.Model:
+    """A one-input image model: class scores [1, 5] or an image-shaped output (no classification)."""
+    from openvino import opset13 as ops
+
+    image = ops.parameter([1, channels, 224, 224], np.float32, name="image")
+    pooled = ops.reduce_mean(image, np.array([2, 3]), keep_dims=False)  # [1, channels]
+    if classifier:
+        weights = ops.constant(np.linspace(-1, 1, channels * 5, dtype=np.float32).reshape(channels, 5))
+        return ov.Model([ops.matmul(pooled, weights, False, False)], [image], "scores")
+    return ov.Model([ops.relu(image)], [image], "image_to_image")
+
+
+def test_datasets_that_cannot_belong_to_the_model_are_refused(workspace: Path, tmp_path: Path,
+                                                               orientation_xml: Path, rotated: Path) -> None:
+    from core.datasets.fitness import dataset_problem
+
+    imagenet = ov.Core().read_model(imagenet_classifier_ir(tmp_path / "zoo"))
+    orientation = ov.Core().read_model(orientation_xml)
+    docs = import_dataset(rotated)  # the sample's labels: 4 named orientations
+    assert dataset_problem(get_dataset(docs), orientation) is None
+    with pytest.raises(UserError, match=r"names 4 classes \(0, 90, 180, 270\); the model scores 1000 classes"):
+        open_source(docs, imagenet, purpose="accuracy")
+    calibration = open_source(docs, imagenet, purpose="calibration")  # images only: labels set aside, said why
+    assert not calibration.labelled and "belong to another model" in calibration.ignored_labels
+
+    index_folder = tmp_path / "index"
+    for index, count in (("0", 3), ("207", 3)):
+        write_flat_photos(index_folder / index, count)
+    beyond = import_dataset(index_folder)
+    with pytest.raises(UserError, match=r"labels up to class index 207; the model scores only 4 classes \(0–3\)"):
+        open_source(beyond, orientation, purpose="accuracy")
+    assert dataset_problem(get_dataset(beyond), imagenet) is None  # 207 < 1000: fits
+
+    with pytest.raises(UserError, match=r"not one \[N, C\] class-score output"):
+        open_source(docs, _image_model(3, classifier=False), purpose="accuracy")
+    assert "4 channels; images have 1 or 3" in dataset_problem(get_dataset(docs), _image_model(4, classifier=True))
+    unlabelled = import_dataset(write_flat_photos(tmp_path / "flat", 5))
+    assert dataset_problem(get_dataset(unlabelled), _image_model(3, classifier=False)) is None
+
+
+def test_datasets_stored_before_sets_keep_working(workspace: Path, tmp_path: Path, orientation_xml: Path,
+                                                 rotated: Path) -> None:
+    """A row and manifest as the previous version wrote them (one int per file, info {labelled})."""
+    import shutil
+
+    from core.datasets.fitness import dataset_problem
+    from core.workspace import new_artifact_dir, to_relative
+
+    folder = new_artifact_dir("datasets")
+    shutil.copytree(rotated, folder / "data")
+    files = sorted(p.relative_to(folder / "data").as_posix() for p in (folder / "data").rglob("*.png"))
+    (folder / "manifest.json").write_text(json.dumps({
+        "root": "data", "files": files, "labels": [CLASSES.index(f.split("/")[0]) for f in files], "classes": CLASSES}))
+    with session_scope() as s:
+        row = Dataset(name="old", kind="labelled-images", path=to_relative(folder), item_count=len(files),
+                      classes=CLASSES, info={"labelled": True})
+        s.add(row)
+        s.flush()
+        dataset_id = row.id
+    model = ov.Core().read_model(orientation_xml)
+    source = open_source(dataset_id, model, purpose="accuracy")
+    assert source.class_names == CLASSES and {source.labels(i) for i in range(len(source))} == {(0,), (1,), (2,), (3,)}
+    assert dataset_problem(get_dataset(dataset_id), model) is None
+    imagenet = ov.Core().read_model(imagenet_classifier_ir(tmp_path / "zoo"))
+    assert "names 4 classes" in dataset_problem(get_dataset(dataset_id), imagenet)

@@ -14,6 +14,7 @@ from core.graph.colour import FUSED, NO_TIME, NOT_EXECUTED
 from core.graph.export import export_png, export_svg
 from core.graph.inspect import inspect_node
 from core.graph.profile import attribute_layers, total_ms, unattributed_ms
+from core.precision import device_compute
 from core.graph.runtime import link, runtime_graph, runtime_summary_for_ir
 from tests.graph_support import convert_light, fp16_from, profile_rows
 
@@ -98,7 +99,8 @@ def test_runtime_graph_links_both_ways_and_the_inspector_shows_it(densenet: dict
     assert weights["chain"] == "Constant" and weights["constants"][0]["shape"] == [64, 3, 7, 7]
     assert {"min", "max", "mean", "std", "sparsity", "size_bytes"} <= set(weights["constants"][0])
     assert details["profile"]["role"] == "owner" and details["profile"]["time_ms"] > 0 and 0 < details["profile"]["share"] < 1
-    assert details["runtime"]["runtime_precision"] == "f32" and details["runtime"]["kernels"]
+    # the runtime graph is compiled with the device's defaults: its precision is what the device reports
+    assert details["runtime"]["runtime_precision"] == device_compute("CPU")["default"] and details["runtime"]["kernels"]
     runtime_scene = lay_out(rt)
     colouring = colour_scene(runtime_scene, "time", densenet["rows"])
     assert colouring.summary["timed_nodes"] > 100

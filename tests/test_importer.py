@@ -283,6 +283,87 @@ def test_zip_bomb_with_lying_header_is_stopped_while_writing(tmp_path: Path) -> 
         extract_archive(bomb, tmp_path / "out", ExtractLimits(max_total_bytes=5 * 1024 * 1024))
 
 
+def _zeros_zip(path: Path, members: int, member_bytes: int) -> Path:
+    """A zip of `members` members of zeros, written in 1 MB pieces (never whole in memory)."""
+    chunk = bytes(1024 * 1024)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for index in range(members):
+            with zf.open(f"part{index:02d}.bin", "w", force_zip64=True) as out:
+                for _ in range(member_bytes // len(chunk)):
+                    out.write(chunk)
+    return path
+
+
+def test_multi_member_zip_bomb_is_refused_with_its_real_numbers(workspace: Path, tmp_path: Path) -> None:
+    """Issue 16: twenty 60 MB members (1.2 GB) in a ~1.2 MB zip passed a per-member check."""
+    bomb = _zeros_zip(tmp_path / "twenty.zip", 20, 60 * 1024 * 1024)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    size_mb = f"{bomb.stat().st_size / 1024 / 1024:,.1f} MB"
+    error = import_fails(workspace, [bomb], "twenty.zip", f"({size_mb})", "declares 1,200.0 MB in 20 members",
+                         "over the limit of 200:1")
+    assert "8192" not in error.message and "OVWB_MAX_EXTRACT_RATIO" in (error.hint or "")
+    # the same with the total limit below it: the message names the limit and the declared size
+    with pytest.raises(UserError, match=r"more than 1000 MB, the limit: it declares 1,200.0 MB in 20 members"):
+        extract_archive(bomb, tmp_path / "out", ExtractLimits(max_total_bytes=1000 * 1024 * 1024, max_ratio=10**6))
+    assert not (tmp_path / "out").exists()  # refused before writing, and the folder is gone
+
+
+BIG_TGZ_SCRIPT = """
+import sys
+from pathlib import Path
+from core.errors import UserError
+from core.importer.archives import ExtractLimits, extract_archive
+try:
+    extract_archive(Path(sys.argv[1]), Path(sys.argv[2]), ExtractLimits.from_settings())
+    print("EXTRACTED")
+except UserError as error:
+    print("REFUSED", error.message)
+# VmHWM: this process image's peak RSS (ru_maxrss would include the forking pytest's)
+hwm_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print("PEAK_MB", hwm_kb / 1024)
+"""
+
+
+def _zeros_tgz(path: Path, members: int, member_bytes: int) -> Path:
+    class Zeros(io.RawIOBase):
+        def __init__(self, size: int) -> None:
+            self.left = size
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+            count = min(len(buffer), self.left)
+            buffer[:count] = bytes(count)
+            self.left -= count
+            return count
+
+    with tarfile.open(path, "w:gz") as tf:
+        for index in range(members):
+            info = tarfile.TarInfo(f"part{index:02d}.bin")
+            info.size = member_bytes
+            tf.addfile(info, io.BufferedReader(Zeros(member_bytes), 1024 * 1024))
+    return path
+
+
+def test_big_tgz_bomb_is_streamed_and_refused_with_low_memory(tmp_path: Path) -> None:
+    """1 GB of zeros in a ~1 MB tar.gz (16 x 64 MB): members are written chunk by chunk until the
+    expansion passes 200:1 (the fourth header); the process never holds a member in memory."""
+    bomb = _zeros_tgz(tmp_path / "big.tar.gz", 16, 64 * 1024 * 1024)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OVWB_WORKSPACE=str(tmp_path / "ws"))
+    env.pop("OVWB_MAX_EXTRACT_MB", None)
+    env.pop("OVWB_MAX_EXTRACT_RATIO", None)
+    done = subprocess.run([sys.executable, "-c", BIG_TGZ_SCRIPT, str(bomb), str(tmp_path / "out")],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "REFUSED The archive big.tar.gz (1.0 MB) declares at least 256.0 MB: a 257:1 expansion" in done.stdout, done.stdout
+    assert "over the limit of 200:1" in done.stdout
+    peak_mb = float(done.stdout.split("PEAK_MB")[1])
+    assert peak_mb < 60, f"peak RSS {peak_mb:.0f} MB while refusing a 1 GB archive"
+    assert not (tmp_path / "out").exists()
+
+
 def test_symlinks_in_archives(workspace: Path, tmp_path: Path) -> None:
     archive = tmp_path / "link.zip"
     with zipfile.ZipFile(archive, "w") as zf:

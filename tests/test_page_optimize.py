@@ -7,10 +7,21 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from orientation_data import orientation_ir, photo_paths, register_orientation_variant, write_rotated_dataset, zip_bytes
+from orientation_data import (
+    imagenet_classifier_ir,
+    orientation_ir,
+    photo_paths,
+    register_imagenet_variant,
+    register_orientation_variant,
+    write_flat_photos,
+    write_rotated_dataset,
+    zip_bytes,
+)
 from quantize_models import outlier_classifier
 
+from core.datasets import import_dataset
 from core.jobs import wait_for_job
+from core.precision import device_compute
 from core.variants import create_model, get_variant, register_variant
 from tests.conftest import open_page, page_text
 
@@ -92,9 +103,13 @@ def test_fp16_explained_random_warned_bad_data_refused(workspace: Path, tmp_path
     at = open_page(PAGE)
     at.radio(key="optimize_method").set_value("fp16").run()
     text = page_text(at)
-    assert "executes in FP32" in text and "Benchmark" in text and "inference precision hint" in text
+    default = device_compute("CPU")["default"]
+    assert f"the FP32 IR computed in {default}" in text  # what the device reports, not a fact about a CPU
+    assert "Benchmark" in text and "inference precision hint" in text
 
     at.radio(key="optimize_method").set_value("int8").run()
+    text = page_text(at)
+    assert "optimization capabilities" in text and not any(word in text for word in ("AVX", "VNNI", "AMX"))
     at.checkbox(key="optimize_dataset_random").check().run()  # no dataset yet: random is opt-in
     assert any("random data" in w.value for w in at.warning)
 
@@ -125,3 +140,55 @@ def test_measure_accuracy_of_an_existing_variant(workspace: Path) -> None:
     assert "Top-1 accuracy (labels)" in str([df.value for df in at.dataframe])
     assert job.result["metric"] == "top1" and job.result["samples"] == 8
     assert "top-1" in page_text(at).lower()
+
+
+def test_method_switch_never_keeps_a_dataset_that_does_not_fit(workspace: Path, tmp_path: Path) -> None:
+    """The FP16 bug: INT8 -> FP16 kept the orientation dataset for an ImageNet model and scored 0.00 %."""
+    imagenet = register_imagenet_variant(imagenet_classifier_ir(tmp_path / "zoo"))
+    docs = import_dataset(write_rotated_dataset(tmp_path / "rot", photo_paths()[:2]), "orientation docs")
+    photos = import_dataset(write_flat_photos(tmp_path / "photos", 6), "photos")
+    at = open_page(PAGE)
+    assert at.selectbox(key="optimize_variant").value == imagenet
+    at.radio(key="optimize_method").set_value("int8").run()
+    picker = at.selectbox(key="optimize_dataset")
+    assert docs in picker.options or any("orientation docs" in o for o in picker.options)
+    picker.set_value(docs).run()  # calibration reads images only: allowed, its labels set aside and said so
+    assert any("names 4 classes" in w.value and "agreement" in w.value for w in at.warning)
+    assert any("cannot be scored" in e.value for e in at.error)  # section 5 will not score it
+    assert at.button(key="accuracy_start").disabled
+
+    at.radio(key="optimize_method").set_value("fp16").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="optimize_dataset").value is None
+    assert not any("orientation docs" in o for o in at.selectbox(key="optimize_dataset").options)
+    assert any(f"#{docs} was unselected" in i.value for i in at.info)
+    refused = next(df.value for df in at.dataframe if "Why" in df.value.columns)
+    assert "names 4 classes" in refused.iloc[0]["Why"] and "1000 classes" in refused.iloc[0]["Why"]
+    at.selectbox(key="optimize_dataset").set_value(photos).run()  # unlabelled: agreement, offered
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_per_image_table_with_thumbnails(workspace: Path, tmp_path: Path) -> None:
+    xml = imagenet_classifier_ir(tmp_path / "zoo")
+    register_imagenet_variant(xml)
+    photos = write_flat_photos(tmp_path / "photos")
+    files = sorted(p.name for p in photos.iterdir())
+    (photos / "val.txt").write_text("\n".join(f"{name} 0 992" if n % 2 else f"{name} 5" for n, name in enumerate(files)))
+    import_dataset(photos, "annotated photos")
+    at = open_page(PAGE)
+    at.radio(key="optimize_method").set_value("fp16").run()
+    label = next(o for o in at.selectbox(key="optimize_dataset").options if "annotated photos" in o)
+    assert "2 with class sets" not in label and "with class sets" in label
+    at.selectbox(key="optimize_dataset").select(label).run()
+    at.button(key="accuracy_start").click().run()
+    job = wait_for_job(at.session_state["optimize_accuracy_job"], timeout_s=180)
+    assert job.state == "done", job.error
+    at.run()
+    assert not at.exception, at.exception
+    table = next(df.value for df in at.dataframe if "Image" in df.value.columns)
+    assert len(table) == len(files) and set(table["File"]) == set(files)
+    thumbnail = table.iloc[0]["Image"]
+    assert thumbnail.startswith("data:image/jpeg;base64,") and len(thumbnail) < 6000  # small
+    correct = list(table["Correct"])
+    assert correct == sorted(correct)  # wrong answers first
+    assert "with several acceptable classes" in page_text(at)

@@ -17,6 +17,11 @@ def test_home_shows_versions_devices_models_and_jobs(workspace: Path) -> None:
     text = page_text(at)
     assert "OpenVINO 2026." in text and "NNCF 3.4" in text
     assert "CPU" in text and "Capabilities" in text and "Streams:" in text
+    from core.precision import compute_summary, device_compute
+
+    facts = device_compute("CPU")  # what the device reports, on whatever CPU runs this
+    assert compute_summary("CPU") in text and f"default `{facts['default']}`" in text
+    assert all(f"`{p}`" in text for p in facts["native"])
     assert "**Document orientation (sample)** · ONNX · classification" in text
     assert "FP32 (converted)" in text
     jobs = next(df.value for df in at.dataframe if "Job" in df.value.columns)

@@ -11,10 +11,18 @@ import json
 from pathlib import Path
 
 import pytest
-from orientation_data import orientation_ir, photo_paths, register_orientation_variant, write_rotated_dataset
+from orientation_data import (
+    imagenet_classifier_ir,
+    orientation_ir,
+    photo_paths,
+    register_imagenet_variant,
+    register_orientation_variant,
+    write_rotated_dataset,
+)
 from quantize_models import outlier_classifier
 
 from core.cli import main
+from core.precision import device_compute
 from core.datasets import RANDOM_DATA_WARNING, import_dataset
 from core.errors import UserError
 from core.jobs import cancel_job, read_job_log, run_job_inline
@@ -141,7 +149,8 @@ def test_fp16_and_weight_compression_jobs(fp32: int, rotated: Path) -> None:
     variant = get_variant(fp16.result["variant_id"])
     assert variant.precision == "FP16" and variant.parent_id == fp32
     assert 0.45 < variant.size_bytes / get_variant(fp32).size_bytes < 0.55
-    assert any("runs in FP32" in n or "executes in FP32" in n for n in fp16.result["warnings"])
+    default = device_compute("CPU")["default"]  # what this device reports, never a fact about "this CPU"
+    assert any(f"the FP32 IR computed in {default}" in n for n in fp16.result["warnings"])
     assert variant.accuracy["value"] == variant.accuracy["reference_value"]  # FP16 weights keep every answer
     int8w = run_job_inline("compress", "core.quantize.jobs:compress_job", {"variant_id": fp32, "mode": "int8"},
                            variant_id=fp32)
@@ -200,3 +209,46 @@ def test_cli_quantize_and_compress(workspace: Path, orientation_xml: Path, rotat
     assert compressed["precision"] == "FP16" and compressed["weights"].get("f16", 0) > 0
     assert main(["quantize", str(orientation_xml), "-o", str(orientation_xml.parent), "--data", "1", "--json"]) == 2
     assert "overwrite" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_unfit_dataset_is_refused_in_jobs_and_calibration_sets_its_labels_aside(workspace: Path, tmp_path: Path,
+                                                                                 rotated: Path) -> None:
+    """The orientation labels on an ImageNet model: FP16 and accuracy jobs fail with the reason
+    (no "0.00 % vs 0.00 %"); INT8 may calibrate on the images but says the labels are not used."""
+    imagenet = register_imagenet_variant(imagenet_classifier_ir(tmp_path / "zoo"))
+    docs = import_dataset(rotated)
+    fp16 = run_job_inline("compress", "core.quantize.jobs:compress_job",
+                          {"variant_id": imagenet, "mode": "fp16", "dataset_id": docs}, variant_id=imagenet)
+    assert fp16.state == "failed" and "names 4 classes" in fp16.error and "1000 classes" in fp16.error
+    measured = run_job_inline("accuracy", "core.accuracy.jobs:accuracy_job",
+                              {"variant_id": imagenet, "dataset_id": docs}, variant_id=imagenet)
+    assert measured.state == "failed" and "belong to another model" in measured.error
+    assert [v.id for v in _variants()] == [imagenet]
+    with session_scope() as s:
+        assert s.query(Result).count() == 0
+    _, source, _, warnings = prepare_quantization(variant_xml(get_variant(imagenet)), docs, QuantizeOptions(subset_size=8))
+    assert not source.labelled
+    assert any("names 4 classes" in w and "agreement with the FP32 parent" in w for w in warnings)
+
+
+def test_int8_kernels_are_named_from_a_stored_profile(workspace: Path, tmp_path: Path) -> None:
+    """What INT8 runs on is read from a profile of the INT8 variant, never written for 'this CPU'."""
+    from graph_support import profile_rows
+
+    from core.quantize.summary import int8_kernels_seen
+
+    imagenet = register_imagenet_variant(imagenet_classifier_ir(tmp_path / "zoo"))
+    model_id = get_variant(imagenet).model_id
+    assert int8_kernels_seen(model_id) is None  # no profile yet: nothing is claimed
+    job = run_job_inline("quantize", "core.quantize.jobs:quantize_job",
+                         {"variant_id": imagenet, "dataset_id": None, "options": {"subset_size": 4},
+                          "accuracy_samples": 4}, variant_id=imagenet)
+    assert job.state == "done", job.error
+    int8 = job.result["variant_id"]
+    rows = profile_rows(variant_xml(get_variant(int8)))
+    with session_scope() as session:
+        session.add(Result(kind="profile", variant_id=int8, device="CPU", config={}, metrics={"layers": rows}))
+    seen = int8_kernels_seen(model_id)
+    integer_kernels = {r["exec_type"] for r in rows if str(r["precision"]).lower() in ("u8", "i8")}
+    assert seen is not None and seen["variant_id"] == int8 and integer_kernels
+    assert set(seen["kernels"]) <= integer_kernels and seen["integer_layers"] > 0

@@ -14,12 +14,16 @@ from core.datasets.preprocessing import spec_from_model
 
 
 def _accuracy(args: argparse.Namespace) -> Any:
-    dataset_id = resolve_dataset_argument(args.data)
+    dataset_id = resolve_dataset_argument(args.data, Path(args.labels) if args.labels else None,
+                                          Path(args.annotations) if args.annotations else None)
     spec = None
     if get_dataset(dataset_id).kind != KIND_NPZ:
         spec = spec_from_arguments(args, spec_from_model(read_model(args.model)))
     reference = Path(args.reference) if args.reference else None
-    return measure_accuracy(Path(args.model), dataset_id, reference, spec, args.limit)
+    result = measure_accuracy(Path(args.model), dataset_id, reference, spec, args.limit)
+    # One row per image (worst disagreements first), at the top where a script looks for it.
+    result["per_image"] = result["report"].pop("per_image", [])
+    return result
 
 
 def register(subparsers: Any) -> None:
@@ -30,4 +34,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--data", required=True, help="dataset id, image folder/archive or .npz")
     parser.add_argument("--reference", help="reference model (e.g. the FP32 parent) for agreement")
     parser.add_argument("--limit", type=int, help="measure at most this many samples")
+    parser.add_argument("--labels", help="class names, one per line in class-index order (when --data is imported now)")
+    parser.add_argument("--annotations", help="val.txt (`file class [class ...]`) or CSV `file,label(s)` for --data "
+                                              "imported now")
     add_preprocessing_arguments(parser)

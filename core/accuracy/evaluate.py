@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from core.accuracy.metrics import AgreementReport, LabelAccuracy, class_scores, classifier_output_index
+from core.accuracy.metrics import AgreementReport, LabelAccuracy, class_scores, classifier_output_index, confidence
 from core.datasets.feeding import SampleSource
 from core.errors import UserError
 
@@ -60,6 +60,19 @@ def infer_outputs(request: Any, inputs: dict[str, np.ndarray], count: int) -> li
     return [request.get_output_tensor(i).data.copy() for i in range(count)]
 
 
+def _class_name(names: Sequence[str] | None, index: int | None) -> str | None:
+    return str(names[index]) if names is not None and index is not None and 0 <= index < len(names) else None
+
+
+def worst_first(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Sort key of per-image rows: disagreements with the reference first, then wrong answers,
+    then the least confident (or, for non-classifiers, the least similar) outputs."""
+    score = row.get("confidence")
+    if score is None:
+        score = row.get("cosine", 1.0)
+    return (row.get("agree") is not False, row.get("correct") is not False, score, row["file"])
+
+
 def evaluate(
     model: Any,
     source: SampleSource,
@@ -67,12 +80,20 @@ def evaluate(
     reference: Any | None = None,
     progress: Progress = no_progress,
     device: str = "CPU",
+    class_names: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Accuracy of `model` (ov.Model) on `source`: top-1/top-5 with labels, agreement with `reference`."""
+    """Accuracy of `model` (ov.Model) on `source`: top-1/top-5 with labels, agreement with `reference`.
+
+    A label may be a set of acceptable classes: top-1 is right when the prediction is in the
+    set, top-5 when any of the five best is. `report["per_image"]` has one row per sample
+    (file, prediction, confidence, label(s), the reference's prediction, agree?, correct?),
+    worst disagreements first, so a reader can see which images failed.
+    """
     started = time.perf_counter()
     indices = list(range(len(source))) if indices is None else list(indices)
     if not indices:
         raise UserError("There are no samples to measure accuracy on.")
+    names_by_class = class_names if class_names is not None else getattr(source, "class_names", None)
     compiled = compile_for_accuracy(model, device)
     request = compiled.create_infer_request()
     names = output_names(compiled)
@@ -84,44 +105,76 @@ def evaluate(
                 f"The reference has {len(ref_compiled.outputs)} outputs, the model {len(compiled.outputs)}; "
                 "they cannot be compared.",
             )
+        for own_port, ref_port in zip(compiled.outputs, ref_compiled.outputs):
+            if own_port.get_partial_shape() != ref_port.get_partial_shape():
+                raise UserError(
+                    f"The reference's output is shaped {ref_port.get_partial_shape()}, the model's "
+                    f"{own_port.get_partial_shape()}: they are not variants of one model and cannot be compared.",
+                    "Compare a variant with its own parent (or a sibling made from the same model).",
+                )
         ref_request, ref_count = ref_compiled.create_infer_request(), len(ref_compiled.outputs)
     own, ref_labels, agreement = LabelAccuracy(), LabelAccuracy(), AgreementReport()
     classifier: bool | None = None
+    rows: list[dict[str, Any]] = []
     for n, index in enumerate(indices):
         progress(n / len(indices), f"accuracy sample {n + 1}/{len(indices)}")
         inputs = source.inputs(index)
         outputs = infer_outputs(request, inputs, len(names))
         if classifier is None:
             classifier = classifier_output_index(outputs) is not None
-        label = source.label(index)
+        labels = list(source.labels(index))
         class_index = classifier_output_index(outputs) if classifier else None
-        if label is not None and class_index is not None:
-            scores = class_scores(outputs[class_index])
-            if label >= scores.shape[0]:  # type: ignore[union-attr]
+        row: dict[str, Any] = {"index": int(index), "file": source.name(index)}
+        scores = class_scores(outputs[class_index]) if class_index is not None else None
+        if scores is not None:
+            predicted = int(np.argmax(scores))
+            row.update(prediction=predicted, prediction_name=_class_name(names_by_class, predicted),
+                       confidence=confidence(scores))
+        if labels:
+            row.update(labels=labels, label_names=[_class_name(names_by_class, c) for c in labels]
+                       if names_by_class is not None else None)
+        if labels and scores is not None:
+            if max(labels) >= scores.shape[0]:
                 raise UserError(
-                    f"Sample {source.name(index)} has class index {label}, the model has only "
-                    f"{scores.shape[0]} classes.",  # type: ignore[union-attr]
+                    f"Sample {source.name(index)} has class index {max(labels)}, the model has only "
+                    f"{scores.shape[0]} classes.",
                     "Check the class order (labels file) of the dataset.",
                 )
-            own.add(scores, label)  # type: ignore[arg-type]
+            row["correct"] = own.add(scores, labels)
         if ref_request is not None:
             references = infer_outputs(ref_request, inputs, ref_count)  # type: ignore[arg-type]
-            agreement.add(names, outputs, references)
-            if label is not None and class_index is not None:
-                ref_labels.add(class_scores(references[class_index]), label)  # type: ignore[arg-type]
+            similarity = agreement.add(names, outputs, references)
+            ref_scores = class_scores(references[class_index]) if class_index is not None else None
+            if ref_scores is not None:
+                ref_predicted = int(np.argmax(ref_scores))
+                row.update(reference_prediction=ref_predicted,
+                           reference_name=_class_name(names_by_class, ref_predicted),
+                           reference_confidence=confidence(ref_scores),
+                           agree=row.get("prediction") == ref_predicted)
+                if labels:
+                    row["reference_correct"] = ref_labels.add(ref_scores, labels)
+            else:
+                row["cosine"] = similarity
+        rows.append(row)
+    rows.sort(key=worst_first)
     report: dict[str, Any] = {
         "samples": len(indices),
         "classifier": bool(classifier),
         "labelled": source.labelled,
+        "set_labels": sum(len(source.labels(i)) > 1 for i in indices),
         "inference_precision": "f32",
         "device": device,
+        "dataset_id": source.dataset_id,
     }
+    if source.ignored_labels:
+        report["labels_ignored"] = source.ignored_labels
     if own.samples:
         report["model"] = own.result()
     if ref_labels.samples:
         report["reference"] = ref_labels.result()
     if ref_request is not None:
         report["agreement"] = agreement.result()
+    report["per_image"] = rows
     report["seconds"] = time.perf_counter() - started
     progress(1.0, "accuracy measured")
     return report

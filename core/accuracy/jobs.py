@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.accuracy.measure import measure_accuracy
+from core.benchmark.lock import compute_lock
 from core.jobs import JobContext
 from core.variants import get_variant, update_variant, variant_xml
 
@@ -22,7 +23,8 @@ def accuracy_job(
     variant = get_variant(variant_id)
     reference_id = reference_variant_id if reference_variant_id is not None else variant.parent_id
     reference_xml = variant_xml(get_variant(reference_id)) if reference_id is not None else None
-    accuracy = measure_accuracy(variant_xml(variant), dataset_id, reference_xml, preprocessing, limit, ctx.progress)
+    with compute_lock(ctx):  # inference over a dataset: a benchmark must not measure beside it
+        accuracy = measure_accuracy(variant_xml(variant), dataset_id, reference_xml, preprocessing, limit, ctx.progress)
     result_id = store_accuracy_result(
         variant_id, accuracy,
         {"reference_variant_id": reference_id, "dataset_id": dataset_id, "preprocessing": accuracy["preprocessing"],

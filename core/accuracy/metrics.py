@@ -8,6 +8,7 @@ output tensors?). Accumulators are streaming, so outputs are never all held in m
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,26 +31,47 @@ def classifier_output_index(outputs: list[np.ndarray]) -> int | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
-def top_k_hit(scores: np.ndarray, label: int, k: int) -> bool:
+def acceptable(label: int | Iterable[int]) -> set[int]:
+    """A label as the set of right answers: one class, or several (any of them is right)."""
+    if isinstance(label, (int, np.integer)):
+        return {int(label)}
+    return {int(x) for x in label}
+
+
+def top_k_hit(scores: np.ndarray, label: int | Iterable[int], k: int) -> bool:
+    """Is any acceptable class among the k best scores?
+
+    Ties are broken like np.argmax (lowest index first), so a top-1 hit is always a top-5 hit.
+    """
     if k >= scores.shape[0]:
         return True
-    top = np.argpartition(-scores, k - 1)[:k]
-    return bool(label in top)
+    top = np.argsort(-scores, kind="stable")[:k]
+    return bool(acceptable(label) & {int(t) for t in top})
+
+
+def confidence(scores: np.ndarray) -> float:
+    """The top-1 class's probability: the scores themselves when they already are probabilities
+    (a softmax inside the model), else their softmax (logits)."""
+    values = np.asarray(scores, dtype=np.float64)
+    if values.min() >= 0 and values.max() <= 1 and abs(values.sum() - 1) < 1e-3:
+        return float(values.max())
+    shifted = np.exp(values - values.max())
+    return float(1.0 / shifted.sum())
 
 
 @dataclass
 class LabelAccuracy:
-    """Running top-1/top-5 against labels."""
+    """Running top-1/top-5 against labels; a label may be a set (a hit is any of its classes)."""
 
     samples: int = 0
     top1_hits: int = 0
     top5_hits: int = 0
     classes: int = 0
 
-    def add(self, scores: np.ndarray, label: int) -> bool:
+    def add(self, scores: np.ndarray, label: int | Iterable[int]) -> bool:
         self.samples += 1
         self.classes = scores.shape[0]
-        hit = int(np.argmax(scores)) == label
+        hit = int(np.argmax(scores)) in acceptable(label)
         self.top1_hits += hit
         self.top5_hits += top_k_hit(scores, label, 5)
         return hit

@@ -3,9 +3,12 @@
 - settings.py / devices.py: what can be asked of which device, checked before compiling
 - inputs.py: read the IR, set the batch, input data (random or a dataset)
 - engine.py: the measurement loop (benchmark_app's), repeats, figures; watchdog.py guards it
-- profile.py / profile_summary.py: per-layer run with counters, summaries and hints
+- profile.py / profile_summary.py: per-layer runs with counters (repeated: median and spread per
+  layer, unstable layers), summaries and hints that fire on the numbers
+- hygiene.py: machine load before/after, other processes' CPU time, the "noisy" verdict
 - sweep.py: batch x streams matrix and the sweet spot under a latency limit
-- results.py: stored rows; jobs.py: job functions; lock.py: the host-wide device lock
+- results.py: stored rows; jobs.py: job functions (both precision axes on every result);
+  lock.py: the host-wide device lock, also held by our heavy jobs (`compute_lock`)
 - cli.py: `python -m core benchmark | profile | sweep | results`
 """
 

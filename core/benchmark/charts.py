@@ -10,6 +10,12 @@ import plotly.graph_objects as go
 STATUS_COLOURS = {"executed": "#1f77b4", "optimized_out": "#bbbbbb", "not_run": "#dddddd"}
 
 
+def _with_label(title: str, data: dict[str, Any]) -> str:
+    """A chart title with the precision words of its numbers ("FP32 weights · bf16 compute")."""
+    label = data.get("precision_label") or (f"{data['compute_precision']} compute" if data.get("compute_precision") else "")
+    return f"{title} — {label}" if label else title
+
+
 def latency_histogram_figure(metrics: dict[str, Any], title: str = "Latency per request") -> go.Figure:
     hist = metrics.get("latency_histogram") or {}
     edges, counts = hist.get("edges") or [], hist.get("counts") or []
@@ -22,7 +28,7 @@ def latency_histogram_figure(metrics: dict[str, Any], title: str = "Latency per 
         if key in latency:
             fig.add_vline(x=latency[key], line_dash=dash, line_color="#e45756",
                           annotation_text=f"{key} {latency[key]:.2f}", annotation_position=where)
-    fig.update_layout(title=title, xaxis_title="latency (ms)", yaxis_title="requests", bargap=0.02,
+    fig.update_layout(title=_with_label(title, metrics), xaxis_title="latency (ms)", yaxis_title="requests", bargap=0.02,
                       height=360, margin={"t": 60, "b": 40})
     return fig
 
@@ -33,7 +39,7 @@ def repeats_figure(metrics: dict[str, Any]) -> go.Figure:
                            marker_color="#72b7b2", hovertemplate="%{y:.2f} FPS<extra></extra>"))
     mean, std = metrics.get("throughput_fps", 0.0), metrics.get("throughput_fps_std", 0.0)
     fig.add_hline(y=mean, line_color="#333", annotation_text=f"mean {mean:.2f} ± {std:.2f}")
-    fig.update_layout(title="Throughput per run", yaxis_title="FPS", height=300, margin={"t": 60, "b": 40})
+    fig.update_layout(title=_with_label("Throughput per run", metrics), yaxis_title="FPS", height=300, margin={"t": 60, "b": 40})
     return fig
 
 
@@ -55,7 +61,7 @@ def sweep_figure(metrics: dict[str, Any]) -> go.Figure:
                                  hovertemplate="sweet spot: %{y:.1f} FPS at %{x:.2f} ms<extra></extra>"))
     if limit:
         fig.add_vline(x=limit, line_dash="dash", line_color="#e45756", annotation_text=f"limit {limit:g} ms")
-    fig.update_layout(title="Throughput vs latency", xaxis_title="median latency (ms)", yaxis_title="throughput (FPS)",
+    fig.update_layout(title=_with_label("Throughput vs latency", metrics), xaxis_title="median latency (ms)", yaxis_title="throughput (FPS)",
                       height=420, margin={"t": 60, "b": 40})
     return fig
 
@@ -74,7 +80,7 @@ def time_by_precision_figure(summary: dict[str, Any]) -> go.Figure:
     rows = summary.get("by_precision") or []
     fig = go.Figure(go.Pie(labels=[r["precision"] for r in rows], values=[r["real_ms"] for r in rows], hole=0.45,
                            hovertemplate="%{label}: %{value:.3f} ms (%{percent})<extra></extra>"))
-    fig.update_layout(title="Time by runtime precision", height=320, margin={"t": 60, "b": 20})
+    fig.update_layout(title=_with_label("Time by runtime precision", summary), height=320, margin={"t": 60, "b": 20})
     return fig
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core.benchmark.devices import HINTS
+from core.benchmark.profile import DEFAULT_PROFILE_REPEATS
 from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, PROFILE_ENTRYPOINT, SWEEP_ENTRYPOINT, resolve_model
 from core.benchmark.results import KINDS, get_result, list_results, result_to_dict
 from core.benchmark.settings import API_MODES, BenchmarkSettings, validate_settings
@@ -47,7 +48,9 @@ def _add_model_and_device(parser: argparse.ArgumentParser, matrix: bool = False)
         parser.add_argument("--nireq", type=int, help="number of infer requests (device's optimal number)")
         parser.add_argument("-b", "--batch", type=int, help="batch size (the model's own)")
     parser.add_argument("--nthreads", type=int, help="inference threads (all cores)")
-    parser.add_argument("--infer-precision", dest="infer_precision", help="f32, bf16 or f16 where supported")
+    parser.add_argument("--infer-precision", "--compute-precision", dest="infer_precision",
+                        help="compute precision: f32 (exact), bf16 or f16 where the device has them natively; "
+                             "default: the device's own default (see `python -m core info`)")
     parser.add_argument("--cache", action="store_true", help="use the model cache (faster compile next time)")
 
 
@@ -106,11 +109,13 @@ def _benchmark(args: argparse.Namespace) -> Any:
 
 def _profile(args: argparse.Namespace) -> Any:
     settings = _settings(args)
-    params = {"settings": settings.to_config(), "iterations": args.iterations, **_model_params(args.model)}
-    summary = _run("profile", PROFILE_ENTRYPOINT, params, args.verbose, JOB_SLACK_S * 2)
+    params = {"settings": settings.to_config(), "iterations": args.iterations, "repeats": args.repeats,
+              **_model_params(args.model)}
+    summary = _run("profile", PROFILE_ENTRYPOINT, params, args.verbose, JOB_SLACK_S * 2 + 60.0 * args.repeats)
     stored = result_to_dict(get_result(summary["id"]))
     metrics = stored.pop("metrics")
-    return {"id": summary["id"], "job_id": summary["job_id"], **metrics, "config": stored["config"]}
+    return {"id": summary["id"], "job_id": summary["job_id"], "precision_label": metrics.get("precision_label"),
+            **metrics, "config": stored["config"]}
 
 
 def _sweep(args: argparse.Namespace) -> Any:
@@ -126,7 +131,8 @@ def _sweep(args: argparse.Namespace) -> Any:
     points = len(args.batches or [1]) * len(args.nstreams_values or [1]) * len(args.nireq_values or [1])
     summary = _run("sweep", SWEEP_ENTRYPOINT, params, args.verbose, _expected_s(settings, points))
     stored = result_to_dict(get_result(summary["id"]))
-    return {"id": summary["id"], "job_id": summary["job_id"], **stored["metrics"], "config": stored["config"]}
+    return {"id": summary["id"], "job_id": summary["job_id"], "precision_label": stored["metrics"].get("precision_label"),
+            **stored["metrics"], "config": stored["config"]}
 
 
 def _results(args: argparse.Namespace) -> Any:
@@ -151,7 +157,9 @@ def register(subparsers: Any) -> None:
                          _profile)
     _add_model_and_device(parser)
     parser.set_defaults(hint="latency")
-    parser.add_argument("--iterations", type=int, default=50, help="profiled inferences (50)")
+    parser.add_argument("--iterations", type=int, default=50, help="profiled inferences per run (50)")
+    parser.add_argument("--repeats", type=int, default=DEFAULT_PROFILE_REPEATS,
+                        help=f"profile runs; each layer keeps the median and spread ({DEFAULT_PROFILE_REPEATS})")
 
     parser = add_command(subparsers, "sweep", "benchmark a batch x streams matrix and find the sweet spot", _sweep)
     _add_model_and_device(parser, matrix=True)

@@ -127,17 +127,25 @@ def devices_overview() -> dict[str, Any]:
     return {"devices": devices, "virtual": virtual, "absent": absent}
 
 
-def precision_notes(variant_precision: str | None, inference_precision: str | None, device: str) -> list[str]:
-    """Plain words when the precision a user picked is not what the device computes in."""
+def precision_notes(variant_precision: str | None, inference_precision: str | None, device: str,
+                    runtime_precisions: dict[str, int] | None = None) -> list[str]:
+    """Plain words when the IR's weight precision is not what the device computed in.
+
+    Everything is read from what happened: the compiled model's compute precision (an FP16 IR
+    computed in f32 or bf16, an FP32 IR computed in bf16), the runtime precisions of the executed
+    layers (an INT8 IR without integer kernels), and the device's reported capabilities.
+    """
+    from core.precision import quantized_compute_seen, same_compute
+
     notes = []
-    if (variant_precision or "").upper() == "FP16" and (inference_precision or "").lower() in ("f32", "float32"):
-        notes.append(
-            f"This FP16 IR ran in f32 on {device}: the device has no FP16 arithmetic, so the weights are "
-            "converted to f32 when the model is compiled. Expect FP32 speed; the gain of FP16 here is the "
-            "smaller file."
-        )
-    if (variant_precision or "").upper() == "INT8" and "INT8" not in set(
-        cap for name in physical_devices_of(device) for cap in device_ranges(name)["capabilities"]
-    ):
-        notes.append(f"{device} reports no INT8 support: quantized layers may run as f32 there.")
+    sentence = same_compute(variant_precision, inference_precision, device)
+    if sentence:
+        notes.append(sentence)
+    if (variant_precision or "").upper() == "INT8":
+        capabilities = sorted({cap for name in physical_devices_of(device) for cap in device_ranges(name)["capabilities"]})
+        if "INT8" not in capabilities:
+            notes.append(f"{device} reports no INT8 capability ({', '.join(capabilities) or 'none'}): "
+                         "quantized layers may run in float there.")
+        elif runtime_precisions and not quantized_compute_seen(runtime_precisions):
+            notes.append(f"No layer ran in an integer precision on {device}: this INT8 IR was computed in float.")
     return notes

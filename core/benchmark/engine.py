@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.benchmark import hygiene
 from core.benchmark.inputs import PreparedModel, dataset_inputs, random_inputs, read_model
 from core.benchmark.settings import BenchmarkSettings, compile_config, validate_settings
 from core.benchmark.stats import histogram, latency_summary, mean_std, thin
@@ -94,6 +95,22 @@ def _compiled_property(compiled: Any, name: str) -> Any:
         return int(str(value))
     except ValueError:
         return str(value)
+
+
+def precision_readback(compiled: Any) -> dict[str, Any]:
+    """What the compiled model computes in, read back from it, and what its executed layers ran in.
+
+    `compute_precision` is INFERENCE_PRECISION_HINT of the compiled model, normalised ('f32',
+    'bf16', 'f16'); `runtime_precisions` counts executed layers per runtime precision and
+    confirms it (an INT8 model shows u8/i8 layers beside the float ones).
+    """
+    from core.precision import compiled_compute_precision, runtime_precisions_of
+
+    try:
+        runtime = runtime_precisions_of(compiled)
+    except Exception:  # a device without a runtime model (some virtual devices)
+        runtime = {}
+    return {"compute_precision": compiled_compute_precision(compiled), "runtime_precisions": runtime}
 
 
 def wait_request(request: Any, timeout_s: float, what: str) -> None:
@@ -235,6 +252,7 @@ def run_benchmark(
     repeats = settings.repeats
     stall_s = max(MIN_STALL_S, 20 * first_ms / 1000 * max(1, nireq))
     runs: list[LoopResult] = []
+    before = hygiene.sample()
     for repeat in range(repeats):
         repeat_started = time.monotonic()
 
@@ -265,7 +283,12 @@ def run_benchmark(
         runs.append(result)
         log.info("run %d: %d iterations in %.3f s", repeat + 1, result.iterations, result.duration_s)
 
+    after = hygiene.sample()
     metrics = summarise(runs, prepared.batch, first_ms, prepared.read_ms, compile_ms)
+    metrics.update(precision_readback(compiled))
+    threads = _compiled_property(compiled, "INFERENCE_NUM_THREADS")
+    metrics["machine_load"] = hygiene.machine_load(before, after, threads if isinstance(threads, int) else None)
+    metrics["noisy"] = hygiene.verdict(metrics["machine_load"], [r["throughput_fps"] for r in metrics["repeats"]])
     metrics.update(
         nstreams_actual=nstreams_actual,
         nireq_actual=nireq,

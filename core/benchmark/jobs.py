@@ -2,6 +2,10 @@
 
 Pages submit these with `submit_job`; the CLI runs the same functions with `run_job_inline`,
 so a run from either place takes the same lock and stores the same rows.
+
+Every stored result carries both precision axes: `weight_precision` (the variant's IR) and
+`compute_precision` (read back from the compiled model), with `precision_label` —
+"FP32 weights · bf16 compute" — the words every number is shown with.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from typing import Any
 from core.benchmark.devices import precision_notes
 from core.benchmark.engine import run_benchmark
 from core.benchmark.lock import device_lock
-from core.benchmark.profile import DEFAULT_PROFILE_ITERATIONS, profile_model
-from core.benchmark.results import save_result, variant_for_path
+from core.benchmark.profile import DEFAULT_PROFILE_ITERATIONS, DEFAULT_PROFILE_REPEATS, profile_model
+from core.benchmark.profile_summary import variant_hints
+from core.benchmark.results import latest_profile, save_result, variant_for_path
 from core.benchmark.settings import BenchmarkSettings, validate_settings
 from core.benchmark.sweep import run_sweep
 from core.errors import UserError
@@ -42,12 +47,29 @@ def resolve_model(variant_id: int | None, model_path: str | None) -> tuple[Path,
     return path, variant_for_path(path)
 
 
-def _variant_precision(variant_id: int | None) -> str | None:
+def _variant_precision(variant_id: int | None, xml_path: Path | None = None) -> str | None:
+    """The weight axis: the variant's precision, or (a plain IR file) what the IR itself holds."""
     if variant_id is None:
-        return None
+        if xml_path is None:
+            return None
+        from core.precision import ir_weight_precision
+        from core.system_info import core_instance
+
+        try:
+            return ir_weight_precision(core_instance().read_model(str(xml_path)))
+        except Exception:  # unreadable here: the label says "?" rather than guess
+            return None
     from core.variants import get_variant
 
     return get_variant(variant_id).precision
+
+
+def label_precisions(metrics: dict[str, Any], weights: str | None) -> None:
+    """Add the weight axis and the label beside the compute axis the measurement read back."""
+    from core.precision import precision_label, weight_precision
+
+    metrics["weight_precision"] = weight_precision(weights) if weights else None
+    metrics["precision_label"] = precision_label(weights, metrics.get("compute_precision"))
 
 
 def _config(settings: BenchmarkSettings, xml_path: Path) -> dict[str, Any]:
@@ -63,12 +85,19 @@ def benchmark_job(ctx: JobContext, settings: dict[str, Any], variant_id: int | N
     validate_settings(options)
     with device_lock(options.device, ctx):
         metrics = run_benchmark(xml_path, options, progress=ctx.progress)
-    metrics["notes"] = precision_notes(_variant_precision(variant_id), metrics.get("inference_precision"),
-                                       options.device)
+    weights = _variant_precision(variant_id, xml_path)
+    label_precisions(metrics, weights)
+    metrics["notes"] = precision_notes(weights, metrics.get("compute_precision"), options.device,
+                                       metrics.get("runtime_precisions"))
     result_id = save_result("benchmark", _config(options, xml_path), metrics, variant_id, ctx.job_id, options.device)
-    ctx.log("stored benchmark result %s: %.2f FPS", result_id, metrics["throughput_fps"])
+    ctx.log("stored benchmark result %s: %.2f FPS (%s)", result_id, metrics["throughput_fps"], metrics["precision_label"])
     return {
         "id": result_id,
+        "precision_label": metrics["precision_label"],
+        "weight_precision": metrics["weight_precision"],
+        "compute_precision": metrics["compute_precision"],
+        "inference_precision": metrics["inference_precision"],
+        "runtime_precisions": metrics["runtime_precisions"],
         "throughput_fps": metrics["throughput_fps"],
         "throughput_fps_std": metrics["throughput_fps_std"],
         "latency_ms": metrics["latency_ms"],
@@ -81,24 +110,57 @@ def benchmark_job(ctx: JobContext, settings: dict[str, Any], variant_id: int | N
         "iterations": metrics["iterations"],
         "config": _config(options, xml_path),
         "notes": metrics["notes"],
+        "noisy": metrics["noisy"],
+        "machine_load": metrics["machine_load"],
     }
 
 
 def profile_job(ctx: JobContext, settings: dict[str, Any], variant_id: int | None = None,
-                model_path: str | None = None, iterations: int = DEFAULT_PROFILE_ITERATIONS) -> dict[str, Any]:
+                model_path: str | None = None, iterations: int = DEFAULT_PROFILE_ITERATIONS,
+                repeats: int = DEFAULT_PROFILE_REPEATS) -> dict[str, Any]:
     xml_path, variant_id = resolve_model(variant_id, model_path)
     options = BenchmarkSettings.from_dict(settings)
+    options.repeats = int(repeats)
     validate_settings(options)
     with device_lock(options.device, ctx):
-        metrics = profile_model(xml_path, options, progress=ctx.progress, iterations=int(iterations))
+        metrics = profile_model(xml_path, options, progress=ctx.progress, iterations=int(iterations),
+                                repeats=int(repeats))
+    weights = _variant_precision(variant_id, xml_path)
+    label_precisions(metrics, weights)
+    metrics["notes"] = precision_notes(weights, metrics.get("compute_precision"), options.device,
+                                       metrics.get("runtime_precisions"))
+    parent = _parent_profile(variant_id, options.device, metrics.get("compute_precision"), metrics.get("batch_actual"))
+    metrics["summary"]["hints"] += variant_hints(weights, options.device, metrics.get("compute_precision"),
+                                                 metrics.get("runtime_precisions") or {}, metrics["total_ms"], parent)
+    if parent is not None:
+        metrics["parent_profile"] = parent
     config = _config(options, xml_path)
     config.pop("duration_s", None)  # a profile is bounded by its inference count, not by time
     config["iterations"] = int(iterations)
     config["profile_iterations"] = metrics["iterations"]
     result_id = save_result("profile", config, metrics, variant_id, ctx.job_id, options.device)
-    ctx.log("stored profile result %s: %d layers, %.3f ms", result_id, len(metrics["layers"]), metrics["total_ms"])
-    return {"id": result_id, "total_ms": metrics["total_ms"], "layers": len(metrics["layers"]),
-            "hints": metrics["summary"]["hints"]}
+    ctx.log("stored profile result %s: %d layers, %.3f ms (%s)", result_id, len(metrics["layers"]), metrics["total_ms"],
+            metrics["precision_label"])
+    return {"id": result_id, "precision_label": metrics["precision_label"], "total_ms": metrics["total_ms"],
+            "total": metrics["total"], "repeats": metrics["repeats"], "layers": len(metrics["layers"]),
+            "unstable_layers": metrics["summary"]["unstable_layers"], "hints": metrics["summary"]["hints"],
+            "notes": metrics["notes"], "noisy": metrics["noisy"]}
+
+
+def _parent_profile(variant_id: int | None, device: str, compute: str | None, batch: int | None) -> dict[str, Any] | None:
+    """The parent variant's latest profile on the same device, compute precision and batch."""
+    if variant_id is None:
+        return None
+    from core.variants import get_variant
+
+    variant = get_variant(variant_id)
+    if variant.parent_id is None:
+        return None
+    row = latest_profile(variant.parent_id, device, compute, batch)
+    if row is None:
+        return None
+    return {"id": row.id, "variant_id": variant.parent_id, "weights": get_variant(variant.parent_id).precision,
+            "total_ms": row.metrics.get("total_ms"), "compute_precision": compute}
 
 
 def sweep_job(ctx: JobContext, settings: dict[str, Any], batches: list[int] | None = None,
@@ -109,7 +171,12 @@ def sweep_job(ctx: JobContext, settings: dict[str, Any], batches: list[int] | No
     base = BenchmarkSettings.from_dict(settings)
     validate_settings(base)
 
+    weights = _variant_precision(variant_id, xml_path)
+
     def store_point(point_settings: BenchmarkSettings, metrics: dict[str, Any]) -> int:
+        label_precisions(metrics, weights)
+        metrics["notes"] = precision_notes(weights, metrics.get("compute_precision"), point_settings.device,
+                                           metrics.get("runtime_precisions"))
         config = _config(point_settings, xml_path)
         config["sweep_job_id"] = ctx.job_id
         return save_result("benchmark", config, metrics, variant_id, ctx.job_id, point_settings.device)
@@ -117,7 +184,15 @@ def sweep_job(ctx: JobContext, settings: dict[str, Any], batches: list[int] | No
     with device_lock(base.device, ctx):
         metrics = run_sweep(xml_path, base, list(batches or []), list(nstreams or []), list(nireqs or []),
                             latency_limit_ms, progress=ctx.progress, on_point=store_point)
+    from core.precision import precision_label
+
+    for point in metrics["points"]:
+        point["precision_label"] = precision_label(weights, point.get("compute_precision"))
+    computes = sorted({p.get("compute_precision") or "?" for p in metrics["points"]})
+    metrics["compute_precision"] = computes[0] if len(computes) == 1 else None
+    label_precisions(metrics, weights)
     config = _config(base, xml_path)
     config.update(batches=batches or [], nstreams_values=nstreams or [], nireq_values=nireqs or [])
     result_id = save_result("sweep", config, metrics, variant_id, ctx.job_id, base.device)
-    return {"id": result_id, "points": len(metrics["points"]), "sweet_spot": metrics["sweet_spot"]}
+    return {"id": result_id, "precision_label": metrics["precision_label"], "points": len(metrics["points"]),
+            "sweet_spot": metrics["sweet_spot"], "noisy_points": sum(1 for p in metrics["points"] if p.get("noisy"))}

@@ -1,6 +1,9 @@
 """The host-wide device lock, usable with or without a job around it.
 
-Two measurements on one device corrupt each other's numbers. Jobs take the lock with
+Two measurements on one device corrupt each other's numbers, and so does any heavy work of
+ours beside a measurement: quantization, compression, accuracy and conversion jobs hold the
+lock of the device they compute on (`compute_lock`) for as long as they compute, so a
+benchmark waits for them (saying whom it waits for) instead of measuring beside them. Jobs take the lock with
 `ctx.exclusive("device-CPU")`; code that measures outside a job (the fidelity script, a
 library caller) takes the very same file lock (core.locks) here, so both kinds queue behind
 each other.
@@ -36,4 +39,16 @@ def device_lock(device: str, ctx: Any = None, on_wait: Callable[[str], None] | N
                 stack.enter_context(ctx.exclusive(name))
             else:
                 stack.enter_context(file_lock(name, on_wait=on_wait))
+        yield
+
+
+# Heavy jobs of ours (NNCF, accuracy loops, conversion checks) compute on the CPU: OpenVINO
+# runs their statistics/inference there whatever device the user measures later.
+HEAVY_WORK_DEVICE = "CPU"
+
+
+@contextmanager
+def compute_lock(ctx: Any, device: str = HEAVY_WORK_DEVICE) -> Iterator[None]:
+    """Hold `device` for a job's heavy computation (not a measurement, but it would disturb one)."""
+    with device_lock(device, ctx):
         yield

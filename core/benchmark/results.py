@@ -77,23 +77,66 @@ def result_to_dict(row: Result, full: bool = True) -> dict[str, Any]:
         data["machine"] = row.machine
     else:  # a list: the headline figures, and which OpenVINO made them
         data["summary"] = headline(row.kind, row.metrics or {})
+        data["summary"]["precision_label"] = result_label(row)
         data["openvino"] = (row.machine or {}).get("openvino")
     return data
 
 
+def result_compute(metrics: dict[str, Any]) -> str | None:
+    """The compute precision of a stored result (older rows only kept `inference_precision`)."""
+    from core.precision import compute_precision
+
+    return compute_precision(metrics.get("compute_precision") or metrics.get("inference_precision"))
+
+
+def result_label(row: Result) -> str:
+    """"FP32 weights · bf16 compute" for a stored row, whatever its age."""
+    from core.precision import precision_label
+
+    metrics = row.metrics or {}
+    if metrics.get("precision_label") and metrics.get("compute_precision"):
+        return str(metrics["precision_label"])
+    weights = metrics.get("weight_precision") or (row.variant.precision if row.variant is not None else None)
+    return precision_label(weights, result_compute(metrics))
+
+
 def headline(kind: str, metrics: dict[str, Any]) -> dict[str, Any]:
-    """The few figures a list shows for each result."""
+    """The few figures a list shows for each result, with its precision words and noise mark."""
+    from core.benchmark.hygiene import noisy_text
+
+    common = {"precision_label": metrics.get("precision_label"), "compute_precision": result_compute(metrics)}
+    if noisy_text(metrics):
+        common["noisy"] = noisy_text(metrics)
     if kind == "benchmark":
         return {
+            **common,
             "throughput_fps": metrics.get("throughput_fps"),
             "throughput_fps_std": metrics.get("throughput_fps_std"),
             "latency_median_ms": (metrics.get("latency_ms") or {}).get("median"),
         }
     if kind == "profile":
-        return {"total_ms": metrics.get("total_ms"), "layers": len(metrics.get("layers") or [])}
+        total = metrics.get("total") or {}
+        return {**common, "total_ms": metrics.get("total_ms"), "total_spread": total.get("spread"),
+                "repeats": metrics.get("repeats") if isinstance(metrics.get("repeats"), int) else 1,
+                "layers": len(metrics.get("layers") or [])}
     if kind == "sweep":
-        return {"points": len(metrics.get("points") or []), "sweet_spot": metrics.get("sweet_spot")}
+        return {**common, "points": len(metrics.get("points") or []), "sweet_spot": metrics.get("sweet_spot")}
     return {}
+
+
+def latest_profile(variant_id: int, device: str, compute: str | None, batch: int | None = None) -> Result | None:
+    """The newest profile of a variant on `device` computed in `compute` (and with `batch`)."""
+    with session_scope() as s:
+        rows = s.scalars(select(Result).where(Result.kind == "profile", Result.variant_id == variant_id,
+                                              Result.device == device).order_by(Result.id.desc()).limit(50))
+        for row in rows:
+            metrics = row.metrics or {}
+            if result_compute(metrics) != compute:
+                continue
+            if batch is not None and metrics.get("batch_actual") not in (None, batch):
+                continue
+            return row
+    return None
 
 
 def list_results(kind: str | None = None, variant_id: int | None = None, limit: int = 200) -> list[Result]:

@@ -42,6 +42,12 @@ class BenchmarkSettings:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         settings = cls(**known)
         settings.input = str(settings.input)
+        if settings.infer_precision in ("", "default", "None"):
+            settings.infer_precision = None  # the device default
+        elif settings.infer_precision:  # "BF16", "fp32", "float32" -> "bf16", "f32"
+            from core.precision import compute_precision
+
+            settings.infer_precision = compute_precision(settings.infer_precision)
         return settings
 
     def to_config(self) -> dict[str, Any]:
@@ -104,7 +110,7 @@ def validate_settings(settings: BenchmarkSettings) -> None:
                 raise UserError(
                     f"{device} cannot run inference in {settings.infer_precision}: it reports "
                     f"{', '.join(ranges['capabilities']) or 'no capabilities'}.",
-                    "A CPU without AVX-512 BF16/AMX or FP16 units computes in f32; leave the precision empty.",
+                    _precision_hint(device),
                 )
 
 
@@ -128,3 +134,12 @@ def compile_config(settings: BenchmarkSettings, cache_dir: str | None, perf_coun
     if cache_dir:
         config["CACHE_DIR"] = cache_dir
     return config
+
+
+def _precision_hint(device: str) -> str:
+    """What the device does offer, in its own words (never a guess about its hardware)."""
+    from core.precision import device_compute
+
+    facts = device_compute(device)
+    return (f"{device} computes natively in {', '.join(facts['native']) or 'nothing it reports'}; its default is "
+            f"{facts['default'] or 'not reported'}. Pick one of those, or leave the precision at the default.")

@@ -87,6 +87,9 @@ def run_sweep(
             "latency_median_ms": metrics["latency_ms"]["median"],
             "latency_p90_ms": metrics["latency_ms"]["p90"],
             "latency_p99_ms": metrics["latency_ms"]["p99"],
+            "compute_precision": metrics.get("compute_precision"),
+            "noisy": bool((metrics.get("noisy") or {}).get("noisy")),
+            "noisy_reasons": (metrics.get("noisy") or {}).get("reasons") or [],
         }
         if on_point is not None:
             point["result_id"] = on_point(settings, metrics)

@@ -1,7 +1,9 @@
 """Plotly figures of a comparison document, shared by the page and the HTML report.
 
-Bars are grouped by device (outer axis level) with one bar per result labelled by its
-precision, so "INT8 vs FP32 on CPU" reads left to right; colours follow the precision.
+Bars are grouped by device (outer axis level) with one bar per result labelled by both
+precision axes ("FP32·bf16 #4"), so "INT8 vs FP32 on CPU" reads left to right. Colours follow
+the weight precision and are lighter (and hatched in bars) for a reduced compute precision,
+so FP32·f32 and FP32·bf16 never look like the same thing; legends name both axes.
 Figures are built from the document (not from the database) so the report shows exactly
 what the page showed.
 """
@@ -16,42 +18,80 @@ PRECISION_ORDER = ["FP32", "FP16", "BF16", "INT8", "INT4"]
 LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 60, "b": 60}, "height": 420}
 
 
-def _colour(precision: str) -> str:
-    return PRECISION_COLOURS.get(str(precision).upper(), OTHER_COLOUR)
+COMPUTE_ORDER = ["f32", "bf16", "f16"]
+# How much of white is mixed into the weight colour, per compute precision (exact compute darkest).
+COMPUTE_LIGHTEN = {"f32": 0.0, "bf16": 0.4, "f16": 0.55}
+UNKNOWN_LIGHTEN = 0.7
+
+
+def _weights(row: dict[str, Any]) -> str:
+    return str(row.get("weight_precision") or row.get("precision") or "?").upper()
+
+
+def _colour(row: dict[str, Any]) -> str:
+    """The weight precision's colour, lightened for a reduced (or unknown) compute precision."""
+    base = PRECISION_COLOURS.get(_weights(row), OTHER_COLOUR)
+    share = COMPUTE_LIGHTEN.get(str(row.get("compute_precision")), UNKNOWN_LIGHTEN)
+    rgb = [int(base[i:i + 2], 16) for i in (1, 3, 5)]
+    mixed = [round(c + (255 - c) * share) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def _pattern(row: dict[str, Any]) -> str:
+    """Hatching for any compute other than f32, so the difference survives greyscale printing."""
+    return "" if row.get("compute_precision") == "f32" else "/"
+
+
+def _key(row: dict[str, Any]) -> str:
+    return str(row.get("precision_key") or row["precision"])
 
 
 def ordered_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rows by device, then precision (FP32 first), then id: the order every chart uses."""
-    def key(row: dict[str, Any]) -> tuple[str, int, int]:
-        precision = str(row["precision"]).upper()
-        rank = PRECISION_ORDER.index(precision) if precision in PRECISION_ORDER else len(PRECISION_ORDER)
-        return (str(row["device"]), rank, row["result_id"])
+    """Rows by device, then weights (FP32 first), then compute (f32 first), then id: the order every chart uses."""
+    def key(row: dict[str, Any]) -> tuple[str, int, int, int]:
+        weights = _weights(row)
+        rank = PRECISION_ORDER.index(weights) if weights in PRECISION_ORDER else len(PRECISION_ORDER)
+        compute = str(row.get("compute_precision"))
+        compute_rank = COMPUTE_ORDER.index(compute) if compute in COMPUTE_ORDER else len(COMPUTE_ORDER)
+        return (str(row["device"]), rank, compute_rank, row["result_id"])
     return sorted(doc["rows"], key=key)
 
 
 def _axis(rows: list[dict[str, Any]]) -> list[list[str]]:
-    """Two-level categories: device, then 'INT8 #12' (a star marks the baseline)."""
+    """Two-level categories: device, then 'INT8·bf16 #12' (a star marks the baseline)."""
     return [[r["device"] for r in rows],
-            [f"{r['precision']} #{r['result_id']}{' ★' if r['is_baseline'] else ''}" for r in rows]]
+            [f"{_key(r)} #{r['result_id']}{' ★' if r['is_baseline'] else ''}" for r in rows]]
 
 
 def _hover(row: dict[str, Any]) -> str:
-    return f"#{row['result_id']} {row['model']} / {row['variant']}<br>{row['precision']} on {row['device']}<br>{row['settings']}"
+    noisy = f"<br>noisy: {'; '.join(row['noisy'])}" if row.get("noisy") else ""
+    caveat = row.get("like_for_like") or {}
+    mixed = f"<br>vs baseline: {'; '.join(caveat['mixes'])}" if caveat.get("mixes") else ""
+    return (f"#{row['result_id']} {row['model']} / {row['variant']}<br>"
+            f"{row.get('precision_label') or row['precision']} on {row['device']}<br>{row['settings']}{mixed}{noisy}")
 
 
 def fps_bars(doc: dict[str, Any]) -> Any:
+    """One trace per weights·compute pair (so the legend names both axes), bars in row order."""
     import plotly.graph_objects as go
 
     rows = ordered_rows(doc)
-    fig = go.Figure(go.Bar(
-        x=_axis(rows), y=[r["throughput_fps"] for r in rows],
-        error_y={"type": "data", "array": [r["throughput_fps_std"] or 0 for r in rows], "visible": True},
-        marker_color=[_colour(r["precision"]) for r in rows],
-        text=[f"{r['throughput_fps']:.1f}" if r["throughput_fps"] is not None else "" for r in rows],
-        textposition="outside", customdata=[r["result_id"] for r in rows],
-        hovertext=[_hover(r) for r in rows], hovertemplate="%{hovertext}<br>%{y:.2f} FPS<extra></extra>",
-    ))
-    fig.update_layout(title="Throughput (FPS, ± std over repeats; ★ baseline)", yaxis_title="frames per second", **LAYOUT)
+    axis = _axis(rows)
+    fig = go.Figure()
+    for key in dict.fromkeys(_key(r) for r in rows):
+        picked = [i for i, r in enumerate(rows) if _key(r) == key]
+        fig.add_trace(go.Bar(
+            name=key, x=[[axis[0][i] for i in picked], [axis[1][i] for i in picked]],
+            y=[rows[i]["throughput_fps"] for i in picked],
+            error_y={"type": "data", "array": [rows[i]["throughput_fps_std"] or 0 for i in picked], "visible": True},
+            marker={"color": [_colour(rows[i]) for i in picked], "pattern": {"shape": [_pattern(rows[i]) for i in picked]}},
+            text=[f"{rows[i]['throughput_fps']:.1f}" if rows[i]["throughput_fps"] is not None else "" for i in picked],
+            textposition="outside", customdata=[rows[i]["result_id"] for i in picked],
+            hovertext=[_hover(rows[i]) for i in picked], hovertemplate="%{hovertext}<br>%{y:.2f} FPS<extra></extra>",
+        ))
+    fig.update_xaxes(categoryorder="array", categoryarray=axis[1])
+    fig.update_layout(title="Throughput (FPS ± std over repeats; ★ baseline)",
+                      yaxis_title="frames per second", barmode="overlay", legend_title_text="weights·compute", **LAYOUT)
     return fig
 
 
@@ -63,7 +103,8 @@ def latency_bars(doc: dict[str, Any]) -> Any:
     for stat, shade in (("median", 1.0), ("p90", 0.7), ("p99", 0.45)):
         fig.add_trace(go.Bar(
             name=stat, x=_axis(rows), y=[(r["latency_ms"] or {}).get(stat) for r in rows],
-            marker={"color": [_colour(r["precision"]) for r in rows], "opacity": shade},
+            marker={"color": [_colour(r) for r in rows], "opacity": shade,
+                    "pattern": {"shape": [_pattern(r) for r in rows]}},
             hovertext=[_hover(r) for r in rows], hovertemplate=f"%{{hovertext}}<br>{stat} %{{y:.2f}} ms<extra></extra>",
         ))
     limit = doc["limits"].get("max_latency_ms")
@@ -87,12 +128,12 @@ def accuracy_scatter(doc: dict[str, Any]) -> Any:
                                                         f"{stat} latency vs throughput"))
     for row in rows:
         ok = row["meets_limits"]
-        marker = {"size": 14 if row["on_front"] else 10, "color": _colour(row["precision"]) if ok else "white",
-                  "line": {"color": _colour(row["precision"]), "width": 2},
+        marker = {"size": 14 if row["on_front"] else 10, "color": _colour(row) if ok else "white",
+                  "line": {"color": _colour(row), "width": 2},
                   "symbol": "star" if row["is_baseline"] else "circle"}
         why = "<br>breaks: " + "; ".join(row["violations"]) if row["violations"] else ""
         hover = _hover(row) + why
-        name = f"#{row['result_id']} {row['precision']} {row['device']}"
+        name = f"#{row['result_id']} {_key(row)} {row['device']}"
         if row["accuracy_value"] is not None:
             fig.add_trace(go.Scatter(
                 x=[row["throughput_fps"]], y=[row["accuracy_value"] * 100], mode="markers+text", marker=marker,
@@ -134,17 +175,17 @@ def latency_distributions(doc: dict[str, Any]) -> Any:
 
     fig = go.Figure()
     for row in ordered_rows(doc):
-        name = f"#{row['result_id']} {row['precision']} {row['device']}"
+        name = f"#{row['result_id']} {_key(row)} {row['device']}"
         sample = row["latencies_ms_sample"]
         if sample:
             fig.add_trace(go.Histogram(x=sample, name=name, opacity=0.55, histnorm="probability", nbinsx=60,
-                                       marker_color=_colour(row["precision"])))
+                                       marker_color=_colour(row)))
         elif row.get("latency_histogram"):
             hist = row["latency_histogram"]
             edges, counts = hist.get("edges") or [], hist.get("counts") or []
             total = sum(counts) or 1
             fig.add_trace(go.Bar(x=[(a + b) / 2 for a, b in zip(edges, edges[1:])], y=[c / total for c in counts],
-                                 name=name, opacity=0.55, marker_color=_colour(row["precision"])))
+                                 name=name, opacity=0.55, marker_color=_colour(row)))
     tails = [(r["latency_ms"] or {}).get("p99") for r in doc["rows"]]
     tails = [t for t in tails if t]
     if tails:  # a few slow outliers would squash every distribution into the first bins

@@ -2,6 +2,9 @@
 
 Benchmark ids go into the table; two profile ids among them (first = A, second = B) add the
 per-layer comparison. Without --json the command prints the table and the recommendation.
+Every result names its weight and compute precision; `missing_runs` lists the runs that would
+make the comparison like for like (e.g. FP32 with f32 compute on a bf16-default CPU), each with
+the exact command.
 """
 
 from __future__ import annotations
@@ -57,14 +60,21 @@ def _compare(args: argparse.Namespace) -> Any:
         "recommendation": doc["recommendation"]["text"],
         "baseline": doc["baseline_id"],
         "results": [
-            {"id": row["result_id"], "what": row["label"], "fps": round(row["throughput_fps"] or 0, 2),
+            {"id": row["result_id"], "what": row["label"], "precision": row["precision_label"],
+             "weights": row["weight_precision"], "compute": row["compute_precision"],
+             "fps": round(row["throughput_fps"] or 0, 2),
              f"{limits.latency_stat}_ms": (row["latency_ms"] or {}).get(limits.latency_stat),
-             "speedup": row["ratios"]["speedup"], "size_reduction": row["ratios"]["size_reduction"],
+             "speedup": row["ratios"]["speedup"], "like_for_like": row["like_for_like"]["is_like_for_like"],
+             "like_for_like_speedup": row["like_for_like"]["speedup"],
+             "like_for_like_reference": row["like_for_like"]["reference_id"], "noisy": row["noisy"],
+             "size_reduction": row["ratios"]["size_reduction"],
              "accuracy_change_pts": row["ratios"]["accuracy_change_pts"], "on_front": row["on_front"],
              "breaks": row["violations"]}
             for row in doc["rows"]
         ],
         "warnings": doc["warnings"],
+        "missing_runs": [{"what": run["what"], "device": run["device"], "why": run["why"], "command": run["command"]}
+                         for run in doc["missing_runs"]],
     }
     if doc["layers"]:
         summary["layers"] = {k: doc["layers"][k] for k in ("total_a_ms", "total_b_ms", "total_ratio",

@@ -13,11 +13,14 @@ from typing import Any
 
 from core.compare.commands import reproduce_accuracy, reproduce_benchmark, reproduce_profile
 from core.compare.layers import compare_profiles
+from core.compare.missing_runs import missing_runs
 from core.compare.pareto import Limits, Point, pareto_front, violations
-from core.compare.ratios import ratios_to_baseline
+from core.compare.ratios import (differences, like_for_like_reference, mixes, noise_band, ratio, ratios_to_baseline,
+                                 times, within_noise)
 from core.compare.recommend import recommend
 from core.compare.selection import Entry, load_entries, load_profile
 from core.errors import UserError
+from core.precision import device_compute
 from core.system_info import package_version
 
 NOISY_STD_SHARE = 0.10
@@ -34,17 +37,6 @@ def primary_metric(entries: list[Entry], baseline: Entry) -> str | None:
     return metrics.most_common(1)[0][0] if metrics else None
 
 
-def computed_in(value: Any) -> str | None:
-    """The compiled model's inference precision as 'f32'/'f16'/'bf16' (stored as "<Type: 'float32'>")."""
-    if value in (None, "", "None"):
-        return None
-    text = str(value).lower()
-    for long_name, short in (("bfloat16", "bf16"), ("float16", "f16"), ("float32", "f32")):
-        if long_name in text:
-            return short
-    return text
-
-
 def _reference_xml(entry: Entry) -> str | None:
     figure = entry.accuracy
     if figure is None or figure.reference_variant_id is None:
@@ -57,9 +49,26 @@ def _reference_xml(entry: Entry) -> str | None:
         return None
 
 
-def _row(entry: Entry, baseline: Entry, metric: str | None, limits: Limits) -> dict[str, Any]:
+def _like_for_like(entry: Entry, baseline: Entry, entries: list[Entry], stat: str) -> dict[str, Any]:
+    """How this row's ratio to the baseline can be read, and the like-for-like ratio when it cannot."""
+    diff = differences(entry, baseline)
+    mixed = mixes(diff)
+    reference = like_for_like_reference(entry, baseline, entries) if mixed else None
+    return {
+        "differs_in": diff,
+        "mixes": mixed,
+        "is_like_for_like": not mixed,
+        "reference_id": reference.result_id if reference is not None else None,
+        "reference_key": reference.precision_key if reference is not None else None,
+        "speedup": ratio(entry.throughput, reference.throughput) if reference is not None else None,
+        "latency_ratio": ratio(entry.latency(stat), reference.latency(stat)) if reference is not None else None,
+    }
+
+
+def _row(entry: Entry, baseline: Entry, metric: str | None, limits: Limits, entries: list[Entry]) -> dict[str, Any]:
     accuracy_value = entry.accuracy.value if entry.accuracy is not None and entry.accuracy.metric == metric else None
     point = Point(entry.result_id, entry.throughput, accuracy_value, entry.latency(limits.latency_stat))
+    compute, compute_source = entry.compute
     return {
         "result_id": entry.result_id,
         "label": entry.label,
@@ -70,6 +79,14 @@ def _row(entry: Entry, baseline: Entry, metric: str | None, limits: Limits) -> d
         "variant": entry.variant_name,
         "parent_id": entry.parent_id,
         "precision": entry.precision,
+        "weight_precision": entry.weight_precision,
+        "compute_precision": compute,
+        "compute_source": compute_source,
+        "compute_requested": entry.compute_requested,
+        "runtime_precisions": entry.metrics.get("runtime_precisions"),
+        "precision_label": entry.precision_label,
+        "precision_key": entry.precision_key,
+        "noisy": entry.noisy_reasons,
         "device": entry.device,
         "hint": entry.hint,
         "streams": entry.streams,
@@ -86,12 +103,13 @@ def _row(entry: Entry, baseline: Entry, metric: str | None, limits: Limits) -> d
         "peak_rss_mb": entry.metrics.get("peak_rss_mb"),
         "iterations": entry.metrics.get("iterations"),
         "duration_s": entry.metrics.get("duration_s"),
-        "inference_precision": computed_in(entry.metrics.get("inference_precision")),
+        "inference_precision": compute,  # kept for readers of older exports: the compute precision
         "execution_devices": entry.metrics.get("execution_devices"),
         "size_bytes": entry.size_bytes,
         "accuracy": entry.accuracy.to_dict() if entry.accuracy is not None else None,
         "accuracy_value": accuracy_value,
         "ratios": ratios_to_baseline(entry, baseline, limits.latency_stat),
+        "like_for_like": _like_for_like(entry, baseline, entries, limits.latency_stat),
         "violations": violations(point, limits),
         "latency_histogram": entry.metrics.get("latency_histogram"),
         "latencies_ms_sample": entry.metrics.get("latencies_ms_sample") or [],
@@ -106,7 +124,62 @@ def _row(entry: Entry, baseline: Entry, metric: str | None, limits: Limits) -> d
     }
 
 
-def _warnings(entries: list[Entry], rows: list[dict[str, Any]], metric: str | None) -> list[str]:
+def _mixing_warnings(entries: list[Entry], baseline: Entry) -> list[str]:
+    notes = []
+    for entry in entries:
+        mixed = mixes(differences(entry, baseline))
+        if not mixed or entry.result_id == baseline.result_id:
+            continue
+        consequence = ("the speed-up is not the IR's doing" if "compute" in differences(entry, baseline)
+                       else "the ratio is not like for like")
+        text = f"#{entry.result_id} vs baseline #{baseline.result_id} {'; '.join(mixed)} — {consequence}."
+        reference = like_for_like_reference(entry, baseline, entries)
+        if reference is not None:
+            text += (f" Like for like: {times(ratio(entry.throughput, reference.throughput))} the FPS of "
+                     f"#{reference.result_id} {reference.precision_label}.")
+        else:
+            text += " Measure the baseline's IR the same way to compare like for like."
+        notes.append(text)
+    return notes
+
+
+def computed_alike(entries: list[Entry]) -> list[str]:
+    """Say so explicitly when FP32 and FP16 IRs were computed in the same precision.
+
+    An FP16 IR's weights are widened to the compute precision when the model is compiled, so
+    both run the same arithmetic: any speed difference is noise (or a disturbed run), never an
+    FP16 gain. Grouped by model, device, settings and compute precision.
+    """
+    groups: dict[tuple[Any, ...], dict[str, Entry]] = {}
+    for entry in entries:
+        if entry.compute_precision is None or entry.weight_precision not in ("FP32", "FP16"):
+            continue
+        group = groups.setdefault((entry.model_id, entry.compute_precision, *entry.settings_key), {})
+        group.setdefault(entry.weight_precision, entry)
+    notes = []
+    for group in groups.values():
+        if set(group) != {"FP32", "FP16"}:
+            continue
+        fp32, fp16 = group["FP32"], group["FP16"]
+        compute = fp32.compute_precision
+        band = noise_band(fp16, fp32)
+        speedup = ratio(fp16.throughput, fp32.throughput)
+        text = (f"FP32 and FP16 were computed alike in {compute} (#{fp32.result_id} and #{fp16.result_id}, "
+                f"{fp32.device}, {fp32.settings_text}): the FP16 weights are converted to {compute} when the model "
+                "is compiled, so the same arithmetic ran. ")
+        if speedup is None:
+            pass
+        elif within_noise(fp16, fp32):
+            text += (f"FP16 at {times(speedup)} FP32 is within noise (±{band:.0%}): no FP16 gain beyond noise; "
+                     "its gain is the smaller file.")
+        else:
+            text += (f"FP16 measured {times(speedup)} FP32, beyond the ±{band:.0%} noise band although the "
+                     "arithmetic is the same: a run was probably disturbed — re-run both before trusting it.")
+        notes.append(text.strip())
+    return notes
+
+
+def _warnings(entries: list[Entry], baseline: Entry, rows: list[dict[str, Any]], metric: str | None) -> list[str]:
     notes = []
     models = {e.model_id for e in entries}
     if len(models) > 1:
@@ -115,14 +188,22 @@ def _warnings(entries: list[Entry], rows: list[dict[str, Any]], metric: str | No
     if len(machines) > 1:
         notes.append("The results were measured on different machines or OpenVINO versions (see Machine): "
                      "ratios mix hardware and software differences.")
-    for row in rows:
+    notes.extend(_mixing_warnings(entries, baseline))
+    notes.extend(computed_alike(entries))
+    for entry, row in zip(entries, rows):
         fps, std = row["throughput_fps"], row["throughput_fps_std"]
-        if fps and std and std / fps > NOISY_STD_SHARE:
+        if row["noisy"]:
+            notes.append(f"#{row['result_id']} is marked noisy: {'; '.join(row['noisy'])}. Differences within its "
+                         "spread are not findings; re-run it on a quiet machine.")
+        elif fps and std and std / fps > NOISY_STD_SHARE:
             notes.append(f"#{row['result_id']}: FPS varies by ±{std / fps:.0%} between repeats: the machine was busy; "
                          "differences smaller than that are noise.")
-        if row["precision"] == "FP16" and row.get("inference_precision") == "f32":
-            notes.append(f"#{row['result_id']}: this FP16 IR was computed in f32 on {row['device']} (no FP16 "
-                         "arithmetic there): expect FP32 speed; the gain is the smaller file.")
+        compute = row["compute_precision"]
+        if row["weight_precision"] == "FP16" and compute not in (None, "f16"):
+            native = device_compute(entry.device)["native"]
+            reported = f" ({entry.device} reports no native f16 compute)" if "f16" not in native else ""
+            notes.append(f"#{row['result_id']}: this FP16 IR was computed in {compute} on {row['device']}{reported}: "
+                         f"expect the speed of FP32 computed in {compute}; the gain is the smaller file.")
     other = {e.accuracy.metric for e in entries if e.accuracy is not None} - ({metric} if metric else set())
     if other:
         notes.append(f"Some accuracy figures use another metric ({', '.join(sorted(other))}) than the comparison's "
@@ -140,6 +221,7 @@ def layers_of(profile_ids: tuple[int, int] | None) -> dict[str, Any] | None:
     for side, profile in (("a", a), ("b", b)):
         data[side] = {"result_id": profile.result_id, "variant_id": profile.variant_id, "label": profile.label,
                       "device": profile.device, "config": profile.config, "total_ms": profile.total_ms,
+                      "compute_precision": profile.compute_precision,
                       "command": reproduce_profile(profile.variant_id, profile.config, None)}
     model_b = b.config.get("model_path")
     if model_b:  # the same colouring the page's graph link opens, as a file
@@ -165,7 +247,7 @@ def build_comparison(
         raise UserError(f"The baseline #{baseline_id} is not among the compared results.",
                         "Pass one of the compared ids to --baseline (or add it to the list).")
     metric = primary_metric(entries, baseline)
-    rows = [_row(e, baseline, metric, limits) for e in entries]
+    rows = [_row(e, baseline, metric, limits, entries) for e in entries]
     points = [row.pop("_point") for row in rows]
     front = pareto_front(points, limits)
     for row in rows:
@@ -190,6 +272,8 @@ def build_comparison(
         "machines": machines,
         "versions": {"openvino": package_version("openvino"), "nncf": package_version("nncf"),
                      "report_by": "OV Workbench"},
-        "warnings": _warnings(entries, rows, metric),
+        "warnings": _warnings(entries, baseline, rows, metric),
+        "missing_runs": missing_runs(entries),
+        "devices": {device: device_compute(device) for device in sorted({e.device for e in entries})},
         "layers": layers_of(profile_ids),
     }

@@ -51,3 +51,86 @@ def points(value: float | None) -> str:
         return "–"
     sign = "+" if value > 0.005 else "−" if value < -0.005 else "±"
     return f"{sign}{abs(value):.1f} pts"
+
+
+# ---------------------------------------------------------------- like for like
+
+# Below this relative FPS difference two runs are not told apart, however steady they look: on a
+# shared machine a repeat of the same run moves by a few percent.
+NOISE_FLOOR = 0.05
+SETTING_WORDS = {"hint": "hint", "api": "API", "nstreams": "streams", "nireq": "requests", "batch": "batch",
+                 "nthreads": "threads", "input": "input", "cache": "model cache"}
+
+
+def differences(entry: Entry, other: Entry) -> dict[str, Any]:
+    """On which axes two results differ: weights, compute, device, settings (each in words).
+
+    A ratio is like for like when the two sides differ in at most one of these axes: that axis
+    is what the ratio measures. Two axes at once (say INT8·bf16 against FP32·f32) and the
+    ratio credits one for what the other did.
+    """
+    from core.compare.selection import LIKE_FOR_LIKE_SETTINGS
+
+    diff: dict[str, Any] = {}
+    if entry.weight_precision != other.weight_precision:
+        diff["weights"] = f"{entry.weight_precision} vs {other.weight_precision}"
+    if entry.compute_precision != other.compute_precision:
+        diff["compute"] = f"{entry.compute_precision or 'not recorded'} vs {other.compute_precision or 'not recorded'}"
+    if entry.device != other.device:
+        diff["device"] = f"{entry.device} vs {other.device}"
+    settings = [f"{SETTING_WORDS[k]} {entry.setting(k)} vs {other.setting(k)}" for k in LIKE_FOR_LIKE_SETTINGS
+                if entry.setting(k) != other.setting(k)]
+    if settings:
+        diff["settings"] = ", ".join(settings)
+    return diff
+
+
+def mixes(diff: dict[str, Any]) -> list[str]:
+    """What makes a ratio not like for like, in words ([] when it is)."""
+    if len(diff) <= 1:
+        return []
+    words = []
+    if "compute" in diff:
+        words.append(f"mixes compute precisions: {diff['compute']}")
+    if "device" in diff:
+        words.append(f"mixes devices: {diff['device']}")
+    if "settings" in diff:
+        words.append(f"mixes settings: {diff['settings']}")
+    return words
+
+
+def like_for_like_reference(entry: Entry, baseline: Entry, entries: list[Entry]) -> Entry | None:
+    """The result to compare `entry` with when the baseline is not like for like.
+
+    First choice: the baseline's weight precision measured exactly like `entry` (same compute,
+    device, settings) — e.g. INT8·bf16 is set against FP32·bf16, not FP32·f32. Second: the same
+    IR as `entry` computed in the baseline's compute precision (a pure compute comparison).
+    """
+    if not mixes(differences(entry, baseline)):
+        return None
+    for axis, wanted in (("weights", baseline.weight_precision), ("compute", baseline.compute_precision)):
+        for other in entries:
+            if other.result_id == entry.result_id:
+                continue
+            diff = differences(entry, other)
+            if set(diff) == {axis} and (other.weight_precision if axis == "weights" else other.compute_precision) == wanted:
+                return other
+    return None
+
+
+def noise_band(entry: Entry, other: Entry) -> float:
+    """The relative FPS difference below which two results cannot be told apart.
+
+    Twice the combined relative spread of their repeats, never below NOISE_FLOOR.
+    """
+    shares = []
+    for e in (entry, other):
+        fps, std = e.throughput, e.metrics.get("throughput_fps_std")
+        shares.append(float(std) / fps if fps and std else 0.0)
+    combined = (shares[0] ** 2 + shares[1] ** 2) ** 0.5
+    return max(NOISE_FLOOR, 2 * combined)
+
+
+def within_noise(entry: Entry, other: Entry) -> bool:
+    speedup = ratio(entry.throughput, other.throughput)
+    return speedup is not None and abs(speedup - 1.0) <= noise_band(entry, other)

@@ -2,8 +2,14 @@
 
 Pick: the fastest result on the Pareto front under the user's limits (the front already
 drops anything that breaks a limit or is beaten on both speed and accuracy). Its line names
-the precision, device and settings, then speed, accuracy and size relative to the baseline,
-e.g. "INT8 on CPU, throughput hint, 2 streams: 1.62× FP32 FPS, top-1 −0.2 pts, 3.9× smaller".
+both precision axes, device and settings, then speed, accuracy and size relative to the
+baseline, e.g. "INT8 weights · bf16 compute on CPU, throughput hint: 1.41× FP32·bf16 FPS,
+top-1 −0.2 pts, 3.9× smaller".
+
+A speed-up is only credited to a weight precision when both sides were computed in the same
+precision on the same device with the same settings: against a baseline that differs in more
+than one of these, the line quotes the like-for-like result instead (or says the ratio mixes
+them), and a gain within noise between results computed alike is called what it is.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from core.compare.pareto import Limits
-from core.compare.ratios import points, ratios_to_baseline, times
+from core.compare.ratios import (differences, like_for_like_reference, mixes, noise_band, points, ratio,
+                                 ratios_to_baseline, times, within_noise)
 from core.compare.selection import Entry
 
 SHORT_METRIC = {"top1": "top-1", "top5": "top-5", "top1_agreement": "top-1 agreement", "cosine": "cosine similarity"}
@@ -25,11 +32,40 @@ def _size_text(reduction: float | None) -> str | None:
     return f"{times(reduction)} smaller" if reduction > 1 else f"{times(1 / reduction)} larger"
 
 
-def describe_against(entry: Entry, baseline: Entry, latency_stat: str = "median") -> str:
+def speed_text(entry: Entry, baseline: Entry, entries: list[Entry] | None = None) -> str | None:
+    """The speed claim against the baseline, credited only to what actually differs."""
+    speedup = ratio(entry.throughput, baseline.throughput)
+    if speedup is None:
+        return None
+    diff = differences(entry, baseline)
+    mixed = mixes(diff)
+    if not mixed:
+        text = f"{times(speedup)} {baseline.precision_key} FPS"
+        if set(diff) == {"weights"} and within_noise(entry, baseline):
+            text += (f" (computed alike in {entry.compute_precision}: no {entry.weight_precision} gain beyond noise, "
+                     f"±{noise_band(entry, baseline):.0%})")
+        elif set(diff) == {"compute"}:
+            text += (f" (same {entry.weight_precision} weights: the difference is {entry.compute_precision} vs "
+                     f"{baseline.compute_precision} compute, not the IR)")
+        return text
+    reference = like_for_like_reference(entry, baseline, entries or [])
+    caveat = f"{times(speedup)} against the baseline {baseline.precision_key}, a ratio that {'; '.join(mixed)}"
+    if reference is None:
+        return (f"{times(speedup)} {baseline.precision_key} FPS, but the ratio {'; '.join(mixed)}"
+                " — the speed-up is not the IR's doing alone")
+    text = f"{times(ratio(entry.throughput, reference.throughput))} {reference.precision_key} FPS (like for like, #{reference.result_id}"
+    if set(differences(entry, reference)) == {"weights"} and within_noise(entry, reference):
+        text += f"; computed alike: no {entry.weight_precision} gain beyond noise, ±{noise_band(entry, reference):.0%}"
+    return text + f"; {caveat})"
+
+
+def describe_against(entry: Entry, baseline: Entry, latency_stat: str = "median",
+                     entries: list[Entry] | None = None) -> str:
     r = ratios_to_baseline(entry, baseline, latency_stat)
     parts = []
-    if r["speedup"] is not None:
-        parts.append(f"{times(r['speedup'])} {baseline.precision} FPS")
+    speed = speed_text(entry, baseline, entries)
+    if speed is not None:
+        parts.append(speed)
     latency = entry.latency(latency_stat)
     if latency is not None:
         parts.append(f"{latency_stat} latency {latency:.2f} ms")
@@ -44,7 +80,7 @@ def describe_against(entry: Entry, baseline: Entry, latency_stat: str = "median"
 
 
 def headline_of(entry: Entry) -> str:
-    return f"{entry.precision} on {entry.device}, {entry.settings_text}"
+    return f"{entry.precision_label} on {entry.device}, {entry.settings_text}"
 
 
 def recommend(entries: list[Entry], baseline: Entry, front: list[int], limits: Limits,
@@ -66,7 +102,7 @@ def recommend(entries: list[Entry], baseline: Entry, front: list[int], limits: L
         text = (f"{headline_of(best)}: the baseline itself is the best choice under {limits.describe()} "
                 f"(none of the {others} other result{'s' if others != 1 else ''} is faster on the front).")
     else:
-        text = f"{headline_of(best)}: {describe_against(best, baseline, stat)}."
+        text = f"{headline_of(best)}: {describe_against(best, baseline, stat, entries)}."
     faster_unmeasured = [e for e in entries if e.result_id in (unplaced or set())
                          and (e.throughput or 0) > (best.throughput or 0)]
     if faster_unmeasured:

@@ -15,6 +15,7 @@ from typing import Any
 
 from core.compare.charts import comparison_figures
 from core.compare.table import layer_records, table_records, type_records
+from core.safe_output import json_for_html_script, safe_records
 
 STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;max-width:1400px;color:#1d2733;padding:0 16px}
@@ -34,7 +35,7 @@ def to_json(doc: dict[str, Any]) -> str:
 
 def to_csv(doc: dict[str, Any]) -> str:
     """The comparison table, one row per result with every setting and its command."""
-    records = table_records(doc, for_export=True)
+    records = safe_records(table_records(doc, for_export=True))  # names from models: no formulas
     buffer = io.StringIO()
     if records:
         writer = csv.DictWriter(buffer, fieldnames=list(records[0]))
@@ -79,7 +80,7 @@ def _commands_section(doc: dict[str, Any]) -> str:
     parts = []
     for row in doc["rows"]:
         commands = row["commands"]
-        lines = [f"# #{row['result_id']} {row['precision']} on {row['device']} — {row['settings']}"]
+        lines = [f"# #{row['result_id']} {row['precision_label']} on {row['device']} — {row['settings']}"]
         for where, command in commands["benchmark"].items():
             lines.append(f"# benchmark ({'this workspace, by variant id' if where == 'workspace' else 'by IR file'}):")
             lines.append(command)
@@ -96,7 +97,8 @@ def _settings_section(doc: dict[str, Any]) -> str:
         record.update({key: json.dumps(value) if isinstance(value, (dict, list)) else value
                        for key, value in row["config"].items()})
         record.update({"streams (actual)": row["streams"], "requests (actual)": row["requests"],
-                       "computed in": row.get("inference_precision"), "execution devices": row.get("execution_devices"),
+                       "weights": row["weight_precision"], "compute": row["compute_precision"],
+                       "compute read from": row["compute_source"], "execution devices": row.get("execution_devices"),
                        "iterations": row["iterations"], "measured at": row["created_at"]})
         records.append(record)
     keys: list[str] = []
@@ -105,9 +107,32 @@ def _settings_section(doc: dict[str, Any]) -> str:
     return html_table([{k: r.get(k) for k in keys} for r in records])
 
 
+def _missing_section(doc: dict[str, Any]) -> str:
+    """The runs that would make the comparison like for like, each with its exact command."""
+    runs = doc.get("missing_runs") or []
+    if not runs:
+        return ""
+    parts = ["<h2>Missing runs</h2><p class='caption'>Run these to compare like for like "
+             "(the page offers each as one click):</p>"]
+    for run in runs:
+        parts.append(f"<div class='warning'><b>{html.escape(run['what'])}</b> on {html.escape(run['device'])}: "
+                     f"{html.escape(run['why'])}<pre>{html.escape(run['command'])}</pre></div>")
+    return "".join(parts)
+
+
+def _devices_section(doc: dict[str, Any]) -> str:
+    from core.precision import compute_summary
+
+    return "".join(f"<p class='caption'>{html.escape(compute_summary(device))}</p>" for device in doc.get("devices") or {})
+
+
 def _layers_section(layers: dict[str, Any], figure_html: str) -> str:
     a, b = layers["a"], layers["b"]
     only = ""
+    if a.get("compute_precision") != b.get("compute_precision"):
+        only += (f"<div class='warning'>The profiles were computed in different precisions "
+                 f"({html.escape(str(a.get('compute_precision')))} vs {html.escape(str(b.get('compute_precision')))}): "
+                 "per-layer differences mix what the IR changed with what the compute precision changed.</div>")
     for side, label in (("a", a["label"]), ("b", b["label"])):
         names = layers[f"only_{side}_ir_layers"]
         if names:
@@ -141,7 +166,7 @@ def to_html(doc: dict[str, Any]) -> str:
     charts = "".join(chart_html[name] for name in ("fps", "latency", "tradeoff", "distribution"))
     layers = _layers_section(doc["layers"], chart_html.get("layer_types", "")) if doc.get("layers") else ""
     title = "OV Workbench comparison"
-    embedded = to_json(_without_samples(doc)).replace("</", "<\\/")  # cannot close the script tag
+    embedded = json_for_html_script(to_json(_without_samples(doc)))  # no <, >, & for the HTML parser
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{STYLE}</style></head>
 <body>
@@ -150,9 +175,14 @@ def to_html(doc: dict[str, Any]) -> str:
 limits: {html.escape(doc['limits']['text'])} · accuracy metric: {html.escape(str(doc['accuracy_metric'] or 'none'))}</p>
 <div class="recommendation"><b>Recommendation:</b> {html.escape(recommendation['text'])}</div>
 {warnings}
+{_devices_section(doc)}
+{_missing_section(doc)}
 <h2>Results</h2>
-<p class="caption">Ratios are to the baseline (highlighted): speed-up = FPS / baseline FPS, latency ratio = latency /
-baseline latency, size reduction = baseline size / size, accuracy change in percentage points.</p>
+<p class="caption">Every result names both precision axes: the IR's weights and the precision the device computed in.
+Ratios are to the baseline (highlighted): speed-up = FPS / baseline FPS, latency ratio = latency /
+baseline latency, size reduction = baseline size / size, accuracy change in percentage points. A ratio whose two sides
+differ in more than one axis (weights, compute, device, settings) carries a caveat and, where the selection has one,
+the like-for-like ratio.</p>
 {html_table(table_records(doc), {doc['baseline_id']})}
 <h2>Charts</h2>
 {charts}

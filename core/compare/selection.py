@@ -14,12 +14,66 @@ from sqlalchemy.orm import selectinload
 
 from core.compare.accuracy import AccuracyFigure, accuracy_by_variant
 from core.errors import UserError
+from core.precision import compute_precision, precision_key, precision_label
 from core.store import Result, Variant, session_scope
 from core.workspace import resolve
 
 COMPARABLE_KINDS = ("benchmark",)
+# The settings that change what is measured (not how long): two results that differ in any of
+# them are not like for like. Duration, iterations and repeats only change how precise it is.
+LIKE_FOR_LIKE_SETTINGS = ("hint", "api", "nstreams", "nireq", "batch", "nthreads", "input", "cache")
+REDUCED_FLOAT_ORDER = ("bf16", "f16")  # seen in executed layers, these mean the float maths was reduced
+
+
+def compute_from_runtime(counts: dict[str, Any] | None) -> str | None:
+    """The compute precision from executed layers' runtime precisions ({"f32": 215, "bf16": 56}).
+
+    Even with bf16 compute most layers (reshapes, reorders, the first and last ones) report f32,
+    so the most frequent precision is not the answer: any reduced float precision seen is.
+    """
+    if not counts:
+        return None
+    seen = {str(k).lower() for k, v in counts.items() if v}
+    for reduced in REDUCED_FLOAT_ORDER:
+        if reduced in seen:
+            return reduced
+    return "f32" if "f32" in seen else None
+
+
+def read_compute(metrics: dict[str, Any], config: dict[str, Any]) -> tuple[str | None, str]:
+    """(compute precision, where it was read) of a stored result, newest key first.
+
+    New results store `compute_precision`; older ones only the compiled model's
+    `inference_precision` (e.g. "<Type: 'bfloat16'>"); a profile may only have the runtime
+    precisions of its layers. What the user asked for is the last resort, said as such.
+    """
+    value = compute_precision(metrics.get("compute_precision"))
+    if value:
+        return value, "read back from the compiled model"
+    value = compute_precision(metrics.get("inference_precision"))
+    if value:
+        return value, "read back from the compiled model (INFERENCE_PRECISION_HINT)"
+    value = compute_from_runtime(metrics.get("runtime_precisions"))
+    if value:
+        return value, "from the executed layers' runtime precisions"
+    value = compute_precision(config.get("infer_precision"))
+    if value:
+        return value, "as requested (not read back)"
+    return None, "not recorded"
+
 PROFILE_KIND = "profile"
 RESULTS_HINT = "List them with `python -m core results`."
+
+
+def result_compute(metrics: dict[str, Any], config: dict[str, Any]) -> str | None:
+    """read_compute for any result kind: a profile without stored runtime precisions has them in
+    its layer rows (the executed layers' precisions), read before falling back to the request."""
+    if not metrics.get("runtime_precisions") and metrics.get("layers"):
+        from core.precision import runtime_precision_counts
+
+        metrics = {**metrics, "runtime_precisions": runtime_precision_counts(
+            r.get("precision") for r in metrics["layers"] if r.get("status") == "executed")}
+    return read_compute(metrics, config)[0]
 
 
 @dataclass
@@ -72,15 +126,66 @@ class Entry:
             parts.append(f"batch {self.batch}")
         if self.config.get("nthreads"):
             parts.append(f"{self.config['nthreads']} threads")
-        if self.config.get("infer_precision"):
-            parts.append(f"computes in {self.config['infer_precision']}")
         if self.config.get("cache"):
             parts.append("model cache")
         return ", ".join(parts)
 
     @property
+    def weight_precision(self) -> str:
+        """The IR's weight precision: as the result stored it, else the variant's."""
+        return str(self.metrics.get("weight_precision") or self.precision or "?").upper()
+
+    @property
+    def compute(self) -> tuple[str | None, str]:
+        return read_compute(self.metrics, self.config)
+
+    @property
+    def compute_precision(self) -> str | None:
+        return self.compute[0]
+
+    @property
+    def compute_requested(self) -> str:
+        """What the run asked for: an explicit precision, or the device default."""
+        return compute_precision(self.config.get("infer_precision")) or "default"
+
+    @property
+    def precision_label(self) -> str:
+        """"FP32 weights · bf16 compute": both axes, the way every number is named."""
+        return precision_label(self.weight_precision, self.compute_precision)
+
+    @property
+    def precision_key(self) -> str:
+        """"FP32·bf16": both axes, short (table cells, chart axes, legends)."""
+        return precision_key(self.weight_precision, self.compute_precision)
+
+    @property
+    def noisy_reasons(self) -> list[str]:
+        """Why the measurement was disturbed (machine busy, ...), as the benchmark recorded it."""
+        noisy = self.metrics.get("noisy")
+        if isinstance(noisy, dict) and noisy.get("noisy"):
+            return [str(r) for r in noisy.get("reasons") or []] or ["marked noisy when measured"]
+        if noisy is True:
+            return ["marked noisy when measured"]
+        return []
+
+    @property
+    def settings_key(self) -> tuple[Any, ...]:
+        """Device and the settings that change what is measured (for like-for-like checks)."""
+        return (self.device, *(self.setting(k) for k in LIKE_FOR_LIKE_SETTINGS))
+
+    def setting(self, key: str) -> Any:
+        """A like-for-like setting with its default filled in (older rows lack some keys)."""
+        defaults = {"hint": "none", "api": "async", "input": "random", "cache": False}
+        value = self.config.get(key)
+        if key == "hint":
+            return self.hint
+        if key == "cache":
+            return bool(value)
+        return defaults.get(key) if value in (None, "") else value
+
+    @property
     def label(self) -> str:
-        return f"#{self.result_id} {self.precision} · {self.device} · {self.settings_text}"
+        return f"#{self.result_id} {self.precision_key} · {self.device} · {self.settings_text}"
 
     def latency(self, stat: str = "median") -> float | None:
         value = (self.metrics.get("latency_ms") or {}).get(stat)
@@ -160,6 +265,7 @@ class Profile:
     config: dict[str, Any]
     layers: list[dict[str, Any]]
     total_ms: float | None
+    compute_precision: str | None = None
 
 
 def load_profile(result_id: int) -> Profile:
@@ -169,10 +275,13 @@ def load_profile(result_id: int) -> Profile:
         raise UserError(f"There is {what} #{result_id}.",
                         "Run a profile on the Benchmark page or `python -m core profile MODEL`. " + RESULTS_HINT)
     facts = _variant_facts(row.variant)
-    label = f"#{row.id} {facts['precision']} {facts['variant_name']} on {row.device}"
     metrics = row.metrics or {}
-    return Profile(row.id, facts["variant_id"], label, row.device or "?", row.config or {},
-                   list(metrics.get("layers") or []), metrics.get("total_ms"))
+    layers = list(metrics.get("layers") or [])
+    compute = result_compute(metrics, row.config or {})
+    weights = str(metrics.get("weight_precision") or facts["precision"]).upper()
+    label = f"#{row.id} {precision_key(weights, compute)} {facts['variant_name']} on {row.device}"
+    return Profile(row.id, facts["variant_id"], label, row.device or "?", row.config or {}, layers,
+                   metrics.get("total_ms"), compute)
 
 
 def result_kinds(result_ids: list[int]) -> dict[int, str]:

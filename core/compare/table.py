@@ -28,11 +28,17 @@ def table_records(doc: dict[str, Any], for_export: bool = False) -> list[dict[st
             "Result": row["result_id"],
             "Baseline": row["is_baseline"],
             "Variant": f"#{row['variant_id']} {row['variant']}" if row["variant_id"] is not None else row["variant"],
-            "Precision": row["precision"],
+            "Weights": row["weight_precision"],
+            "Compute": row["compute_precision"] or "not recorded",
             "Device": row["device"],
             "Settings": row["settings"],
             "FPS": row["throughput_fps"],
             "Speed-up": ratios["speedup"],
+            "Ratio caveat": "" if row["like_for_like"]["is_like_for_like"] else "; ".join(row["like_for_like"]["mixes"]),
+            "Like-for-like speed-up": row["like_for_like"]["speedup"],
+            "Like-for-like vs": (f"#{row['like_for_like']['reference_id']} {row['like_for_like']['reference_key']}"
+                                 if row["like_for_like"]["reference_id"] is not None else ""),
+            "Noisy": "; ".join(row["noisy"]),
             "Median ms": latency.get("median"),
             "Latency ratio": ratios["latency_ratio"],
             "p90 ms": latency.get("p90"),
@@ -57,7 +63,11 @@ def table_records(doc: dict[str, Any], for_export: bool = False) -> list[dict[st
                 record[f"config.{key}"] = row["config"].get(key)
             record["Streams (actual)"] = row["streams"]
             record["Requests (actual)"] = row["requests"]
-            record["Computed in"] = row.get("inference_precision")
+            record["Precision"] = row["precision_label"]
+            record["Compute read from"] = row["compute_source"]
+            record["Compute requested"] = row["compute_requested"]
+            record["Runtime precisions"] = (", ".join(f"{k} {v}" for k, v in row["runtime_precisions"].items())
+                                            if row.get("runtime_precisions") else "")
             record["Latency min ms"] = latency.get("min")
             record["Latency avg ms"] = latency.get("avg")
             record["Latency max ms"] = latency.get("max")

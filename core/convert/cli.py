@@ -31,7 +31,24 @@ def _convert(args: argparse.Namespace) -> dict[str, Any]:
     if args.output_dir:
         xml, weights = copy_ir(Path(result["xml"]), Path(args.output_dir))
         result["workspace_xml"], result["xml"], result["bin"] = result["xml"], str(xml), str(weights)
-    return result
+    return result if args.json else readable_result(result)
+
+
+def readable_result(result: dict[str, Any]) -> dict[str, Any]:
+    """Without --json: the check's verdict and the device-default note first, in words."""
+    from core.convert.check import check_log_lines, check_summary, default_compute_summary
+
+    check = result.get("conversion_check") or {}
+    shown: dict[str, Any] = {"check": check_summary(check)}
+    per_output = [line.strip() for line in check_log_lines(check)[1:] if line.startswith("  ")]
+    if per_output:
+        shown["check per output"] = per_output
+    default = default_compute_summary(check.get("default_compute"))
+    if default:
+        shown["device default"] = default
+    keep = ("xml", "bin", "workspace_xml", "precision", "model_id", "variant_id", "seconds", "inputs", "outputs", "preprocessing")
+    shown.update({key: result[key] for key in keep if key in result})
+    return shown
 
 
 def register(subparsers: Any) -> None:
@@ -53,4 +70,4 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--scale-values", help="e.g. 58.395,57.12,57.375, or name[...]")
     parser.add_argument("--reverse-channels", action="store_true", help="reverse RGB<->BGR before mean/scale (MO semantics)")
     parser.add_argument("--compress-to-fp16", action="store_true", help="store weights as FP16")
-    parser.add_argument("--no-check", action="store_true", help="skip the ONNX Runtime vs OpenVINO check")
+    parser.add_argument("--no-check", action="store_true", help="skip the conversion check (the original in its own runtime vs the IR in f32 compute)")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.convert.check import conversion_check
+from core.convert.check import check_digest, check_log_lines, conversion_check
 from core.convert.options import ConvertOptions
 from core.convert.run import convert_to_ir
 from core.workspace import new_artifact_dir, remove_artifact_dir
@@ -59,15 +59,15 @@ def convert_model_to_variant(
         card["source_format"] = source.format
         check: dict[str, Any] = {"status": "skipped", "reason": "not requested", "outputs": []}
         if run_check:
-            progress(0.75, "Conversion check: ONNX Runtime vs OpenVINO")
+            progress(0.75, "Conversion check: the original in its own runtime vs the IR in f32 compute")
             try:
                 check = conversion_check(source, xml, result["preprocessing"], options.compress_to_fp16)
             except Exception as exc:  # the IR is still valid; the check itself could not run
-                check = {"status": "error", "reason": str(exc).splitlines()[0][:300], "outputs": []}
-            record(f"conversion check: {check['status']}" + (f" ({check.get('reason')})" if check.get("reason") else ""))
-            for output in check.get("outputs", []):
-                if "cosine" in output:
-                    record(f"  {output['name']}: max |diff| {output['max_abs_diff']:.3g}, cosine {output['cosine']:.6f} → {output['status']}")
+                reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                check = {"status": "error", "reason": reason, "outputs": [], "summary": f"Conversion check: error — {reason}"}
+            for line in check_log_lines(check):
+                record(line)
+        card["conversion_check"] = check_digest(check)
         progress(0.95, "Storing the variant")
         precision = "FP16" if options.compress_to_fp16 else card["precision"]
         variant_id = register_variant(

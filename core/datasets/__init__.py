@@ -1,7 +1,11 @@
 """Calibration and validation data: upload once, reuse; preprocessing pre-filled from the model.
 
-- `import_dataset(path)`: a folder, zip/tar of images (flat = unlabelled, one sub-folder per
-  class = labelled) or a `.npz` (one array per input name, optional `labels`) → Dataset id.
+- `import_dataset(path)`: a folder, zip/tar of images (labelled by a `val.txt`/CSV annotation
+  file — several acceptable classes per image allowed —, class-index folders `0/ 1/ 207/`, or
+  class-name folders + labels file; flat = unlabelled) or a `.npz` (one array per input name,
+  optional `labels`) → Dataset id.
+- `dataset_problem(dataset, model)` (fitness): why a dataset cannot belong to a model (class
+  count, class indices, task, input), so it is refused before anything is scored.
 - `spec_from_model(model)`: OpenCV preprocessing settings for an ov.Model, respecting
   normalisation our convert embedded into the IR.
 - `open_source(dataset_id, model, spec)`: checked, lazily produced samples for that model.

@@ -51,7 +51,8 @@ def spec_from_arguments(args: argparse.Namespace, base: PreprocessSpec) -> Prepr
 
 
 def _import(args: argparse.Namespace) -> Any:
-    dataset_id = import_dataset(Path(args.path), args.name, Path(args.labels) if args.labels else None)
+    dataset_id = import_dataset(Path(args.path), args.name, Path(args.labels) if args.labels else None,
+                                Path(args.annotations) if args.annotations else None)
     return dataset_to_dict(get_dataset(dataset_id))
 
 
@@ -61,7 +62,13 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("dataset", help="calibration/validation datasets: import, list")
     actions = parser.add_subparsers(dest="action", required=True)
     importer = add_command(actions, "import", "import a folder, zip/tar of images, or .npz", _import)
-    importer.add_argument("path", help="folder, .zip/.tar(.gz) of images (one sub-folder per class = labelled), or .npz")
+    importer.add_argument("path", help="folder, .zip/.tar(.gz) of images (labelled by an annotation file, class-index "
+                                       "folders 0/ 1/ 207/, or class-name folders), or .npz")
     importer.add_argument("--name", help="display name (default: the file name)")
     importer.add_argument("--labels", help="text file with one class name per line, in class-index order")
+    importer.add_argument(
+        "--annotations",
+        help="annotation file: val.txt lines `file class [class ...]` (several classes = any is right) or a CSV "
+             "`file,label(s)`; found automatically when named val.txt / annotations.txt / labels.csv in the data",
+    )
     add_command(actions, "list", "datasets in the workspace", lambda _a: [dataset_to_dict(d) for d in list_datasets()])

@@ -14,7 +14,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from core.datasets.catalog import KIND_NPZ, NPZ_LABELS_KEY, get_dataset, load_manifest
+from core.datasets.catalog import KIND_NPZ, NPZ_LABELS_KEY, class_names_of, get_dataset, label_set, load_manifest
 from core.datasets.preprocessing import (
     PreprocessSpec,
     embedded_steps,
@@ -42,10 +42,14 @@ class SampleSource:
 
     kind = "dataset"
 
+    # Why the dataset's labels are not used for this model (they belong to another one), if so.
+    ignored_labels: str | None = None
+
     def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self.dataset_id: int | None = dataset.id
         self.classes: list[Any] | None = dataset.classes
+        self.class_names: list[str] | None = class_names_of(dataset)
 
     def __len__(self) -> int:
         raise NotImplementedError
@@ -53,8 +57,21 @@ class SampleSource:
     def inputs(self, index: int) -> dict[str, np.ndarray]:
         raise NotImplementedError
 
-    def label(self, index: int) -> int | None:
+    def _labels(self, index: int) -> tuple[int, ...]:
         raise NotImplementedError
+
+    def labels(self, index: int) -> tuple[int, ...]:
+        """Every acceptable class index of a sample (one for most datasets; empty when unlabelled)."""
+        return () if self.ignored_labels else self._labels(index)
+
+    def label(self, index: int) -> int | None:
+        """The first acceptable class (for displays that show one), or None when unlabelled."""
+        labels = self.labels(index)
+        return labels[0] if labels else None
+
+    def ignore_labels(self, reason: str) -> None:
+        """Use the samples, not their labels (e.g. calibrating on images labelled for another model)."""
+        self.ignored_labels = reason
 
     @property
     def labelled(self) -> bool:
@@ -84,8 +101,8 @@ class ImageSource(SampleSource):
     def inputs(self, index: int) -> dict[str, np.ndarray]:
         return {self.spec.input_name: preprocess_image(self.image(index), self.spec)}
 
-    def label(self, index: int) -> int | None:
-        return self.manifest.labels[index]
+    def _labels(self, index: int) -> tuple[int, ...]:
+        return label_set(self.manifest.labels[index])
 
     def name(self, index: int) -> str:
         return self.manifest.files[index]
@@ -101,7 +118,7 @@ class NpzSource(SampleSource):
         super().__init__(dataset)
         with np.load(resolve(dataset.path), allow_pickle=False) as npz:
             self.arrays = {key: npz[key] for key in npz.files if key != NPZ_LABELS_KEY}
-            self.labels = npz[NPZ_LABELS_KEY] if NPZ_LABELS_KEY in npz.files else None
+            self.label_array = npz[NPZ_LABELS_KEY] if NPZ_LABELS_KEY in npz.files else None
 
     def __len__(self) -> int:
         return int(next(iter(self.arrays.values())).shape[0])
@@ -109,8 +126,8 @@ class NpzSource(SampleSource):
     def inputs(self, index: int) -> dict[str, np.ndarray]:
         return {name: array[index : index + 1] for name, array in self.arrays.items()}
 
-    def label(self, index: int) -> int | None:
-        return None if self.labels is None else int(self.labels[index])
+    def _labels(self, index: int) -> tuple[int, ...]:
+        return () if self.label_array is None else (int(self.label_array[index]),)
 
 
 class RandomSource(SampleSource):
@@ -125,6 +142,7 @@ class RandomSource(SampleSource):
     def __init__(self, model: Any, count: int = 32, seed: int = 0) -> None:
         self.dataset_id = None
         self.classes = None
+        self.class_names = None
         self.count = count
         self.seed = seed
         self.shapes: dict[str, tuple[list[int], Any]] = {}
@@ -142,8 +160,8 @@ class RandomSource(SampleSource):
         rng = np.random.default_rng(self.seed + index)
         return {name: rng.uniform(-1, 1, dims).astype(dtype) for name, (dims, dtype) in self.shapes.items()}
 
-    def label(self, index: int) -> int | None:
-        return None
+    def _labels(self, index: int) -> tuple[int, ...]:
+        return ()
 
     def held_out(self, count: int) -> RandomSource:
         """Other noise of the same shapes (a different seed), for measuring after calibrating."""
@@ -229,7 +247,13 @@ def open_source(
     purpose: str = "calibration",
     random_count: int = 32,
 ) -> SampleSource:
-    """A checked sample source for `model` (ov.Model); dataset_id None means random data."""
+    """A checked sample source for `model` (ov.Model); dataset_id None means random data.
+
+    Data that cannot belong to the model is refused here, before any job exists (and again
+    inside the job, which opens its source the same way): inputs it cannot feed, and — for
+    accuracy and validation — labels that are not this model's classes. Calibration only
+    reads the images, so there such labels are ignored (`source.ignored_labels` says why).
+    """
     if dataset_id is None:
         return RandomSource(model, random_count)
     dataset = get_dataset(dataset_id)
@@ -244,6 +268,13 @@ def open_source(
         spec.check()
         _check_images(spec, model)
         source = ImageSource(dataset, spec)
+    from core.datasets.fitness import FIT_HINT, label_problem
+
+    problem = label_problem(dataset, model)
+    if problem is not None:
+        if purpose in ("accuracy", "validation"):
+            raise UserError(problem, FIT_HINT)
+        source.ignore_labels(problem)
     if len(source) < minimum:
         raise UserError(
             f"The dataset {dataset.name!r} has {len(source)} sample(s); {purpose} needs at least {minimum}.",

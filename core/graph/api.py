@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import UserError
-from core.graph.colour import Colouring, by_precision, by_ratio, by_time, by_type
+from core.graph.colour import Colouring, by_diff, by_precision, by_ratio, by_time, by_type
 from core.graph.layout import Layout, layout_graph
 from core.graph.model import Graph
 from core.graph.profile import attribute_layers, attribute_runtime_layers, total_ms
@@ -18,6 +18,7 @@ COLOUR_MODES = {
     "precision": "Element type / precision",
     "time": "Time per layer (profile)",
     "ratio": "Time ratio vs another variant",
+    "diff": "Changes vs another variant (diff)",
 }
 
 
@@ -52,12 +53,18 @@ def colour_scene(
     profile: list[dict[str, Any]] | None = None,
     baseline: list[dict[str, Any]] | None = None,
     baseline_label: str = "baseline",
+    diff: dict[str, Any] | None = None,
 ) -> Colouring:
     """`profile` = layer rows of this variant; `baseline` = rows of the variant compared with."""
     runtime = scene.graph.kind == "runtime"
     attribute = attribute_runtime_layers if runtime else attribute_layers
     if mode == "type":
         return by_type(scene.view)
+    if mode == "diff":
+        if diff is None:
+            raise UserError("The diff colouring needs a second variant to compare with.",
+                            "Pick the variant to compare with (e.g. the FP32 parent of an INT8 variant).")
+        return by_diff(scene.view, diff, baseline_label)
     if mode == "precision":
         return by_precision(scene.view, scene.graph, attribute(profile) if profile else None)
     if mode in ("time", "ratio") and not profile:

@@ -1,4 +1,4 @@
-"""`python -m core graph MODEL.xml [--profile ID | --profile-json FILE] [--json] [--svg OUT.svg]`."""
+"""`python -m core graph MODEL.xml [--profile ID | --profile-json FILE] [--diff OTHER.xml] [--json] [--svg OUT.svg]`."""
 
 from __future__ import annotations
 
@@ -31,8 +31,33 @@ def _profile(result_id: int | None, json_file: str | None) -> list[dict[str, Any
     return load_profile_file(json_file) if json_file else None
 
 
+def _diff(args: argparse.Namespace, path: Path) -> dict[str, Any]:
+    """`graph A --diff B`: what B added, removed or changed relative to A (B is drawn)."""
+    from core.graph.diff import diff_graphs
+
+    other = _model_path(args.diff)
+    graph_a, graph_b = graph_from_file(path), graph_from_file(other)
+    diff = diff_graphs(graph_a, graph_b)
+    written = {}
+    if args.svg:
+        from core.graph.svg import standalone_svg
+
+        scene = lay_out(graph_b, fold=not args.no_fold, collapse=args.collapse, engine=args.engine)
+        colouring = colour_scene(scene, "diff", diff=diff, baseline_label=path.stem)
+        Path(args.svg).write_bytes(standalone_svg(graph_b, scene.view, scene.layout, colouring))
+        written["svg"] = args.svg
+    if args.json:
+        return {"a": str(path), "b": str(other), **{k: v for k, v in diff.items() if k not in ("a", "b")}, "written": written}
+    return {"a": str(path), "b": str(other), **diff["summary"],
+            "changed_examples": [f"{c['type']} {c['name']}: " + "; ".join(f"{x['what']} {x['a']} → {x['b']}" for x in c["changes"][:2])
+                                 for c in diff["changed"][:10]],
+            **({"written": written} if written else {})}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     path = _model_path(args.model)
+    if args.diff:
+        return _diff(args, path)
     if args.runtime:
         from core.graph.runtime import runtime_graph
 
@@ -90,5 +115,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument("-d", "--device", default="CPU", help="device for --runtime (CPU)")
     parser.add_argument("--engine", choices=["auto", "dot", "python"], default="auto", help="layout engine")
     parser.add_argument("--find", help="name, type or shape to look for (type:Conv, shape:1x64x56x56)")
+    parser.add_argument("--diff", help="a second model (IR, file or variant id): what it added, removed or changed vs MODEL")
     parser.add_argument("--svg", help="write the drawing as SVG here")
     parser.add_argument("--png", help="write the drawing as PNG here")

@@ -227,3 +227,28 @@ def _sample_scale(scale: Any, fraction: float) -> str:
         r, g, b = (int(float(v)) for v in colour[colour.index("(") + 1 : -1].split(",")[:3])
         return f"#{r:02x}{g:02x}{b:02x}"
     return colour
+
+
+DIFF_PALETTE = {"added": "#d81b60", "changed": "#fb8c00", "same": "#cfd8dc", "constant": "#eceff1"}
+
+
+def by_diff(view: View, diff: dict[str, Any], other_label: str) -> Colouring:
+    """Added (e.g. FakeQuantize, Convert) / changed / same per view node, from `diff_graphs`.
+
+    A collapsed block is "added" or "changed" when any member is: the change stays visible.
+    """
+    status = diff["status"]
+    categories: dict[str, str] = {}
+    text: dict[str, str] = {}
+    changes = {c["id"]: c["changes"] for c in diff["changed"]}
+    for vnode in view.nodes:
+        found = {status.get(m, "constant") for m in vnode.members}
+        category = next((s for s in ("added", "changed", "same") if s in found), "constant")
+        categories[vnode.id] = category
+        if vnode.id in changes:
+            text[vnode.id] = "; ".join(f"{c['what']}: {c['a']} → {c['b']}" for c in changes[vnode.id][:3])
+        elif category == "added":
+            text[vnode.id] = f"not in {other_label}"
+    summary = {k: diff["summary"][k] for k in ("added", "removed", "changed", "matched_by_name", "matched_by_structure")}
+    return Colouring(f"Changes vs {other_label}", "categorical", categories,
+                     {k: v for k, v in DIFF_PALETTE.items() if k in set(categories.values())}, text=text, summary=summary)

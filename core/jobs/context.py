@@ -2,21 +2,50 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
 
 from core.store import Job, JobState, db_now, session_scope
-from core.locks import file_lock
+from core.jobs.liveness import pid_exists
+from core.locks import file_lock, lock_path
 
 log = logging.getLogger("ovwb.job")
 
 PROGRESS_WRITE_INTERVAL_S = 0.2  # the UI polls at 0.5 s; more writes would only load the DB
+# What a job of each kind is called when it holds a resource others wait for.
+KIND_NOUNS = {"quantize": "quantization", "compress": "compression", "convert": "conversion",
+              "accuracy": "accuracy", "benchmark": "benchmark", "profile": "profile", "sweep": "group run",
+              "sample": "sample preparation"}
+
+
+def holder_path(resource: str) -> Path:
+    """Beside the lock file: who holds it (a job id and kind), so waiters can say whom they wait for."""
+    path = lock_path(resource)
+    return path.with_name(path.name + ".holder.json")
+
+
+def lock_holder(resource: str) -> dict[str, Any] | None:
+    """The live holder of `resource` as written by `exclusive`, or None (free, a script, or stale)."""
+    try:
+        holder = json.loads(holder_path(resource).read_text())
+        # A cancelled job is killed without cleanup: check it lives (and is no unreaped zombie).
+        alive = pid_exists(int(holder["pid"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return holder if alive else None
+
+
+def resource_device(resource: str) -> str:
+    return resource.removeprefix("device-")
 
 
 class JobCancelled(Exception):
@@ -79,15 +108,27 @@ class JobContext:
 
     @contextmanager
     def exclusive(self, resource: str, waiting_message: str | None = None) -> Iterator[None]:
-        """Hold a host-wide lock (e.g. "device-CPU") while measuring; wait queued until free."""
+        """Hold a host-wide lock (e.g. "device-CPU") while measuring or computing; wait queued until free.
+
+        While waiting, the job's message names the holder when it is one of our jobs
+        ("Waiting for device-CPU: quantization job 7 is using CPU"); while holding, this job
+        writes itself as the holder for the others.
+        """
         waited = False
+        said = [""]
 
         def on_wait(_resource: str) -> None:
             nonlocal waited
-            if not waited:
+            holder = lock_holder(resource)
+            if holder is not None and holder.get("pid") != os.getpid():
+                message = f"Waiting for {resource}: {holder['what']} is using {resource_device(resource)}"
+            else:
+                message = waiting_message or f"Waiting for {resource}: another job is using it"
+            if not waited or message != said[0]:
                 waited = True
-                self._set_state(JobState.QUEUED, waiting_message or f"Waiting for {resource}: another job is using it")
-                log.info("waiting for lock %s", resource)
+                said[0] = message
+                self._set_state(JobState.QUEUED, message)
+                log.info("%s", message)
             self.check_cancelled()
 
         with file_lock(resource, on_wait=on_wait):
@@ -95,4 +136,30 @@ class JobContext:
                 self._set_state(JobState.RUNNING, f"{resource} is free, starting")
                 with session_scope() as s:
                     s.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=db_now(s)))
-            yield
+            self._write_holder(resource)
+            try:
+                yield
+            finally:
+                try:
+                    holder_path(resource).unlink()
+                except OSError:
+                    pass
+
+    def _write_holder(self, resource: str) -> None:
+        with session_scope() as s:
+            job = s.get(Job, self.job_id)
+            kind = job.kind if job is not None else "job"
+        what = f"{KIND_NOUNS.get(kind, kind)} job {self.job_id}"
+        data = json.dumps({"job_id": self.job_id, "kind": kind, "pid": os.getpid(), "what": what}).encode()
+        try:
+            # The lock folder is shared by every user (core/locks.py): never follow a link
+            # planted at this name, and leave the file readable for other users' waiters.
+            fd = os.open(holder_path(resource), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+                         | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            try:
+                os.fchmod(fd, 0o644)
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+        except OSError:  # the lock still holds; only the waiters' message is less precise
+            log.warning("could not record the holder of %s", resource)

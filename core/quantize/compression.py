@@ -1,8 +1,9 @@
 """Data-free precision changes: FP16 weights, and NNCF weight-only INT8/INT4 compression.
 
-FP16 halves the weight file but on CPUs without native FP16 arithmetic (this one: AVX2, no
-AVX512-FP16/AMX) OpenVINO upconverts the weights at load time and runs FP32 — same speed, same
-accuracy; how a model *runs* is the inference precision hint, chosen when benchmarking.
+FP16 halves the weight file; how the model then *computes* is the device's business: a device
+without native f16 compute converts the weights at load time and computes in its default
+precision (f32 on some CPUs, bf16 on others) — what the device reports, never assumed here.
+How a model runs is the inference precision hint, chosen when benchmarking.
 Weight-only compression is for large models (LLMs): weights shrink, activations stay float.
 """
 
@@ -12,13 +13,24 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import UserError
+from core.precision import device_compute
 from core.quantize.calibration import nncf_output_to_stderr
 
-FP16_RUNTIME_NOTE = (
-    "FP16 stores weights in half precision (about half the file size). On CPUs without native FP16 "
-    "arithmetic the runtime converts them back and executes in FP32, so speed and accuracy stay as FP32; "
-    "the precision used at run time is the inference precision hint (f32/bf16/f16), set on the Benchmark page."
-)
+def fp16_runtime_note(device: str = "CPU") -> str:
+    """What FP16 weights mean at run time on `device`, from its reported compute precisions."""
+    facts = device_compute(device)
+    default = facts["default"] or "its default precision (not reported)"
+    native = ", ".join(facts["native"]) or "none reported"
+    if "f16" in facts["native"]:
+        how = f"{device} reports native f16 compute (native: {native}) and computes in {default} by default"
+    else:
+        how = (f"{device} reports no native f16 compute (native: {native}), so the runtime converts the weights "
+               f"back at load time and computes in its default precision, {default}")
+    return (
+        f"FP16 stores weights in half precision (about half the file size). {how}: speed and accuracy are those "
+        f"of the FP32 IR computed in {default}. The precision used at run time is the inference precision hint "
+        "(f32/bf16/f16), set on the Benchmark page."
+    )
 
 _NNCF_MODES = {"int8": "INT8_ASYM", "int8_sym": "INT8_SYM", "int4": "INT4_SYM", "int4_asym": "INT4_ASYM"}
 

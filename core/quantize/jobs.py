@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.accuracy.evaluate import Progress
+from core.benchmark.lock import compute_lock
 from core.jobs import JobContext
 from core.quantize.options import QuantizeOptions
 from core.quantize.pipeline import compress_ir, quantize_ir
@@ -126,11 +127,12 @@ def quantize_job(
     folder = new_artifact_dir("tmp")
     suffix = "int8-aa" if quantize_options.accuracy_aware else "int8"
     try:
-        result = quantize_ir(
-            variant_xml(parent), folder / f"{Path(parent.xml_path).stem}-{suffix}.xml", dataset_id, quantize_options,
-            preprocessing, validation_dataset_id, measure_accuracy=measure_accuracy, accuracy_samples=accuracy_samples,
-            progress=stage_aware_progress(ctx),
-        )
+        with compute_lock(ctx):  # a benchmark started meanwhile waits instead of measuring beside NNCF
+            result = quantize_ir(
+                variant_xml(parent), folder / f"{Path(parent.xml_path).stem}-{suffix}.xml", dataset_id,
+                quantize_options, preprocessing, validation_dataset_id, measure_accuracy=measure_accuracy,
+                accuracy_samples=accuracy_samples, progress=stage_aware_progress(ctx),
+            )
         label = "INT8 accuracy-aware" if quantize_options.accuracy_aware else "INT8"
         data = " (random data)" if dataset_id is None else ""
         return _finish(ctx.job_id, parent.id, parent.model_id, result, f"{label} of #{parent.id}{data}")
@@ -151,10 +153,11 @@ def compress_job(
     parent = get_variant(variant_id)
     folder = new_artifact_dir("tmp")
     try:
-        result = compress_ir(
-            variant_xml(parent), folder / f"{Path(parent.xml_path).stem}-{mode}.xml", mode, ratio, group_size,
-            dataset_id, preprocessing, progress=stage_aware_progress(ctx),
-        )
+        with compute_lock(ctx):
+            result = compress_ir(
+                variant_xml(parent), folder / f"{Path(parent.xml_path).stem}-{mode}.xml", mode, ratio, group_size,
+                dataset_id, preprocessing, progress=stage_aware_progress(ctx),
+            )
         name = "FP16" if mode == "fp16" else f"{mode.upper()} weights"
         return _finish(ctx.job_id, parent.id, parent.model_id, result, f"{name} of #{parent.id}")
     except BaseException:

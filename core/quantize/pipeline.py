@@ -17,7 +17,7 @@ from core.datasets.feeding import MIN_SAMPLES, RANDOM_DATA_WARNING, RandomSource
 from core.datasets.preprocessing import PreprocessSpec, require_choice
 from core.errors import UserError
 from core.quantize.calibration import calibration_split
-from core.quantize.compression import FP16_RUNTIME_NOTE, compress_weights, save_ir
+from core.quantize.compression import compress_weights, fp16_runtime_note, save_ir
 from core.quantize.layers import precision_summary, weight_precisions
 from core.quantize.options import QuantizeOptions
 from core.quantize.ptq import quantize_int8, quantize_int8_with_accuracy_control
@@ -78,6 +78,9 @@ def prepare_quantization(
     warnings: list[str] = []
     if isinstance(source, RandomSource):
         warnings.append(RANDOM_DATA_WARNING)
+    if source.ignored_labels:
+        warnings.append(f"{source.ignored_labels} Its images are used for calibration only; accuracy is measured "
+                        "as agreement with the FP32 parent, not against these labels.")
     elif len(source) < options.subset_size:
         warnings.append(f"The dataset has {len(source)} samples, fewer than the subset size "
                         f"{options.subset_size}: all of them are used for calibration.")
@@ -88,7 +91,9 @@ def prepare_quantization(
                             "Upload a validation dataset (labelled for top-1, any images for agreement).")
         validation = open_source(
             validation_dataset_id if validation_dataset_id is not None else dataset_id,
-            model, preprocessing, MIN_SAMPLES, "validation",
+            model, preprocessing, MIN_SAMPLES,
+            # labels are scored unless accuracy control compares with the FP32 model only
+            "validation" if not options.accuracy_aware or options.metric == "top1" else "agreement validation",
         )
         if options.accuracy_aware and options.metric == "top1" and not validation.labelled:
             raise UserError("The validation dataset has no labels, so top-1 cannot be measured.",
@@ -180,7 +185,7 @@ def compress_ir(
     if mode == "fp16":
         progress(0.3, "writing FP16 weights")
         save_ir(model, xml_out, compress_to_fp16=True)
-        notes.append(FP16_RUNTIME_NOTE)
+        notes.append(fp16_runtime_note())
         precision = "FP16"
     else:
         progress(0.2, f"compressing weights to {mode.upper()} (NNCF)")

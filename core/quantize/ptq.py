@@ -145,7 +145,7 @@ class ValidationMetric:
                 if position is None:
                     raise UserError("Top-1 needs a classifier output ([1, classes]); this model has none.",
                                     "Use the metric `agreement`.")
-                per_sample.append(float(labels.add(class_scores(outputs[position]), self.source.label(index))))  # type: ignore[arg-type]
+                per_sample.append(float(labels.add(class_scores(outputs[position]), self.source.labels(index))))  # type: ignore[arg-type]
             else:
                 per_sample.append(agreement.add(names, outputs, self._reference_outputs(index)))
         return (float(np.mean(per_sample)) if per_sample else 0.0), per_sample

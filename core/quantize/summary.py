@@ -81,11 +81,83 @@ def agreement_rows(accuracy: dict[str, Any] | None) -> list[dict[str, str]]:
 
 
 def headline_text(accuracy: dict[str, Any] | None) -> str:
-    """One line: 'Top-1 accuracy (labels): 66.67 % vs 69.44 % FP32 on 20 held-out samples'."""
+    """One line: 'Top-1 accuracy (labels): 66.67 % vs 69.44 % FP32 on 20 held-out samples'.
+
+    Without labels the figure is agreement with the reference, and the line says so: a
+    reader must never take "100 % agreement" for "100 % accurate".
+    """
     if not accuracy or "metric" not in accuracy:
         return "No accuracy measured."
     metric = accuracy["metric"]
     text = f"{METRIC_NAMES.get(metric, metric)}: {format_metric(metric, accuracy.get('value'))}"
     if accuracy.get("reference_value") is not None and metric == "top1":
         text += f" vs {format_metric(metric, accuracy['reference_value'])} FP32"
-    return text + f" on {accuracy.get('samples')} {accuracy.get('samples_from', 'samples')}"
+    text += f" on {accuracy.get('samples')} {accuracy.get('samples_from', 'samples')}"
+    report = accuracy.get("report") or {}
+    if metric == "top1" and report.get("set_labels"):
+        text += f" ({report['set_labels']} with several acceptable classes: right when the prediction is any of them)"
+    if metric in ("top1_agreement", "cosine"):
+        why = "its labels belong to another model" if report.get("labels_ignored") else "the data has no labels"
+        text += f" — agreement with the parent, not accuracy ({why})"
+    return text
+
+
+def _class_text(index: Any, name: Any) -> str:
+    if index is None:
+        return "—"
+    return f"{index} · {name}" if name not in (None, "", str(index)) else str(index)
+
+
+def per_image_rows(accuracy: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """One row per image for a sortable table, worst disagreements first (as stored).
+
+    Values stay typed (confidence a float, agree/correct booleans or None) so the table
+    sorts them; names come from the dataset's labels file when it has one.
+    """
+    rows = ((accuracy or {}).get("report") or {}).get("per_image") or []
+    table = []
+    for row in rows:
+        labels = row.get("labels") or []
+        names = row.get("label_names") or [None] * len(labels)
+        table.append({
+            "File": row["file"],
+            "Prediction": _class_text(row.get("prediction"), row.get("prediction_name")),
+            "Confidence": row.get("confidence"),
+            "Label(s)": " | ".join(_class_text(c, n) for c, n in zip(labels, names)) if labels else "—",
+            "Correct": row.get("correct"),
+            "Parent's prediction": _class_text(row.get("reference_prediction"), row.get("reference_name")),
+            "Parent's confidence": row.get("reference_confidence"),
+            "Agree": row.get("agree"),
+            "Cosine": row.get("cosine"),
+        })
+    return table
+
+
+def int8_kernels_seen(model_id: int, limit: int = 3) -> dict[str, Any] | None:
+    """Integer kernels the newest stored profile of an INT8 variant of this model really ran.
+
+    The statement "INT8 runs with such-and-such kernels" is only ever made from a profile
+    (exec types with an integer runtime precision), never written down for "this CPU".
+    """
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from core.precision import INTEGER_KERNEL_PRECISIONS
+    from core.store import Result, Variant, session_scope
+
+    with session_scope() as session:
+        query = (select(Result.id, Result.metrics, Variant.id)
+                 .join(Variant, Result.variant_id == Variant.id)
+                 .where(Result.kind == "profile", Variant.model_id == model_id, Variant.precision == "INT8")
+                 .order_by(Result.id.desc()))
+        for result_id, metrics, variant_id in session.execute(query):
+            layers = (metrics or {}).get("layers") or []
+            kernels = Counter(
+                layer["exec_type"] for layer in layers
+                if layer.get("exec_type") and str(layer.get("precision") or "").lower() in INTEGER_KERNEL_PRECISIONS
+            )
+            if layers:
+                return {"variant_id": variant_id, "result_id": result_id, "kernels": dict(kernels.most_common(limit)),
+                        "integer_layers": sum(kernels.values()), "layers": len(layers)}
+    return None

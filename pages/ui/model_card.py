@@ -12,8 +12,13 @@ def _mb(value: int) -> str:
     return f"{value / 1e6:.2f} MB" if value >= 1e5 else f"{value / 1e3:.1f} kB"
 
 
-def render_card(card: dict[str, Any], key: str) -> None:
-    """Inputs/outputs, size and compute figures, op counts and precision facts."""
+def render_card(card: dict[str, Any], key: str, show_check: bool = True) -> None:
+    """Inputs/outputs, size and compute figures, op counts and precision facts.
+
+    A converted variant's card carries the conversion check's two sentences (verdict in f32
+    compute, device-default deviation as information); `show_check=False` where the full check
+    is shown next to it.
+    """
     cols = st.columns([1.6, 1, 1, 1, 1])
     cols[0].metric("Task (guess)", card.get("task", "unknown"), help=card.get("task_reason"))
     cols[1].metric("Parameters", f"{card.get('parameters', 0) / 1e6:.3f} M" if card.get("parameters", 0) >= 1e4 else f"{card.get('parameters', 0):,}")
@@ -40,6 +45,11 @@ def render_card(card: dict[str, Any], key: str) -> None:
     if card.get("source_format"):
         facts.append(f"source: {card['source_format']}")
     st.caption(" · ".join(facts))
+    check = card.get("conversion_check") or {}
+    if show_check and check.get("summary"):
+        st.text(check["summary"])
+        if check.get("default_compute_summary"):
+            st.caption(check["default_compute_summary"])
     preprocessing = card.get("ovwb_preprocessing") or {}
     for name, record in preprocessing.items():
         st.info(
@@ -59,16 +69,28 @@ def render_card(card: dict[str, Any], key: str) -> None:
 
 
 def render_check(check: dict[str, Any] | None) -> None:
-    """The ONNX Runtime vs OpenVINO comparison, one row per output."""
+    """The conversion check: the verdict in f32 compute (green/red), one row per output, and the
+    device-default deviation as information (never red: it is the cost of bf16, not an error).
+
+    The coloured boxes hold only our own words; anything that can come from the model or a
+    runtime (reasons naming inputs, output names, the reference's version) is shown as text.
+    """
+    from core.convert.check import check_summary
+
     if not check:
         return
     status = check.get("status")
+    compute = check.get("compute") or "device default"
     if status == "match":
-        st.success(f"Conversion check: the IR matches the original in {check.get('reference', 'ONNX Runtime')} on a random input.")
+        st.success(f"Conversion check: the IR matches the original model in {compute} compute.")
     elif status == "mismatch":
-        st.error("Conversion check: outputs differ beyond tolerance. Look at the rows below and the conversion log.")
-    elif status in ("skipped", "error"):
-        st.info(f"Conversion check {status}: {check.get('reason', '')}")
+        st.error(f"Conversion check ({compute} compute): mismatch — outputs differ beyond tolerance. "
+                 "Look at the rows below and the conversion log.")
+    elif status == "skipped":
+        st.info("Conversion check: not checked.")
+    elif status == "error":
+        st.warning("Conversion check: the check itself could not run (the IR is still saved).")
+    st.text(check_summary(check))
     rows = [
         {
             "output": o["name"],
@@ -79,16 +101,25 @@ def render_check(check: dict[str, Any] | None) -> None:
         }
         for o in check.get("outputs", [])
     ]
+    number_columns = {
+        "max |diff|": st.column_config.NumberColumn(format="%.3e"),
+        "mean |diff|": st.column_config.NumberColumn(format="%.3e"),
+        "cosine": st.column_config.NumberColumn(format="%.6f"),
+    }
     if rows:
-        st.dataframe(
-            pd.DataFrame(rows),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "max |diff|": st.column_config.NumberColumn(format="%.3e"),
-                "mean |diff|": st.column_config.NumberColumn(format="%.3e"),
-                "cosine": st.column_config.NumberColumn(format="%.6f"),
-            },
-        )
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=number_columns)
         tolerance = check.get("tolerance", {})
-        st.caption(f"Tolerance: cosine ≥ {tolerance.get('cosine_min')}, max |diff| ≤ {tolerance.get('max_abs_diff_rel')} x max(1, |reference|). Input shapes: {check.get('input_shapes')}")
+        st.caption(
+            f"Tolerance for {check.get('weights', 'these')} weights in {compute} compute: cosine ≥ {tolerance.get('cosine_min')}, "
+            f"max |diff| ≤ {tolerance.get('max_abs_diff_rel')} × max(1, |reference|)."
+        )
+        st.text(f"Input shapes: {check.get('input_shapes')}")
+    default = check.get("default_compute")
+    if default:
+        st.info(
+            f"For information — device default ({default.get('compute')} compute): "
+            f"max |diff| {default.get('max_abs_diff', float('nan')):.3g}, cosine {default.get('cosine', float('nan')):.6f}. "
+            f"{str(default.get('note', '')).capitalize()}"
+        )
+    elif check.get("compute") and status in ("match", "mismatch"):
+        st.caption(f"The device computes in {compute} by default too, so this is also what you get without asking.")

@@ -1,8 +1,12 @@
 """Benchmark & profile in Debian's Chromium against a real `streamlit run`: run a benchmark
-and a profile from the forms, see the figures, the charts and the layer table."""
+and a profile from the forms, see the figures, the charts and the layer table.
+
+The benchmark runs in the device default and must name it ("INT8 weights · bf16 compute" on a
+CPU whose default is bf16); the profile forces f32 in the form, so its words are fixed."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -40,6 +44,10 @@ def test_benchmark_and_profile_from_the_page(server_factory, page, tmp_path: Pat
     bench_form.get_by_role("button", name="Run benchmark").click()
     expect(main.get_by_text("Median latency").filter(visible=True).first).to_be_visible(timeout=120_000)
     expect(main.get_by_text("over 2 run(s)").filter(visible=True).first).to_be_visible()
+    from core.precision import device_compute
+
+    default = device_compute("CPU")["default"]
+    expect(main.get_by_text(f"INT8 weights · {default} compute").filter(visible=True).first).to_be_visible()
     charts = main.locator(".js-plotly-plot").filter(visible=True)
     expect(charts.first).to_be_visible(timeout=30_000)
     expect(charts).to_have_count(2)  # latency histogram + throughput per run
@@ -51,9 +59,14 @@ def test_benchmark_and_profile_from_the_page(server_factory, page, tmp_path: Pat
     main.get_by_role("tab", name="Per-layer profile").click()
     profile_form = main.get_by_test_id("stForm").nth(2)
     profile_form.get_by_role("spinbutton", name="Profiled inferences").fill("10")
-    profile_form.get_by_role("button", name="Profile").click()
+    expect(profile_form.get_by_role("spinbutton", name="Runs")).to_have_value("3")
+    profile_form.get_by_test_id("stSelectbox").filter(has_text="Compute precision").click()
+    page.get_by_role("option", name=re.compile(r"^f32 \(exact\)")).click()
+    profile_form.get_by_role("button", name="Profile", exact=True).click()
     expect(main.get_by_text("Every layer").filter(visible=True).first).to_be_visible(timeout=120_000)
     expect(main.get_by_text("in FP32 in this INT8 model").filter(visible=True).first).to_be_visible()
+    expect(main.get_by_text("INT8 weights · f32 compute").filter(visible=True).first).to_be_visible()
+    expect(main.get_by_text("3 runs: total median").filter(visible=True).first).to_be_visible()
     expect(main.get_by_text("Precision transitions").filter(visible=True).first).to_be_visible()
     expect(main.get_by_role("button", name="Download all layers as CSV").filter(visible=True).first).to_be_visible()
     expect(main.locator(".js-plotly-plot").filter(visible=True)).to_have_count(3)  # by type, by precision, top

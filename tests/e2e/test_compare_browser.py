@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from compare_data import build_sample_variants
 from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, PROFILE_ENTRYPOINT
 from core.jobs import run_job_inline
+from core.precision import device_compute
 from tests.conftest import screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -50,10 +51,17 @@ def test_dashboard_shows_the_winner_and_the_report_opens_offline(workspace: Path
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("heading", name="Compare")).to_be_visible(timeout=30_000)
 
-    # the recommendation names a variant with its measured ratios
+    # the recommendation names a variant by both precision axes, with its measured ratios
+    default = device_compute("CPU")["default"]
     recommendation = main.get_by_test_id("stAlertContentSuccess")
     expect(recommendation).to_contain_text("Recommendation")
-    expect(recommendation).to_contain_text(re.compile(r"(FP32|FP16|INT8) on CPU, throughput hint"))
+    expect(recommendation).to_contain_text(re.compile(rf"(FP32|FP16|INT8) weights · {default} compute on CPU, "
+                                                      "throughput hint"))
+    # FP32 and FP16 ran the same arithmetic: the page says so
+    expect(main.get_by_text(f"FP32 and FP16 were computed alike in {default}")).to_be_visible()
+    # on a device whose default is reduced, FP32 with f32 compute is one click away
+    missing = main.get_by_role("button", name=re.compile("Benchmark FP32 with f32 compute"))
+    expect(missing).to_have_count(1 if device_compute("CPU")["default_is_reduced"] else 0)
     # the table: three results, ratios to the FP32 baseline (the grid is a canvas; read its CSV export instead)
     expect(main.get_by_test_id("stDataFrame").first).to_be_visible()
     # charts: FPS, latency, trade-off, distributions, per op type
@@ -62,8 +70,8 @@ def test_dashboard_shows_the_winner_and_the_report_opens_offline(workspace: Path
     fps_chart = charts.nth(0)
     expect(fps_chart).to_contain_text("Throughput")
     expect(fps_chart.locator("g.point")).to_have_count(3)
-    for label in ("FP32 #", "FP16 #", "INT8 #"):
-        expect(fps_chart).to_contain_text(label)
+    for label in ("FP32·", "FP16·", "INT8·"):
+        expect(fps_chart).to_contain_text(f"{label}{default} #")
     expect(charts.nth(2)).to_contain_text("Pareto front")
     # per layer: FP32 vs INT8 profiles picked by default, one-sided layers named
     expect(main.get_by_text("IR layers covered only in B")).to_be_visible()
@@ -76,7 +84,7 @@ def test_dashboard_shows_the_winner_and_the_report_opens_offline(workspace: Path
     wait_for_app(page)
     assert table.count("\n") == 4  # header + 3 results
     for precision, result_id in benchmarks.items():
-        assert re.search(rf"^{result_id},.*,{precision},CPU,", table, re.M), table
+        assert re.search(rf"^{result_id},.*,{precision},{default},CPU,", table, re.M), table
     assert f"python -m core benchmark {variants['INT8']} -d CPU --hint throughput -t 2 --repeats 1" in table
 
     with page.expect_download() as html_download:
@@ -95,7 +103,7 @@ def test_dashboard_shows_the_winner_and_the_report_opens_offline(workspace: Path
         viewer.goto(report.as_uri())
         expect(viewer.locator(".js-plotly-plot")).to_have_count(5, timeout=30_000)
         expect(viewer.locator(".js-plotly-plot").nth(0).locator("g.point")).to_have_count(3)
-        expect(viewer.locator(".recommendation")).to_contain_text("on CPU, throughput hint")
+        expect(viewer.locator(".recommendation")).to_contain_text(f"{default} compute on CPU, throughput hint")
         expect(viewer.get_by_text("Reproduce each number")).to_be_visible()
         screenshot(viewer, "compare-report")
     finally:

@@ -48,3 +48,10 @@ def test_upload_images_quantize_int8_and_see_accuracy(workspace: Path, server_fa
     expect(main.get_by_text(re.compile(r"Top-1 accuracy \(labels\): \d+\.\d\d % vs \d+\.\d\d % FP32 on 12 held-out")).first).to_be_visible()
     main.get_by_text("Accuracy: FP32 parent vs this variant").scroll_into_view_if_needed()
     screenshot(page, "optimize-result")
+
+    per_image = main.get_by_text(re.compile(r"Per image \(12 samples"))
+    expect(per_image).to_be_visible()
+    per_image.scroll_into_view_if_needed()
+    grid = main.get_by_test_id("stDataFrame").filter(has=page.locator("canvas")).last
+    expect(grid).to_be_visible()
+    screenshot(page, "optimize-per-image")

@@ -1,0 +1,112 @@
+"""The runs a precision comparison lacks, offered as one click (page) or one command (CLI).
+
+On a device whose default compute precision is reduced (bf16 on a CPU that reports BF16), an
+"FP32" benchmark with default settings is computed in bf16. Comparing FP16 or INT8 against it
+says nothing about what FP32 costs in exact arithmetic, and comparing them against an f32 run
+mixes two effects. So for every group of selected results measured alike (model, device,
+settings) on such a device, the comparison needs the FP32 IR twice: with f32 compute and with
+the device default. Each missing one is described with the exact job parameters and command,
+built from the settings of the results it completes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.compare.commands import benchmark_command
+from core.compare.selection import Entry
+from core.precision import device_compute, precision_label
+
+FP32 = "FP32"
+# Settings a missing run copies from the results it completes (the rest are benchmark defaults).
+COPIED_SETTINGS = ("device", "hint", "api", "nstreams", "nireq", "batch", "nthreads", "cache", "duration_s",
+                   "iterations", "input", "repeats")
+
+
+def _fp32_variant(entries: list[Entry]) -> tuple[int | None, str | None]:
+    """(variant id, name) of the FP32 IR of these results: a selected FP32 one, else their parent."""
+    for entry in entries:
+        if entry.weight_precision == FP32 and entry.variant_id is not None:
+            return entry.variant_id, entry.variant_name
+    from core.errors import UserError
+    from core.variants import get_variant
+
+    for entry in entries:
+        if entry.parent_id is None:
+            continue
+        try:
+            parent = get_variant(entry.parent_id)
+        except UserError:
+            continue
+        if str(parent.precision).upper() == FP32:
+            return parent.id, parent.name
+    return None, None
+
+
+def _settings(template: Entry, infer_precision: str | None) -> dict[str, Any]:
+    settings = {key: template.config[key] for key in COPIED_SETTINGS if template.config.get(key) not in (None, "")}
+    settings["device"] = template.device
+    if infer_precision:
+        settings["infer_precision"] = infer_precision
+    return settings
+
+
+def missing_runs(entries: list[Entry]) -> list[dict[str, Any]]:
+    """The FP32 runs (f32 compute, device default) each like-for-like group lacks.
+
+    Nothing is missing on a device whose default is f32 already: there, FP32 with the default is
+    FP32 with f32 compute.
+    """
+    groups: dict[tuple[Any, ...], list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault((entry.model_id, *entry.settings_key), []).append(entry)
+    runs: list[dict[str, Any]] = []
+    for group in groups.values():
+        device = group[0].device
+        facts = device_compute(device)
+        if not facts["default_is_reduced"]:
+            continue
+        default = facts["default"]
+        variant_id, variant_name = _fp32_variant(group)
+        if variant_id is None:
+            continue
+        fp32_computes = {e.compute_precision for e in group if e.weight_precision == FP32}
+        wanted = [("f32", "f32", "Benchmark FP32 with f32 compute",
+                   f"{device}'s default compute precision is {default}: without FP32 computed in f32 the comparison "
+                   f"cannot show what exact arithmetic costs, and ratios against it would mix compute precisions."),
+                  (default, None, f"Benchmark FP32 with the default ({default}) compute",
+                   f"FP16 and INT8 runs with default settings compute in {default} on {device}: FP32 in {default} is "
+                   "the like-for-like baseline that credits the IR only for what the IR does.")]
+        for compute, request, label, why in wanted:
+            if compute in fp32_computes:
+                continue
+            settings = _settings(group[0], request)
+            runs.append({
+                "label": label,
+                "what": precision_label(FP32, compute),
+                "variant_id": variant_id,
+                "variant": variant_name,
+                "model": group[0].model_name,
+                "device": device,
+                "compute": compute,
+                "settings": settings,
+                "completes": [e.result_id for e in group],
+                "why": why,
+                "command": benchmark_command(settings, str(variant_id)),
+                "settings_text": group[0].settings_text,
+            })
+    if len(groups) > 1:  # the same button twice would not say which group it completes
+        for run in runs:
+            run["label"] += f" ({run['settings_text']})"
+    return runs
+
+
+def job_request(run: dict[str, Any]) -> dict[str, Any]:
+    """The benchmark job that makes `run` (kind, entrypoint, params, target, variant id), as the
+    Benchmark page submits it: the page hands these to `start_job` (core.jobs.submit_job)."""
+    from core.benchmark.jobs import BENCHMARK_ENTRYPOINT
+
+    return {"kind": "benchmark", "entrypoint": BENCHMARK_ENTRYPOINT,
+            "params": {"settings": dict(run["settings"]), "variant_id": run["variant_id"]},
+            "target": f"{run['model']} / {run['variant']} ({run['what']}) on {run['device']}",
+            "variant_id": run["variant_id"]}
