@@ -173,12 +173,19 @@ def test_a_job_of_a_stopped_app_shows_app_restarted_at_once_everywhere(workspace
     stopped = time.monotonic()
     while _job_child(job_id) is not None and time.monotonic() - stopped < 10:
         time.sleep(0.1)  # the child dies with its worker (PR_SET_PDEATHSIG)
-    listed = {j.id: j for j in list_jobs()}
-    assert listed[job_id].state == "interrupted", listed[job_id].state
-    assert listed[job_id].message == "App restarted"
+    # Killed: nobody is left to say more than "App restarted". Stopped (SIGTERM to the group):
+    # a supervisor that outlives its child a moment may write "Stopped" (from outside) first.
+    causes = {"App restarted"} if stop_signal == signal.SIGKILL else {"App restarted", "Stopped"}
+    while True:  # a stopping worker may still be writing its own verdict for a second or two
+        listed = {j.id: j for j in list_jobs()}
+        if listed[job_id].state not in ("queued", "running") or time.monotonic() - stopped > 15:
+            break
+        time.sleep(0.2)
+    assert listed[job_id].state == "interrupted", (listed[job_id].state, listed[job_id].error)
+    assert listed[job_id].message in causes, listed[job_id].message
     assert time.monotonic() - stopped < 15
     shown = json.loads(_cli(workspace, "job", str(job_id), "--json").stdout)
-    assert shown["state"] == "interrupted" and shown["message"] == "App restarted"
+    assert shown["state"] == "interrupted" and shown["message"] in causes
 
 
 def test_home_page_shows_a_lost_job_as_interrupted(workspace: Path) -> None:
