@@ -5,3 +5,8 @@ anything a user can do in the browser can be scripted and tested without a brows
 """
 
 __version__ = "0.1.0"
+
+# Before anything imports OpenVINO's converter, NNCF or ONNX Runtime (see core/telemetry.py).
+from core.telemetry import disable_telemetry as _disable_telemetry  # noqa: E402
+
+_disable_telemetry()

@@ -9,16 +9,19 @@ JSON; without, a readable rendering. A UserError exits with status 2 and its mes
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from core.config import disable_telemetry
 from core.errors import UserError
+from core.workspace import private_files
 
 # Top-level modules that contribute commands; each has `register(subparsers)`. Every
 # feature package with a `cli.py` (core/benchmark/cli.py, ...) is found on its own, so
@@ -70,6 +73,43 @@ def _human(data: Any, indent: int = 0) -> str:
     return f"{pad}{data}"
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """While a --json command works, everything written to stdout goes to stderr instead —
+    at the file-descriptor level, so NNCF's log handler (bound to stdout at its import),
+    progress bars, print() in libraries and native code's std::cout all stay out of the
+    JSON. stdout then carries the JSON document only."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # also when sys.stdout is not fd 1
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _check_path_arguments(args: argparse.Namespace) -> None:
+    """A file name that is not valid text (bytes from another encoding on a UTF-8 system)
+    reaches argparse as lone surrogates, and OpenVINO's C++ binding then fails with an
+    encoding error nobody can act on: refuse it here, in words."""
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if not isinstance(item, str):
+                continue
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = item.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                raise UserError(
+                    f"The {name.replace('_', ' ')} {shown!r} is not valid UTF-8 text, so it cannot be opened.",
+                    "Rename the file (or folder) to a name in UTF-8, e.g. with `convmv -f latin1 -t utf8`, and try again.",
+                ) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -79,9 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     disable_telemetry()
+    private_files()  # the workspace is private: files 0600, folders 0700
     as_json = getattr(args, "json", False)
     try:
-        result = args.handler(args)
+        _check_path_arguments(args)
+        with _stdout_to_stderr() if as_json else contextlib.nullcontext():
+            result = args.handler(args)
     except UserError as exc:
         if as_json:
             print(json.dumps(exc.to_dict()))

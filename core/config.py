@@ -9,12 +9,12 @@ Environment variables (all optional):
 - OVWB_DASK_WORKERS: worker processes of the LocalCluster (2).
 - OVWB_MAX_UPLOAD_MB: browser upload limit (2048).
 - OVWB_JOB_TIMEOUT_S: watchdog for one job (7200).
+- OVWB_LOCK_DIR: folder of the host-wide device locks (default /run/ovwb, /var/lock/ovwb or
+  <temp>/ovwb-locks: shared by every workspace and user on the machine; see core/locks.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,27 +34,12 @@ class Settings:
         return self.workspace / "logs"
 
 
-OPENVINO_TELEMETRY_ID = "G-W5E9RNLD4H"  # the id `opt_in_out --opt_out` uses
-_telemetry_disabled = False
-
-
 def disable_telemetry() -> None:
-    """OpenVINO and NNCF send usage data unless opted out; our users' labs are offline.
+    """No telemetry from OpenVINO, NNCF or ONNX Runtime, and no ~/intel folder: see
+    core/telemetry.py (already run when `core` is imported; kept for existing callers)."""
+    from core.telemetry import disable_telemetry as disable
 
-    This is what `opt_in_out --opt_out` does (it writes the consent file under ~/intel),
-    done from code so a fresh machine is opted out before the first model is read.
-    """
-    global _telemetry_disabled
-    if _telemetry_disabled:
-        return
-    _telemetry_disabled = True
-    try:
-        import openvino_telemetry
-
-        with contextlib.redirect_stdout(io.StringIO()):  # it prints a banner; keep JSON clean
-            openvino_telemetry.Telemetry.opt_out(tid=OPENVINO_TELEMETRY_ID)
-    except Exception:  # telemetry package absent, or home not writable: nothing to send from
-        pass
+    disable()
 
 
 def get_settings() -> Settings:

@@ -6,6 +6,7 @@ import logging
 from logging.handlers import RotatingFileHandler
 
 from core.config import get_settings
+from core.workspace import make_private_dir
 
 _configured: set[str] = set()
 
@@ -16,7 +17,7 @@ def setup_logging(component: str = "app") -> None:
     key = f"{settings.workspace}:{component}"
     if key in _configured:
         return
-    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.logs_dir)  # also sets umask 077: the log file is 0600
     handler = RotatingFileHandler(
         settings.logs_dir / f"{component}.log", maxBytes=5_000_000, backupCount=3, encoding="utf-8"
     )

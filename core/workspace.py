@@ -2,10 +2,16 @@
 
 Uploaded file names are untrusted (`../../etc/passwd`, `model.xml` twice ...), so every
 artifact goes into a fresh folder named by a UUID; the original name is kept only as data.
+
+The workspace is private to the user who runs the app: models, datasets and the database
+are often confidential and the machine may be shared. Folders are made 0700 and files 0600
+(the process umask is set to 077 by every process that writes there: app, CLI, supervisors,
+job children), and the workspace folder itself is made 0700 when we create it.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -13,11 +19,38 @@ from pathlib import Path
 from core.config import get_settings
 
 ARTIFACT_KINDS = ("models", "uploads", "datasets", "results", "exports", "tmp")
+PRIVATE_UMASK = 0o077
+
+
+def private_files() -> None:
+    """New files 0600 and folders 0700 in this process (umask 077); idempotent and cheap."""
+    os.umask(PRIVATE_UMASK)
+
+
+def make_private_dir(folder: Path) -> Path:
+    """Create `folder` (and missing parents) as 0700; an existing folder is left as it is."""
+    private_files()
+    missing = []
+    probe = folder
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for created in missing:
+        try:
+            os.chmod(created, 0o700)
+        except OSError:
+            pass
+    return folder
 
 
 def workspace_root() -> Path:
     root = get_settings().workspace
-    root.mkdir(parents=True, exist_ok=True)
+    private_files()
+    if not root.is_dir():
+        make_private_dir(root)
     return root
 
 
@@ -26,7 +59,8 @@ def new_artifact_dir(kind: str) -> Path:
     if kind not in ARTIFACT_KINDS:
         raise ValueError(f"unknown artifact kind {kind!r}")
     folder = workspace_root() / kind / uuid.uuid4().hex
-    folder.mkdir(parents=True)
+    folder.parent.mkdir(exist_ok=True, mode=0o700)
+    folder.mkdir(mode=0o700)
     return folder
 
 
@@ -52,12 +86,6 @@ def remove_artifact_dir(folder: Path) -> None:
     if root in folder.parents and folder != root:
         shutil.rmtree(folder, ignore_errors=True)
 
-
-
-def locks_dir() -> Path:
-    folder = workspace_root() / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def sweep_tmp(max_age_s: float = 6 * 3600) -> int:

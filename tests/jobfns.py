@@ -41,8 +41,8 @@ def sleep_uninterruptibly(ctx: JobContext, seconds: float = 60) -> dict[str, Any
     return {}
 
 
-def hold_device(ctx: JobContext, seconds: float = 1.0) -> dict[str, Any]:
-    with ctx.exclusive("device-TEST"):
+def hold_device(ctx: JobContext, seconds: float = 1.0, resource: str = "device-TEST") -> dict[str, Any]:
+    with ctx.exclusive(resource):
         start = time.time()
         time.sleep(seconds)
         return {"start": start, "end": time.time()}

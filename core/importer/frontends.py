@@ -99,6 +99,31 @@ def ir_weights_check(xml: Path) -> list[str]:
 
 
 _UNSUPPORTED_OPS = re.compile(r"No conversion rule found for operations?:\s*(.+)")
+_FAILED_OPS = re.compile(r"Conversion is failed for:\s*(.+)")
+_FAILED_OP_DETAIL = re.compile(r"^-- (\S+) with a message:\n(.*?)(?=^-- |^Summary:|\Z)", re.S | re.M)
+_NOISE_PREFIXES = ("Check '", "Exception from", "FrontEnd API failed", "While validating", "[", "Model wasn't")
+
+
+def _op_reason(block: str) -> str:
+    """The frontend's own words for why one operation failed (its last plain line)."""
+    lines = [line.strip() for line in block.splitlines() if line.strip() and not line.strip().startswith(_NOISE_PREFIXES)]
+    return lines[-1] if lines else ""
+
+
+def _unconverted_operations(text: str) -> str | None:
+    """Every operation the frontend reported, whole: those it has no rule for and those
+    whose conversion failed (with the reason for each) — never only the first line."""
+    parts = []
+    unknown = _UNSUPPORTED_OPS.search(text)
+    if unknown:
+        parts.append(f"no conversion rule for {unknown.group(1).strip()}")
+    failed = _FAILED_OPS.search(text)
+    if failed:
+        reasons = {name: _op_reason(block) for name, block in _FAILED_OP_DETAIL.findall(text)}
+        names = [name.strip() for name in failed.group(1).split(",") if name.strip()]
+        described = [f"{name} ({reasons[name]})" if reasons.get(name) else name for name in names]
+        parts.append(f"conversion failed for {', '.join(described)}")
+    return "; ".join(parts) if parts else None
 
 
 def explain_frontend_error(exc: Exception, source: SourceModel) -> UserError:
@@ -106,9 +131,8 @@ def explain_frontend_error(exc: Exception, source: SourceModel) -> UserError:
     text = str(exc)
     label = source.label
     frontend = FRONTEND_OF_FORMAT.get(source.format, source.format)
-    match = _UNSUPPORTED_OPS.search(text)
-    if match:
-        ops = match.group(1).strip().splitlines()[0].strip()
+    ops = _unconverted_operations(text)
+    if ops:
         return UserError(
             f"The OpenVINO {frontend} frontend cannot convert these operations of {source.path.name}: {ops}.",
             "Replace them in the original model (or export with another opset / without custom ops); "

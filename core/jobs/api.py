@@ -1,4 +1,10 @@
-"""Submit, watch, cancel and list jobs — the same calls from pages, CLI and tests."""
+"""Submit, watch, cancel and list jobs — the same calls from pages, CLI and tests.
+
+Every read of job state (`get_job`, `list_jobs`, `wait_for_job`, `cancel_job`) first checks
+that the queued/running jobs it returns still have a live process behind them
+(core/jobs/liveness.py) and writes a verdict for those that do not. So a killed worker or a
+restarted app shows within seconds on every page and in the CLI, not only on the Jobs page.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,21 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.config import get_settings
-from core.store import Job, JobState, session_scope
+from core.jobs import liveness
+from core.store import Job, JobState, db_now, session_scope
 from core.store.models import utcnow
 from core.workspace import resolve
 
-STALE_HEARTBEAT_S = 60.0
+STALE_HEARTBEAT_S = liveness.STALE_HEARTBEAT_S
+ACTIVE_STATES = (JobState.QUEUED.value, JobState.RUNNING.value)
+# Futures of the jobs this process submitted: holding them keeps the task alive (like
+# fire_and_forget) and tells us when Dask gave up on one (its workers kept dying).
+_futures: dict[int, Any] = {}
 
 
 def _owner() -> str:
@@ -44,6 +54,7 @@ def create_job(
             session_id=session_id,
             timeout_s=timeout_s,
             owner=_owner(),
+            process={"owner": liveness.identity()},
             state=JobState.QUEUED.value,
             message="Queued",
         )
@@ -77,6 +88,7 @@ def submit_job(
         settings.database_url,
         key=f"ovwb-job-{job_id}-{uuid.uuid4().hex[:8]}", pure=False)
     fire_and_forget(future)  # the job must run even if nobody holds the future
+    _futures[job_id] = future
     return job_id
 
 
@@ -100,11 +112,19 @@ def run_job_inline(
 
 
 def get_job(job_id: int) -> Job | None:
+    """The job as it is now; a queued/running one whose process is gone gets its verdict first."""
+    with session_scope() as s:
+        job = s.get(Job, job_id)
+        if job is None or job.state not in ACTIVE_STATES:
+            return job
+    reconcile_interrupted_jobs(job_ids=[job_id])
     with session_scope() as s:
         return s.get(Job, job_id)
 
 
 def list_jobs(limit: int = 50, states: list[JobState] | None = None) -> list[Job]:
+    """The newest jobs, after checking the queued/running ones are still alive."""
+    reconcile_interrupted_jobs()
     with session_scope() as s:
         query = select(Job).order_by(Job.id.desc()).limit(limit)
         if states:
@@ -113,7 +133,8 @@ def list_jobs(limit: int = 50, states: list[JobState] | None = None) -> list[Job
 
 
 def cancel_job(job_id: int) -> Job | None:
-    """Ask a job to stop. A queued job is cancelled at once; a running one within seconds."""
+    """Stop a job. A queued one, or one whose process is already gone, ends at once; a
+    running one within seconds (its supervisor stops the child, SIGKILL after a grace)."""
     with session_scope() as s:
         job = s.get(Job, job_id)
         if job is None or JobState(job.state).finished:
@@ -121,7 +142,10 @@ def cancel_job(job_id: int) -> Job | None:
         job.cancel_requested = True
         if job.state == JobState.QUEUED.value and job.started_at is None:
             job.state, job.finished_at, job.message = JobState.CANCELLED.value, utcnow(), "Cancelled"
-        return job
+            return job
+    reconcile_interrupted_jobs(job_ids=[job_id])  # nobody left to act on the request: end it here
+    with session_scope() as s:
+        return s.get(Job, job_id)
 
 
 def wait_for_job(job_id: int, timeout_s: float = 600.0, poll_s: float = 0.2) -> Job:
@@ -150,41 +174,62 @@ def read_job_log(job: Job, tail_bytes: int | None = None) -> str:
         return handle.read().decode("utf-8", errors="replace")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _future_failure(job_id: int) -> str | None:
+    """Why Dask gave up on a job this process submitted, or None."""
+    future = _futures.get(job_id)
+    if future is None:
+        return None
+    status = getattr(future, "status", "pending")
+    if status == "finished":
+        _futures.pop(job_id, None)
+        return None
+    if status in ("error", "cancelled", "lost"):
+        _futures.pop(job_id, None)
+        try:
+            exc = future.exception(timeout=0) if status == "error" else None
+        except Exception:  # noqa: BLE001 - the reason is only decoration
+            exc = None
+        detail = f": {type(exc).__name__}: {str(exc)[:300]}" if exc is not None else ""
+        return f"Dask gave up running this job ({status}{detail})."
+    return None
 
 
-def reconcile_interrupted_jobs() -> int:
-    """Mark jobs that can no longer finish as interrupted; returns how many.
+def reconcile_interrupted_jobs(job_ids: list[int] | None = None) -> int:
+    """Give every queued/running job that can no longer finish its verdict; returns how many.
 
-    A job is orphaned when its heartbeat stopped (the app, a worker or the machine went
-    down while it ran), or when it never started and the process that queued it on our own
-    LocalCluster is gone. It must show as interrupted, never stay "running" forever.
+    Cheap enough for every read (a query over the few active jobs and a `kill(pid, 0)` per
+    process). The verdict names the cause (liveness.lost_verdict) and is written only if the
+    row is still active, so the job's own verdict, written a moment earlier, always wins.
     """
-    host = socket.gethostname()
-    stale_before = utcnow() - timedelta(seconds=STALE_HEARTBEAT_S)
+    for done_id in [i for i, f in _futures.items() if getattr(f, "status", "") == "finished"]:
+        _futures.pop(done_id, None)  # its supervisor returned: the job's row tells the rest
     changed = 0
     with session_scope() as s:
-        candidates = s.scalars(
-            select(Job).where(Job.state.in_([JobState.QUEUED.value, JobState.RUNNING.value]))
-        ).all()
-        for job in candidates:
-            owner_host, _, owner_pid = job.owner.rpartition(":")
-            owner_gone = owner_host == host and owner_pid.isdigit() and not _pid_alive(int(owner_pid))
-            heartbeat_stale = job.heartbeat_at is None or job.heartbeat_at < stale_before
-            recently_beat = job.heartbeat_at is not None and not heartbeat_stale
-            if (job.state == JobState.RUNNING.value and heartbeat_stale) or (owner_gone and not recently_beat):
-                job.state = JobState.INTERRUPTED.value
-                job.finished_at = utcnow()
-                job.message = "Interrupted"
-                job.error = "The app or its worker stopped while this job was queued or running."
-                job.error_hint = "Start it again; results it had already stored are kept."
-                changed += 1
+        query = select(Job).where(Job.state.in_(ACTIVE_STATES))
+        if job_ids is not None:
+            query = query.where(Job.id.in_(job_ids))
+        candidates = list(s.scalars(query))
+        if not candidates:
+            return 0
+        now = db_now(s)
+    for job in candidates:
+        verdict = liveness.lost_verdict(job, now)
+        if verdict is None:
+            dask_failure = _future_failure(job.id)
+            if dask_failure is not None:
+                verdict = ("Worker lost", dask_failure, liveness.HINT)
+        if verdict is None:
+            continue
+        message, error, hint = verdict
+        liveness.kill_if_ours((job.process or {}).get("child"))  # an orphan nobody can cancel
+        values: dict[str, Any] = {"finished_at": utcnow()}
+        if job.cancel_requested:
+            values.update(state=JobState.CANCELLED.value, message="Cancelled", error=None, error_hint=None)
+        else:
+            values.update(state=JobState.INTERRUPTED.value, message=message, error=error, error_hint=hint)
+        with session_scope() as s:
+            result = s.execute(
+                update(Job).where(Job.id == job.id, Job.state.in_(ACTIVE_STATES)).values(**values)
+            )
+            changed += result.rowcount or 0
     return changed
-

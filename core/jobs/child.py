@@ -20,6 +20,7 @@ from core.errors import UserError
 from core.jobs.context import JobCancelled, JobContext
 from core.store import Job, JobState, session_scope
 from core.store.models import utcnow
+from core.workspace import private_files
 
 
 def resolve_entrypoint(entrypoint: str) -> Callable[..., Any]:
@@ -72,6 +73,7 @@ def run(job_id: int) -> int:
         force=True,
     )
     disable_telemetry()
+    private_files()
     _unwind_on_sigterm()
     with session_scope() as s:
         job = s.get(Job, job_id)
@@ -104,5 +106,12 @@ def run(job_id: int) -> int:
     return 0
 
 
+def main(job_id: int) -> int:
+    try:
+        return run(job_id)
+    except StoppedBySupervisor:  # SIGTERM before or after the job function: still "stopped"
+        return 143
+
+
 if __name__ == "__main__":
-    sys.exit(run(int(sys.argv[1])))
+    sys.exit(main(int(sys.argv[1])))

@@ -32,9 +32,8 @@ def job_to_dict(job: Job, with_log: bool = False) -> dict[str, Any]:
 
 
 def _list(args: argparse.Namespace) -> Any:
-    from core.jobs.api import list_jobs, reconcile_interrupted_jobs
+    from core.jobs.api import list_jobs
 
-    reconcile_interrupted_jobs()
     return [job_to_dict(j) for j in list_jobs(limit=args.limit)]
 
 

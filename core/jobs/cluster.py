@@ -6,6 +6,7 @@ import logging
 import threading
 
 from core.config import get_settings
+from core.workspace import make_private_dir
 
 log = logging.getLogger("ovwb.jobs")
 _client = None
@@ -35,13 +36,19 @@ def get_client():  # type: ignore[no-untyped-def]
             log.info("connecting to Dask scheduler %s", settings.dask_scheduler)
             _client = Client(settings.dask_scheduler, timeout="10s")
         else:
+            import dask
             from distributed.security import Security
 
+            # Dask's scratch (worker folders, file locks, spill) goes to the system temp dir
+            # unless told: keep it in the workspace, which is private and cleaned with it.
+            scratch = make_private_dir(settings.workspace / "scratch" / "dask")
+            dask.config.set({"temporary-directory": str(scratch)})
             # Mutual TLS with a key pair made for this cluster only (in memory, never on disk):
             # the scheduler runs tasks as this user, so a local process without the key must
             # not be able to connect and submit code (plain tcp:// accepted any local client).
             cluster = LocalCluster(
                 security=Security.temporary(),
+                local_directory=str(scratch),
                 n_workers=settings.dask_workers,
                 threads_per_worker=2,
                 processes=True,

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import update
 
-from core.store import Job, JobState, session_scope
-from core.store.models import utcnow
+from core.store import Job, JobState, db_now, session_scope
+from core.jobs.liveness import pid_exists
 from core.locks import file_lock, lock_path
 
 log = logging.getLogger("ovwb.job")
@@ -37,10 +37,11 @@ def lock_holder(resource: str) -> dict[str, Any] | None:
     """The live holder of `resource` as written by `exclusive`, or None (free, a script, or stale)."""
     try:
         holder = json.loads(holder_path(resource).read_text())
-        os.kill(int(holder["pid"]), 0)  # a cancelled job is killed without cleanup: check it lives
+        # A cancelled job is killed without cleanup: check it lives (and is no unreaped zombie).
+        alive = pid_exists(int(holder["pid"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return holder
+    return holder if alive else None
 
 
 def resource_device(resource: str) -> str:
@@ -134,7 +135,7 @@ class JobContext:
             if waited:
                 self._set_state(JobState.RUNNING, f"{resource} is free, starting")
                 with session_scope() as s:
-                    s.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=utcnow()))
+                    s.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=db_now(s)))
             self._write_holder(resource)
             try:
                 yield
@@ -149,8 +150,16 @@ class JobContext:
             job = s.get(Job, self.job_id)
             kind = job.kind if job is not None else "job"
         what = f"{KIND_NOUNS.get(kind, kind)} job {self.job_id}"
+        data = json.dumps({"job_id": self.job_id, "kind": kind, "pid": os.getpid(), "what": what}).encode()
         try:
-            holder_path(resource).write_text(json.dumps({"job_id": self.job_id, "kind": kind, "pid": os.getpid(),
-                                                         "what": what}))
+            # The lock folder is shared by every user (core/locks.py): never follow a link
+            # planted at this name, and leave the file readable for other users' waiters.
+            fd = os.open(holder_path(resource), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+                         | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            try:
+                os.fchmod(fd, 0o644)
+                os.write(fd, data)
+            finally:
+                os.close(fd)
         except OSError:  # the lock still holds; only the waiters' message is less precise
             log.warning("could not record the holder of %s", resource)

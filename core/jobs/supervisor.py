@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,8 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.config import get_settings
-from core.store import Job, JobState, session_scope
+from core.jobs import liveness
+from core.store import Job, JobState, db_now, session_scope
 from core.store.models import utcnow
+from core.workspace import make_private_dir, private_files
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Every 2 s: in latency mode on a small CPU each wake-up of this process steals a core from
@@ -24,7 +27,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 POLL_S = 2.0
 HEARTBEAT_S = 2.0
 CANCEL_GRACE_S = 3.0
-STALE_HEARTBEAT_S = 60.0
+STOPPED_BY_SIGTERM = 143  # core.jobs.child's exit code when SIGTERM stopped it
 
 
 def _die_with_parent() -> None:
@@ -69,36 +72,53 @@ def supervise(
     settings = get_settings()
     workspace_dir = Path(workspace) if workspace else settings.workspace
     database_url = database_url or settings.database_url
+    private_files()
     with session_scope(database_url) as s:
         job = s.get(Job, job_id)
         if job is None:
             return "missing"
-        if job.state == JobState.RUNNING.value:
-            # Dask re-ran a task whose worker died: the first attempt's child is gone too.
-            stale = job.heartbeat_at is None or (utcnow() - job.heartbeat_at).total_seconds() > 5
-            if stale:
-                message, hint = crash_reason(-signal.SIGKILL)
-                job.state, job.error, job.error_hint = JobState.FAILED.value, message, hint
-                job.finished_at = utcnow()
+        process = dict(job.process or {})
+        if job.started_at is not None or process.get("supervisor"):
+            # Started by an earlier attempt: Dask re-runs a task whose worker died, and that
+            # worker's child died with it (PR_SET_PDEATHSIG). Never adopt or wait for it: if
+            # that attempt is verifiably alive (another worker that only lost touch) leave it,
+            # else the job was lost — say so now.
+            if job.state in (JobState.QUEUED.value, JobState.RUNNING.value):
+                previous = liveness.look(process.get("supervisor"))
+                if not (previous.local and previous.alive):
+                    liveness.kill_if_ours(process.get("child"))
+                    if job.cancel_requested:
+                        job.state, job.message = JobState.CANCELLED.value, "Cancelled"
+                    else:
+                        job.state, job.message = JobState.INTERRUPTED.value, "Worker lost"
+                        job.error = "The worker process running this job stopped (it was killed or crashed), so the job stopped too."
+                        job.error_hint = liveness.HINT
+                    job.finished_at = utcnow()
             return job.state
         if job.state != JobState.QUEUED.value:
             return job.state  # cancelled or interrupted while it waited
         if job.cancel_requested:
             job.state, job.finished_at, job.message = JobState.CANCELLED.value, utcnow(), "Cancelled"
             return job.state
-        log_dir = workspace_dir / "logs" / "jobs"
-        log_dir.mkdir(parents=True, exist_ok=True)
+        log_dir = make_private_dir(workspace_dir / "logs" / "jobs")
         log_file = log_dir / f"job-{job_id}.log"
-        job.state, job.started_at, job.heartbeat_at = JobState.RUNNING.value, utcnow(), utcnow()
+        now = db_now(s)
+        job.state, job.started_at, job.heartbeat_at = JobState.RUNNING.value, utcnow(), now
         job.log_path, job.message = log_file.relative_to(workspace_dir).as_posix(), "Starting"
+        process["supervisor"] = liveness.identity()
+        job.process = process
         timeout_s = job.timeout_s or get_settings().job_timeout_s
 
+    # The child's temporary files (tempfile, libraries' scratch) stay in the private
+    # workspace and go when the job ends, even if it was killed mid-write.
+    scratch = make_private_dir(workspace_dir / "tmp" / f"job-{job_id}-{os.getpid()}")
     env = dict(os.environ)
     env.update(
         OVWB_WORKSPACE=str(workspace_dir),
         OVWB_DATABASE_URL=database_url,
         PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
         PYTHONUNBUFFERED="1",
+        TMPDIR=str(scratch),
     )
     with open(log_file, "ab") as log_handle:
         child = subprocess.Popen(
@@ -110,6 +130,10 @@ def supervise(
             env=env,
             preexec_fn=_die_with_parent,
         )
+        with session_scope(database_url) as s:
+            job = s.get(Job, job_id)
+            assert job is not None
+            job.process = {**(job.process or {}), "child": liveness.identity(child.pid)}
         started = time.monotonic()
         last_beat = 0.0
         kill_reason: tuple[str, str, JobState] | None = None
@@ -121,7 +145,7 @@ def supervise(
                 job = s.get(Job, job_id)
                 assert job is not None
                 if now - last_beat >= HEARTBEAT_S:
-                    job.heartbeat_at = utcnow()
+                    job.heartbeat_at = db_now(s)
                     last_beat = now
                 cancel = job.cancel_requested
                 if on_poll is not None:
@@ -141,6 +165,7 @@ def supervise(
                 elif now - term_sent_at > CANCEL_GRACE_S:
                     child.kill()
         returncode = child.wait()
+    shutil.rmtree(scratch, ignore_errors=True)
 
     with session_scope(database_url) as s:
         job = s.get(Job, job_id)
@@ -152,6 +177,12 @@ def supervise(
                 job.message = "Cancelled" if state is JobState.CANCELLED else "Stopped by watchdog"
                 if state is JobState.FAILED:
                     job.error, job.error_hint = message, hint
+            elif returncode in (STOPPED_BY_SIGTERM, -signal.SIGTERM):
+                # SIGTERM we did not send: the app or the machine is shutting down (a server
+                # stop signals the whole process group). Not the job's fault, not a crash.
+                job.state, job.message = JobState.INTERRUPTED.value, "Stopped"
+                job.error = "The job was stopped from outside (SIGTERM), usually because the app or the machine shut down."
+                job.error_hint = liveness.HINT
             else:
                 job.error, job.error_hint = crash_reason(returncode)
                 job.state, job.message = JobState.FAILED.value, "Crashed"

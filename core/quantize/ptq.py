@@ -6,7 +6,10 @@ report; reading/writing files, accuracy on held-out data and lineage are the pip
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -25,9 +28,59 @@ from core.quantize.calibration import (
 from core.quantize.options import QuantizeOptions
 
 
-def _nncf_failure(exc: Exception) -> UserError:
-    """NNCF's own validation errors are about the user's settings (e.g. an ignored name that does not exist)."""
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+IF_BRANCH_LINE = re.compile(r"dataset for then body is (\d+), else body is (\d+)")
+
+
+class _IfBranchCounts(logging.Handler):
+    """NNCF calibrates each branch of an If on the samples that take it, and says how many
+    in an INFO line; that line is the only record of which branch got none."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.counts: list[tuple[int, int]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = IF_BRANCH_LINE.search(record.getMessage())
+        if match:
+            self.counts.append((int(match.group(1)), int(match.group(2))))
+
+
+@contextlib.contextmanager
+def _watch_if_branches() -> Iterator[_IfBranchCounts]:
+    handler = _IfBranchCounts()
+    nncf_logger = logging.getLogger("nncf")
+    level = nncf_logger.level
+    if level == logging.NOTSET or level > logging.INFO:
+        nncf_logger.setLevel(logging.INFO)  # the line we need is INFO, whoever quieted NNCF
+    nncf_logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        nncf_logger.removeHandler(handler)
+        nncf_logger.setLevel(level)
+
+
+def _nncf_failure(exc: Exception, branches: _IfBranchCounts | None = None) -> UserError:
+    """NNCF's own validation errors are about the user's settings (e.g. an ignored name that
+    does not exist) or the data; say which, in the user's terms."""
+    text = str(exc).strip()
+    first_line = text.splitlines()[0] if text else type(exc).__name__
+    if "dataset must not be empty" in text:
+        empty = [(then, other) for then, other in (branches.counts if branches else []) if 0 in (then, other)]
+        if empty:
+            then, other = empty[-1]
+            side, got = ("then", other) if then == 0 else ("else", then)
+            return UserError(
+                f"NNCF could not calibrate the model's If operation: its \"{side}\" branch received 0 of the "
+                f"{got} calibration samples (every sample took the other branch), and NNCF calibrates each "
+                "branch on its own samples.",
+                "Calibrate with samples for which the If's condition is true for some and false for others, "
+                "or compress the weights instead (INT8/INT4 weight compression needs no calibration data).",
+            )
+        return UserError(
+            "NNCF received no calibration samples.",
+            "Check the calibration dataset and the subset size; the dataset must hold at least one sample.",
+        )
     return UserError(f"NNCF refused the settings: {first_line}", "Check the ignored scope and options.")
 
 
@@ -41,10 +94,10 @@ def quantize_int8(
     transform = CountingTransform(source, len(calibration), progress, start, end)
     dataset = nncf_dataset(sample_order(source), transform)
     try:
-        with nncf_output_to_stderr():
+        with nncf_output_to_stderr(), _watch_if_branches() as branches:
             quantized = nncf.quantize(model, dataset, **options.nncf_kwargs())
     except (nncf.ValidationError, nncf.InternalError) as exc:
-        raise _nncf_failure(exc) from exc
+        raise _nncf_failure(exc, branches) from exc
     progress(end, "quantization applied")
     return quantized
 
@@ -131,7 +184,7 @@ def quantize_int8_with_accuracy_control(
     nncf_logger = logging.getLogger("nncf")
     nncf_logger.addHandler(capture)
     try:
-        with nncf_output_to_stderr():
+        with nncf_output_to_stderr(), _watch_if_branches() as branches:
             quantized = nncf.quantize_with_accuracy_control(
                 model,
                 nncf_dataset(sample_order(source), transform),
@@ -147,7 +200,7 @@ def quantize_int8_with_accuracy_control(
                 **kwargs,
             )
     except (nncf.ValidationError, nncf.InternalError) as exc:
-        raise _nncf_failure(exc) from exc
+        raise _nncf_failure(exc, branches) from exc
     finally:
         nncf_logger.removeHandler(capture)
     return quantized, {"validation_runs": metric.passes, "nncf_log": capture.lines[-40:]}

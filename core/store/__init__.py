@@ -4,7 +4,7 @@ Usage: `with session_scope() as s: s.add(Model(...))` — commits on success, ro
 error. Paths inside rows are relative to the workspace, so a workspace folder can move.
 """
 
-from core.store.db import init_db, reset_engine, session_scope
+from core.store.db import db_now, init_db, reset_engine, session_scope
 from core.store.models import Base, Dataset, Job, JobState, Model, Result, Variant
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Model",
     "Result",
     "Variant",
+    "db_now",
     "init_db",
     "reset_engine",
     "session_scope",

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from threading import Lock
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import get_settings
 from core.store.models import Base
+from core.workspace import make_private_dir, private_files
 
 _engines: dict[str, tuple[Engine, sessionmaker[Session]]] = {}
 _lock = Lock()
@@ -36,15 +38,48 @@ def _engine_and_sessions(database_url: str | None) -> tuple[Engine, sessionmaker
     url = database_url or settings.database_url
     with _lock:
         if url not in _engines:
+            private_files()  # the database and its -wal/-shm files: 0600
+            db_file: Path | None = None
             if url.startswith("sqlite"):
-                Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+                db_file = Path(url.split("///", 1)[1])
+                make_private_dir(db_file.parent)
                 engine = create_engine(url, connect_args={"timeout": 30})
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
                 engine = create_engine(url, pool_pre_ping=True)
             Base.metadata.create_all(engine)
+            _add_missing_columns(engine)
+            if db_file is not None and db_file.exists():
+                _make_private(db_file)
             _engines[url] = (engine, sessionmaker(engine, expire_on_commit=False))
         return _engines[url]
+
+
+def _make_private(db_file: Path) -> None:
+    """Owner-only database files, also for a database made before files were private."""
+    for path in (db_file, db_file.with_name(db_file.name + "-wal"), db_file.with_name(db_file.name + "-shm")):
+        try:
+            if path.exists() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+        except OSError:
+            pass
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """`create_all` makes missing tables, not missing columns: add new nullable columns to a
+    database an older version made, so an upgrade never breaks an existing workspace."""
+    inspector = inspect(engine)
+    existing_tables = set(inspector.get_table_names())
+    with engine.begin() as connection:
+        for table in Base.metadata.tables.values():
+            if table.name not in existing_tables:
+                continue
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present or not column.nullable:
+                    continue
+                column_type = column.type.compile(dialect=engine.dialect)
+                connection.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {column_type}'))
 
 
 def get_engine(database_url: str | None = None) -> Engine:
@@ -62,6 +97,23 @@ def reset_engine() -> None:
         for engine, _ in _engines.values():
             engine.dispose()
         _engines.clear()
+
+
+def db_now(session: Session) -> datetime:
+    """Now, by the one clock every job process compares heartbeats with: the database
+    server's for a server database (runners on several machines, their clocks may differ),
+    this host's for SQLite (whose writers all share this host's clock). Naive UTC, as stored."""
+    from core.store.models import utcnow
+
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        return utcnow()
+    value = session.scalar(select(func.current_timestamp()))
+    if not isinstance(value, datetime):
+        return utcnow()
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
 
 
 @contextmanager

@@ -108,6 +108,9 @@ class Job(Base):
     log_path: Mapped[str | None] = mapped_column(Text)  # workspace-relative
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     owner: Mapped[str] = mapped_column(String(200), default="")  # host:pid of the submitter
+    # Who runs it, to tell at once when a process is gone (core/jobs/liveness.py):
+    # {"owner"|"supervisor"|"child": {"host", "boot", "pid", "start"}, "attempt": "..."}.
+    process: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     session_id: Mapped[str | None] = mapped_column(String(64))  # browser session, if any
     timeout_s: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
