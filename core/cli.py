@@ -87,7 +87,7 @@ def _human(data: Any, indent: int = 0) -> str:
 
 def json_document(result: Any) -> dict[str, Any]:
     """The one place `schema_version` is added: dicts get the key, lists become {"items": [...]}."""
-    from core.schema import SCHEMA_VERSION
+    from core.schema.version import SCHEMA_VERSION
 
     if isinstance(result, dict):
         return {"schema_version": SCHEMA_VERSION, **{k: v for k, v in result.items() if k != "schema_version"}}
