@@ -145,3 +145,23 @@ def test_usage_errors_are_json_with_exit_2_when_json_is_on_the_line(workspace: P
     assert missing.returncode == 2 and json.loads(missing.stdout)["usage"].startswith("usage: python -m core")
     plain = cli("results", "--id", "seven", workspace=workspace)  # without --json: argparse as before
     assert plain.returncode == 2 and plain.stdout == "" and "invalid int value" in plain.stderr
+
+
+def test_the_schemas_reject_the_old_shapes(documents: Runner) -> None:
+    """The schemas bite: a bare list, a flat measurement, PSNR as "inf", a missing version all fail."""
+    import copy
+
+    docs = documents.documents
+    assert not success_validator("jobs").is_valid(docs["jobs"][0]["items"])  # a bare array
+    flat = {k: v for k, v in docs["benchmark"][0].items() if k != "metrics"}
+    flat.update(docs["benchmark"][0]["metrics"])  # the old benchmark --json: metrics at the top
+    assert not success_validator("benchmark").is_valid(flat)
+    wrong = copy.deepcopy(docs["benchmark"][0])
+    wrong["metrics"]["throughput_fps"] = "fast"
+    assert not success_validator("benchmark").is_valid(wrong)
+    old = copy.deepcopy(docs["accuracy"][1])
+    old["report"]["agreement"]["outputs"]["probs"]["psnr_db"] = "inf"
+    assert not success_validator("accuracy").is_valid(old)
+    unversioned = {k: v for k, v in docs["info"][0].items() if k != "schema_version"}
+    assert not Draft202012Validator(schema_for("info")).is_valid(unversioned)
+    assert not Draft202012Validator(schema_for("results")).is_valid(docs["sweep"][0] | {"kind": "quantize"})
