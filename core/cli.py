@@ -16,11 +16,12 @@ line is a document too: {"schema_version", "error", "hint", "usage"} on stdout, 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,27 @@ def _finite_only(data: Any) -> Any:
     return data
 
 
+@contextlib.contextmanager
+def _stdout_for_the_document_only(as_json: bool) -> Iterator[None]:
+    """With --json, stdout holds the one JSON document: whatever the handler's libraries print
+    or log to stdout (NNCF's logger has its own stdout handler) goes to stderr meanwhile."""
+    if not as_json:
+        yield
+        return
+    stdout = sys.stdout
+    moved = []
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, logging.StreamHandler) and handler.stream in (stdout, sys.__stdout__):
+                moved.append((handler, handler.setStream(sys.stderr)))
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        for handler, stream in moved:
+            handler.setStream(stream)
+
+
 def main(argv: list[str] | None = None) -> int:
     line = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -163,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     disable_telemetry()
     as_json = getattr(args, "json", False) or getattr(args, "always_json", False)
     try:
-        result = args.handler(args)
+        with _stdout_for_the_document_only(as_json):
+            result = args.handler(args)
     except UserError as exc:
         if as_json:
             _print_json(json_document(exc.to_dict()), indent=None)

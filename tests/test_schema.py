@@ -165,3 +165,16 @@ def test_the_schemas_reject_the_old_shapes(documents: Runner) -> None:
     unversioned = {k: v for k, v in docs["info"][0].items() if k != "schema_version"}
     assert not Draft202012Validator(schema_for("info")).is_valid(unversioned)
     assert not Draft202012Validator(schema_for("results")).is_valid(docs["sweep"][0] | {"kind": "quantize"})
+
+
+def test_stdout_is_only_the_document_in_a_real_process(tmp_path: Path, workspace: Path) -> None:
+    """NNCF logs INFO lines through its own stdout handler; with --json they go to stderr."""
+    from analysis_models import conv_chain_ir
+    from orientation_data import write_flat_photos
+
+    xml, photos = conv_chain_ir(tmp_path / "chain"), write_flat_photos(tmp_path / "photos", count=6)
+    done = cli("quantize", str(xml), "-o", str(tmp_path / "int8"), "--data", str(photos), "--subset-size", "4",
+               "--ignored-types", "MatMul", "--json", workspace=workspace)
+    assert done.returncode == 0, done.stderr[-2000:]
+    success_validator("quantize").validate(json.loads(done.stdout))
+    assert "INFO:nncf" in done.stderr
