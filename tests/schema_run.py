@@ -67,6 +67,10 @@ def run_every_command(folder: Path) -> Runner:
     run("results", "--id", str(bench["id"]))
     run("compare", str(bench["id"]), str(other["id"]))
     run("graph", str(parent), "--profile", str(profile["id"]))
+    saved = folder / "profile.json"  # `profile --json` output is what `graph --profile-json` reads
+    saved.write_text(json.dumps(profile))
+    coloured = run("graph", str(parent), "--profile-json", str(saved))
+    assert coloured["colour_by"] == "Time per layer (ms)", coloured["colour_by"]
     run("graph", str(parent), "--diff", str(damaged))
 
     run("accuracy", str(damaged), "--data", dataset, "--reference", str(parent), "--limit", "5")
