@@ -178,3 +178,14 @@ def test_stdout_is_only_the_document_in_a_real_process(tmp_path: Path, workspace
     assert done.returncode == 0, done.stderr[-2000:]
     success_validator("quantize").validate(json.loads(done.stdout))
     assert "INFO:nncf" in done.stderr
+
+
+def test_layer_error_rows_stored_with_inf_strings_read_as_null() -> None:
+    from core.analysis.results import legacy_finite
+
+    old = {"name": "relu1", "relative_error": 0.0, "input_error": 0.0, "snr_db": "inf", "jump": 0.0}
+    assert legacy_finite(old) == {**old, "snr_db": None, "identical": True}
+    zero = {"name": "x", "relative_error": "inf", "input_error": 0.0, "snr_db": "-inf", "jump": 0.0}
+    assert legacy_finite(zero) == {**zero, "relative_error": None, "snr_db": None, "identical": False}
+    today = {"name": "y", "relative_error": 0.1, "snr_db": 20.0, "identical": False}
+    assert legacy_finite(today) is today
