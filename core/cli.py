@@ -157,8 +157,11 @@ def _stdout_for_the_document_only(as_json: bool) -> Iterator[None]:
     moved = []
     for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
         for handler in getattr(logger, "handlers", []):
-            if isinstance(handler, logging.StreamHandler) and handler.stream in (stdout, sys.__stdout__):
-                moved.append((handler, handler.setStream(sys.stderr)))
+            stream = getattr(handler, "stream", None)
+            if isinstance(handler, logging.StreamHandler) and stream in (stdout, sys.__stdout__) \
+                    and stream is not sys.stderr:
+                moved.append((handler, stream))
+                handler.setStream(sys.stderr)
     try:
         with contextlib.redirect_stdout(sys.stderr):
             yield
