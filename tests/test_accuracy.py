@@ -51,9 +51,12 @@ def test_tensor_agreement_figures() -> None:
     agreement = TensorAgreement()
     reference = np.array([[0.0, 1.0, 2.0, 3.0]])
     agreement.add(reference, reference)
-    assert agreement.result()["psnr_db"] == "inf" and agreement.result()["cosine_mean"] == pytest.approx(1.0)
+    same = agreement.result()
+    assert same["psnr_db"] is None and same["identical"] is True  # JSON has no infinity
+    assert same["cosine_mean"] == pytest.approx(1.0)
     agreement.add(reference + 0.1, reference)
     result = agreement.result()
+    assert result["identical"] is False
     assert result["max_abs_diff"] == pytest.approx(0.1)
     assert result["mse"] == pytest.approx(0.01 / 2)  # half of all elements differ by 0.1
     assert result["psnr_db"] == pytest.approx(10 * math.log10(9 / 0.005))  # peak = range 3

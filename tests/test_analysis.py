@@ -54,7 +54,8 @@ def test_layer_error_ranks_the_damaged_layer_first(workspace: Path, chain: tuple
     assert by_name["relu3"]["relative_error"] > 0.05 and by_name["relu3"]["inputs"] == ["relu2"]
     assert by_name["relu3"]["chain"] == ["conv3/WithoutBiases", "conv3", "relu3"]
     assert [row["order"] for row in report["layers"]] == sorted(row["order"] for row in report["layers"])
-    assert report["peak_rss_mb"] > 0 and report["layers"][0]["snr_db"] == "inf"
+    assert report["peak_rss_mb"] > 0 and report["layers"][0]["snr_db"] is None and report["layers"][0]["identical"]  # no infinity in JSON
+    assert not by_name["relu3"]["identical"] and by_name["relu3"]["snr_db"] > 0
     every_op = run_layer_error(LayerErrorRequest(parent=str(parent), variant=str(damaged), dataset_id=dataset,
                                                  samples=2, scope=LayerScope.ALL))
     assert every_op["ranking"][0]["name"] == "conv3/WithoutBiases"

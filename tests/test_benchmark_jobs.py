@@ -58,10 +58,11 @@ def test_cli_benchmark_stores_a_comparable_result(variant_id: int, workspace: Pa
     done = cli("benchmark", str(xml), "-d", "CPU", "--hint", "latency", "-n", "30", "--repeats", "2", "--json",
                workspace=workspace)
     assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
-    for key in ("throughput_fps", "latency_ms", "first_inference_ms", "compile_ms", "config", "id"):
-        assert key in data
-    assert set(data["latency_ms"]) == {"min", "median", "avg", "p90", "p99", "max"}
+    data = json.loads(done.stdout)  # the measurement shape of `results --id` (core/schema)
+    assert data["kind"] == "benchmark" and "config" in data and "id" in data
+    for key in ("throughput_fps", "latency_ms", "first_inference_ms", "compile_ms"):
+        assert key in data["metrics"]
+    assert set(data["metrics"]["latency_ms"]) == {"min", "median", "avg", "p90", "p99", "max"}
     row = get_result(data["id"])
     assert row.kind == "benchmark" and row.variant_id == variant_id  # found by its file
     config = row.config
@@ -77,15 +78,17 @@ def test_cli_benchmark_stores_a_comparable_result(variant_id: int, workspace: Pa
     assert row.machine["openvino"] and row.machine["cpu"]
     # both precision axes, in the JSON and in the stored row
     default = device_compute("CPU")["default"]
-    assert data["compute_precision"] == default == metrics["compute_precision"] == metrics["inference_precision"]
+    assert data["metrics"]["compute_precision"] == default == metrics["compute_precision"] == metrics["inference_precision"]
     assert data["precision_label"] == f"FP32 weights · {default} compute" == metrics["precision_label"]
+    assert data["summary"]["compute_precision"] == default
     assert metrics["weight_precision"] == "FP32" and metrics["runtime_precisions"].get(default, 0) >= 1
-    assert set(data["noisy"]) == {"noisy", "reasons"} and "loadavg_before" in data["machine_load"]
+    assert set(data["metrics"]["noisy"]) == {"noisy", "reasons"} and "loadavg_before" in data["metrics"]["machine_load"]
 
     listed = cli("results", "--json", workspace=workspace)
     assert listed.returncode == 0
-    assert data["id"] in [item["id"] for item in json.loads(listed.stdout)]
-    item = next(item for item in json.loads(listed.stdout) if item["id"] == data["id"])
+    items = json.loads(listed.stdout)["items"]
+    assert data["id"] in [item["id"] for item in items]
+    item = next(item for item in items if item["id"] == data["id"])
     assert item["summary"]["precision_label"] == data["precision_label"]
 
 

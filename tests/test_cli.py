@@ -31,11 +31,11 @@ def test_sample_then_models_and_jobs(workspace: Path) -> None:
     done = run_cli("sample", "--json", workspace=workspace)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["created"] is True
-    models = json.loads(run_cli("models", "--json", workspace=workspace).stdout)
+    models = json.loads(run_cli("models", "--json", workspace=workspace).stdout)["items"]  # a list, in its envelope
     assert models[0]["task"] == "classification"
     assert models[0]["variants"][0]["precision"] == "FP32"
     assert Path(models[0]["variants"][0]["xml"]).is_file()
-    assert json.loads(run_cli("jobs", "--json", workspace=workspace).stdout) == []
+    assert json.loads(run_cli("jobs", "--json", workspace=workspace).stdout) == {"schema_version": "1", "items": []}
 
 
 def test_unknown_job_is_a_clear_error_with_exit_2(workspace: Path) -> None:

@@ -340,7 +340,7 @@ def test_cli_dataset_import_and_list(workspace: Path, rotated: Path, capsys: pyt
     imported = json.loads(capsys.readouterr().out)
     assert (imported["name"], imported["items"], imported["classes"]) == ("rotated docs", 12, CLASSES)
     assert main(["dataset", "list", "--json"]) == 0
-    assert [d["id"] for d in json.loads(capsys.readouterr().out)] == [imported["id"]]
+    assert [d["id"] for d in json.loads(capsys.readouterr().out)["items"]] == [imported["id"]]
     assert main(["dataset", "import", str(rotated / "missing"), "--json"]) == 2
     assert "does not exist" in json.loads(capsys.readouterr().out)["error"]
 

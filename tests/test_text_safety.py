@@ -46,3 +46,12 @@ def test_md_code_fence_is_longer_than_any_backtick_run(name: str) -> None:
     inner_runs = [len(r) for r in re.findall(r"`+", code[len(fence):-len(fence)])]
     assert all(run < len(fence) for run in inner_runs)
     assert ":" not in code.replace(":\u200b", "")
+
+
+def test_cli_human_output_never_sends_control_characters() -> None:
+    """A model name with terminal escape sequences is printed escaped by the CLI's readable output."""
+    from core.cli import _human
+
+    text = _human({"model": "m\x1b[2J\x1b]0;owned\x07", "layers": ["a\rb", "ok\tname"]})
+    assert "\x1b" not in text and "\x07" not in text and "\r" not in text
+    assert "m\\x1b[2J" in text and "ok\tname" in text

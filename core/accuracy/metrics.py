@@ -129,7 +129,10 @@ class TensorAgreement:
             "cosine_min": self.cosine_min,
             "max_abs_diff": self.max_abs_diff,
             "mse": mse,
-            "psnr_db": psnr if math.isfinite(psnr) else ("inf" if psnr > 0 else "-inf"),
+            # JSON has no infinity: PSNR of identical outputs is null with `identical: true`
+            # (and null without it when the reference is constant, so PSNR is undefined).
+            "psnr_db": psnr if math.isfinite(psnr) else None,
+            "identical": mse == 0,
         }
 
 

@@ -224,8 +224,10 @@ def expose(model: Any, layers: Sequence[Layer]) -> tuple[Any, dict[str, int]]:
     return copy, {layer.key: position[port.get_node().get_friendly_name()] for layer, port in zip(layers, added)}
 
 
-def _finite(value: float) -> float | str:
-    return value if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+def _finite(value: float) -> float | None:
+    """JSON has no infinity: an infinite figure is null, and the row's `identical` says why
+    (SNR of an exact match); a null relative error means the parent's output was all zero."""
+    return value if math.isfinite(value) else None
 
 
 def rank_jumps(rows: list[dict[str, Any]], top: int | None = None) -> list[dict[str, Any]]:
@@ -299,7 +301,8 @@ def layer_error(
             "order": layer.order, "name": layer.name, "key": layer.key, "type": layer.type,
             "anchor": layer.anchor, "anchor_type": layer.anchor_type, "chain": list(layer.chain),
             "relative_error": _finite(rel), "cosine": s.cosine_sum / max(1, s.samples), "cosine_min": s.cosine_min,
-            "snr_db": _finite(s.snr_db), "max_abs_diff": s.max_abs, "input_error": _finite(inherited),
+            "snr_db": _finite(s.snr_db), "identical": s.error_sq <= TINY, "max_abs_diff": s.max_abs,
+            "input_error": _finite(inherited),
             "jump": (rel - inherited) if math.isfinite(rel) and math.isfinite(inherited) else 0.0,
             "inputs": [k for k in layer.inputs if k],
         })

@@ -45,4 +45,15 @@ def load_layer_error_rows(result_id: int) -> list[dict[str, Any]]:
         if row is None or row.kind != LAYER_ERROR_KIND:
             raise UserError(f"There is no layer-error result {result_id}.",
                             "Run one on the INT8 analysis page or with `python -m core layer-error PARENT VARIANT --data ID`.")
-        return list((row.metrics or {}).get("layers") or [])
+        return [legacy_finite(layer) for layer in (row.metrics or {}).get("layers") or []]
+
+
+def legacy_finite(layer: dict[str, Any]) -> dict[str, Any]:
+    """Rows stored before JSON figures became null-or-number held "inf"/"-inf" strings: read
+    them as today's rows (null, with `identical` where SNR was +inf), so readers see one shape."""
+    if not any(isinstance(layer.get(key), str) for key in ("relative_error", "input_error", "snr_db")):
+        return layer
+    fixed = {key: (None if isinstance(value, str) and value in ("inf", "-inf") else value)
+             for key, value in layer.items()}
+    fixed.setdefault("identical", layer.get("snr_db") == "inf")
+    return fixed

@@ -104,7 +104,13 @@ def _expected_s(settings: BenchmarkSettings, points: int = 1) -> float:
 def _benchmark(args: argparse.Namespace) -> Any:
     settings = _settings(args)
     params = {"settings": settings.to_config(), **_model_params(args.model)}
-    return _run("benchmark", BENCHMARK_ENTRYPOINT, params, args.verbose, _expected_s(settings))
+    summary = _run("benchmark", BENCHMARK_ENTRYPOINT, params, args.verbose, _expected_s(settings))
+    return _measurement(summary) if args.json else summary
+
+
+def _measurement(summary: dict[str, Any]) -> dict[str, Any]:
+    """--json of a run: the stored result in the one measurement shape `results --id` prints."""
+    return result_to_dict(get_result(summary["id"]))
 
 
 def _profile(args: argparse.Namespace) -> Any:
@@ -112,6 +118,8 @@ def _profile(args: argparse.Namespace) -> Any:
     params = {"settings": settings.to_config(), "iterations": args.iterations, "repeats": args.repeats,
               **_model_params(args.model)}
     summary = _run("profile", PROFILE_ENTRYPOINT, params, args.verbose, JOB_SLACK_S * 2 + 60.0 * args.repeats)
+    if args.json:
+        return _measurement(summary)
     stored = result_to_dict(get_result(summary["id"]))
     metrics = stored.pop("metrics")
     return {"id": summary["id"], "job_id": summary["job_id"], "precision_label": metrics.get("precision_label"),
@@ -130,6 +138,8 @@ def _sweep(args: argparse.Namespace) -> Any:
     }
     points = len(args.batches or [1]) * len(args.nstreams_values or [1]) * len(args.nireq_values or [1])
     summary = _run("sweep", SWEEP_ENTRYPOINT, params, args.verbose, _expected_s(settings, points))
+    if args.json:
+        return _measurement(summary)
     stored = result_to_dict(get_result(summary["id"]))
     return {"id": summary["id"], "job_id": summary["job_id"], "precision_label": stored["metrics"].get("precision_label"),
             **stored["metrics"], "config": stored["config"]}

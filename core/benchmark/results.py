@@ -62,6 +62,13 @@ def _variant_label(row: Result) -> str | None:
 
 
 def result_to_dict(row: Result, full: bool = True) -> dict[str, Any]:
+    """The one JSON shape of a measurement (schema `measurement` in core/schema).
+
+    `benchmark`, `profile`, `sweep` and `results --id` print it whole; `results` lists it
+    without `metrics` and `machine` (full=False) — the same keys, fewer of them.
+    """
+    summary = headline(row.kind, row.metrics or {})
+    summary["precision_label"] = result_label(row)
     data: dict[str, Any] = {
         "id": row.id,
         "kind": row.kind,
@@ -70,15 +77,14 @@ def result_to_dict(row: Result, full: bool = True) -> dict[str, Any]:
         "job_id": row.job_id,
         "device": row.device,
         "created_at": row.created_at.isoformat() if row.created_at else None,
+        "precision_label": summary["precision_label"],
         "config": row.config,
+        "summary": summary,  # the headline figures a list shows
+        "openvino": (row.machine or {}).get("openvino"),
     }
     if full:
         data["metrics"] = row.metrics
         data["machine"] = row.machine
-    else:  # a list: the headline figures, and which OpenVINO made them
-        data["summary"] = headline(row.kind, row.metrics or {})
-        data["summary"]["precision_label"] = result_label(row)
-        data["openvino"] = (row.machine or {}).get("openvino")
     return data
 
 

@@ -25,7 +25,7 @@ def number(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, str):
-        return value  # "inf" PSNR of identical outputs
+        return value  # "inf" PSNR of identical outputs, as results stored before `identical` kept it
     return f"{value:.6g}"
 
 
@@ -74,7 +74,7 @@ def agreement_rows(accuracy: dict[str, Any] | None) -> list[dict[str, str]]:
     outputs = ((accuracy or {}).get("report", {}).get("agreement") or {}).get("outputs", {})
     return [
         {"Output": name, "Cosine (mean)": number(o.get("cosine_mean")), "Cosine (worst)": number(o.get("cosine_min")),
-         "Max abs diff": number(o.get("max_abs_diff")), "PSNR dB": number(o.get("psnr_db")),
+         "Max abs diff": number(o.get("max_abs_diff")), "PSNR dB": "∞ (identical)" if o.get("identical") else number(o.get("psnr_db")),
          "Samples": str(o.get("samples", ""))}
         for name, o in outputs.items() if o
     ]

@@ -1,0 +1,27 @@
+"""`python -m core schema [CMD ...]`: the JSON Schema of a command's --json document.
+
+Always prints JSON (a schema has no useful plain-text rendering), so
+`python -m core schema benchmark > benchmark.schema.json` is the whole workflow.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def _schema(args: argparse.Namespace) -> Any:
+    from core.schema import index, schema_for
+
+    if not args.cmd:
+        return index()
+    return schema_for(" ".join(args.cmd))
+
+
+def register(subparsers: Any) -> None:
+    from core.cli import add_command
+
+    parser = add_command(subparsers, "schema", "JSON Schema of a command's --json output; without CMD: every command",
+                         _schema)
+    parser.add_argument("cmd", nargs="*", metavar="CMD", help="command, e.g. benchmark or 'storage delete'")
+    parser.set_defaults(always_json=True)
