@@ -36,14 +36,18 @@ Handler = Callable[[argparse.Namespace], Any]
 
 
 def add_command(subparsers: Any, name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    # allow_abbrev=False: `--nstr` is not silently taken for `--nstreams` (benchmark_app/ovc lines
+    # must mean exactly what they say). -v is accepted after the command too; SUPPRESS keeps the
+    # top-level value when it is not repeated here.
+    parser = subparsers.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress to stderr")
     parser.set_defaults(handler=handler)
     return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m core", description="OV Workbench command line")
+    parser = argparse.ArgumentParser(prog="python -m core", description="OV Workbench command line", allow_abbrev=False)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for module_name in command_modules():
