@@ -311,3 +311,25 @@ def test_reproduce_lines_run_with_benchmark_app_and_ovc(workspace: Path, tmp_pat
 
     remade = ov.Core().read_model(str(tmp_path / argv[argv.index("--output_model") + 1]))
     assert list(remade.inputs[0].get_shape()) == [1, 3, 32, 32]
+
+
+def test_import_page_reads_a_spaced_shape_as_four_dims(workspace: Path, tmp_path: Path) -> None:
+    """The Import page's shape field uses the same reading: "1 3 32 32" is [1,3,32,32]."""
+    from core.jobs import wait_for_job
+    from core.variants import get_variant
+    from tests.conftest import open_page
+    from tests.test_page_import import _import
+
+    at = open_page("pages/import.py")
+    onnx_path = make_tiny_cnn_onnx(tmp_path)
+    job = _import(at, [(onnx_path.name, onnx_path.read_bytes())])
+    assert job.state == "done", job.error
+    at.text_input(key=f"imp_shape_{job.result['model_id']}_0").set_value("1 3 32 32")
+    next(b for b in at.button if b.label == "Convert").click().run()
+    converted = wait_for_job(at.session_state["imp_convert_job"], timeout_s=180)
+    assert converted.state == "done", converted.error
+    variant = get_variant(converted.result["variant_id"])
+    assert variant.params["options"]["inputs"] == [{"name": "image", "shape": "1,3,32,32"}]
+    assert variant.card["inputs"][0]["shape"] == "[1,3,32,32]"
+    at.run()
+    assert not at.exception
