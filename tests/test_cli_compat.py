@@ -333,3 +333,23 @@ def test_import_page_reads_a_spaced_shape_as_four_dims(workspace: Path, tmp_path
     assert variant.card["inputs"][0]["shape"] == "[1,3,32,32]"
     at.run()
     assert not at.exception
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("convert m.onnx", None),  # ours: FP32 (a note names ovc's default)
+    ("convert m.onnx --compress_to_fp16", True),
+    ("convert m.onnx --compress_to_fp16=True", True),
+    ("convert m.onnx --compress_to_fp16=False", False),
+    ("convert m.onnx --compress_to_fp16 false", False),
+    ("convert --compress-to-fp16 m.onnx", True),  # our switch never eats the file name
+])
+def test_compress_to_fp16_spellings(line: str, expected: bool | None) -> None:
+    args = parsed(line)
+    assert args.compress_to_fp16 is expected and args.sources == ["m.onnx"]
+
+
+def test_pc_spellings() -> None:
+    assert parsed("benchmark n.xml -pc").perf_counts is True
+    assert parsed("benchmark n.xml -pc false").perf_counts is False
+    assert parsed("benchmark --perf-counts n.xml").perf_counts is True
+    assert parsed("benchmark n.xml").perf_counts is False

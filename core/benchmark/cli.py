@@ -220,7 +220,9 @@ def register(subparsers: Any) -> None:
     budget.add_argument("-n", "-niter", "--iterations", type=int, help="inferences per run instead of a duration")
     parser.add_argument("--repeats", type=int, default=1, help="run K times and report mean ± std (1)")
     parser.add_argument("--input", default="random", help="'random' or a dataset id (random)")
-    parser.add_argument("-pc", "--perf-counts", dest="perf_counts", nargs="?", const=True, default=False, type=_yes_no,
+    parser.add_argument("-pc", dest="perf_counts", nargs="?", const=True, default=False, type=_yes_no,
+                        metavar="true|false", help="as benchmark_app -pc (an optional true/false)")
+    parser.add_argument("--perf-counts", dest="perf_counts", action="store_true", default=False,
                         help="per-layer counters during the run, printed and stored (benchmark_app -pc)")
 
     parser = add_command(subparsers, "profile", "per-layer times in a separate run with performance counters",

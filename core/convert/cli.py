@@ -110,8 +110,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--mean-values", help="e.g. 123.675,116.28,103.53 (model channel order), or name[...]")
     parser.add_argument("--scale-values", help="e.g. 58.395,57.12,57.375, or name[...]")
     parser.add_argument("--reverse-channels", action="store_true", help="reverse RGB<->BGR before mean/scale (MO semantics)")
-    parser.add_argument("--compress_to_fp16", "--compress-to-fp16", dest="compress_to_fp16", nargs="?", const=True,
-                        default=None, type=_true_false,
-                        help="store weights as FP16 (ours: FP32 unless given; ovc's default is True); "
-                             "--compress_to_fp16=False as ovc")
+    # Two spellings, two actions: ovc's takes an optional True/False (so, as in ovc, it would eat a
+    # following file name); ours is a plain switch, so `--compress-to-fp16 model.onnx` keeps working.
+    parser.add_argument("--compress_to_fp16", dest="compress_to_fp16", nargs="?", const=True, default=None,
+                        type=_true_false, metavar="True|False",
+                        help="as ovc: store weights as FP16 (ours: FP32 unless given; ovc's default is True); "
+                             "--compress_to_fp16=False")
+    parser.add_argument("--compress-to-fp16", dest="compress_to_fp16", action="store_const", const=True, default=None,
+                        help="store weights as FP16")
     parser.add_argument("--no-check", action="store_true", help="skip the conversion check (the original in its own runtime vs the IR in f32 compute)")
