@@ -312,6 +312,14 @@ def test_reproduce_lines_run_with_benchmark_app_and_ovc(workspace: Path, tmp_pat
     remade = ov.Core().read_model(str(tmp_path / argv[argv.index("--output_model") + 1]))
     assert list(remade.inputs[0].get_shape()) == [1, 3, 32, 32]
 
+    # the Compare page's "commands" expander shows the same lines
+    from tests.conftest import open_page
+
+    at = open_page("pages/compare.py")
+    assert not at.exception, at.exception
+    shown = "\n".join(str(block.value) for block in at.get("code"))
+    assert commands["benchmark_app"] in shown and commands["ovc"] in shown
+
 
 def test_import_page_reads_a_spaced_shape_as_four_dims(workspace: Path, tmp_path: Path) -> None:
     """The Import page's shape field uses the same reading: "1 3 32 32" is [1,3,32,32]."""
