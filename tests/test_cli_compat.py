@@ -361,3 +361,11 @@ def test_pc_spellings() -> None:
     assert parsed("benchmark n.xml -pc false").perf_counts is False
     assert parsed("benchmark --perf-counts n.xml").perf_counts is True
     assert parsed("benchmark n.xml").perf_counts is False
+
+
+def test_model_optimizer_spellings_of_preprocessing() -> None:
+    from core.convert.options import options_from_args
+
+    ours = options_from_args(parsed("convert m.onnx --mean-values 1,2,3 --scale-values 4,5,6 --reverse-channels"))
+    mo = options_from_args(parsed("convert m.onnx --mean_values 1,2,3 --scale_values 4,5,6 --reverse_input_channels"))
+    assert mo == ours and mo.reverse_channels and mo.mean_values == {"": [1.0, 2.0, 3.0]}

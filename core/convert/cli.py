@@ -107,9 +107,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--extension", action="append",
                         help="as ovc: an OpenVINO extension library (.so) for custom operations; repeat or comma-separate")
     parser.add_argument("--layout", help="NCHW, or per input: name(NCHW),other(NC)")
-    parser.add_argument("--mean-values", help="e.g. 123.675,116.28,103.53 (model channel order), or name[...]")
-    parser.add_argument("--scale-values", help="e.g. 58.395,57.12,57.375, or name[...]")
-    parser.add_argument("--reverse-channels", action="store_true", help="reverse RGB<->BGR before mean/scale (MO semantics)")
+    # Model Optimizer's spellings too (DL Workbench users typed them; ovc dropped these options)
+    parser.add_argument("--mean-values", "--mean_values", dest="mean_values", help="e.g. 123.675,116.28,103.53 (model channel order), or name[...]")
+    parser.add_argument("--scale-values", "--scale_values", dest="scale_values", help="e.g. 58.395,57.12,57.375, or name[...]")
+    parser.add_argument("--reverse-channels", "--reverse_input_channels", dest="reverse_channels", action="store_true", help="reverse RGB<->BGR before mean/scale (MO semantics)")
     # Two spellings, two actions: ovc's takes an optional True/False (so, as in ovc, it would eat a
     # following file name); ours is a plain switch, so `--compress-to-fp16 model.onnx` keeps working.
     parser.add_argument("--compress_to_fp16", dest="compress_to_fp16", nargs="?", const=True, default=None,
