@@ -46,9 +46,13 @@ Handler = Callable[[argparse.Namespace], Any]
 
 
 def add_command(subparsers: Any, name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    # allow_abbrev=False: `--nstr` is not silently taken for `--nstreams` (benchmark_app/ovc lines
+    # must mean exactly what they say). -v is accepted after the command too; SUPPRESS keeps the
+    # top-level value when it is not repeated here.
+    parser = subparsers.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
     parser.add_argument("--json", action="store_true",
                         help="print the result as JSON (its schema: python -m core schema COMMAND)")
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress to stderr")
     # The command's path ("storage delete") names its JSON Schema; set beside the handler so a
     # nested command overrides its parent's exactly as the handler does.
     parser.set_defaults(handler=handler, command_path=_command_path(parser))
@@ -61,7 +65,7 @@ def _command_path(parser: argparse.ArgumentParser) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m core", description="OV Workbench command line")
+    parser = argparse.ArgumentParser(prog="python -m core", description="OV Workbench command line", allow_abbrev=False)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for module_name in command_modules():

@@ -176,7 +176,7 @@ if not (model.info or {}).get("source"):
 else:
     inputs = card.get("inputs", [])
     with st.form(key=f"imp_convert_form_{model_id}"):
-        st.markdown("**Input shapes** — keep `?` for dynamic dimensions, e.g. `1,3,224,224` for static, `?,3,224,224` for dynamic batch, `1..8` for a range.")
+        st.markdown("**Input shapes** — keep `?` for dynamic dimensions, e.g. `1,3,224,224` or `1 3 224 224` for static, `?,3,224,224` for dynamic batch, `1..8` for a range.")
         shape_values = {}
         for index, port in enumerate(inputs):
             current = port["shape"].strip("[]")
@@ -221,8 +221,9 @@ else:
             for index, port in enumerate(inputs):
                 text = shape_values[port["name"] or str(index)].strip()
                 original = port["shape"].strip("[]")
-                if text and text.replace(" ", "") != original:
-                    specs.append(InputSpec(port["name"] or None, check_shape_text(text, port["name"] or f"input {index}")))
+                shape = check_shape_text(text, port["name"] or f"input {index}") if text else None
+                if shape and shape != original.replace(" ", ""):  # ovc's reading: "1 3 224 224" is four dims
+                    specs.append(InputSpec(port["name"] or None, shape))
             if cut_inputs.strip():
                 specs = [InputSpec(n, None) for n in split_top_level(cut_inputs)]
             elif specs and len(specs) < len(inputs) and any(s.name is None for s in specs):

@@ -179,9 +179,14 @@ def measure_sync_loop(request: Any, iterations: int | None, duration_s: float | 
     return LoopResult(latencies_ms=latencies, duration_s=total, iterations=iteration)
 
 
-def _fill_inputs(requests: list[Any], compiled: Any, model: Any, settings: BenchmarkSettings) -> None:
+def _fill_inputs(requests: list[Any], compiled: Any, prepared: PreparedModel, settings: BenchmarkSettings) -> None:
+    import openvino as ov
+
+    model = prepared.model
     if settings.input in ("", "random", "None"):
-        sets = random_inputs(compiled, len(requests))
+        sets = random_inputs(compiled, len(requests), data_shapes=prepared.data_shapes)
+    elif prepared.data_shapes:
+        raise UserError("-data_shape works with random input only here.", "Leave --input at random, or drop -data_shape.")
     else:
         try:
             dataset_id = int(settings.input)
@@ -190,7 +195,10 @@ def _fill_inputs(requests: list[Any], compiled: Any, model: Any, settings: Bench
         sets = dataset_inputs(compiled, model, dataset_id, len(requests))
     for request_index, request in enumerate(requests):
         for port_index, array in sets[request_index % len(sets)].items():
-            request.get_input_tensor(port_index).data[:] = array
+            if port_index in prepared.data_shapes:  # a dynamic input: the tensor brings its shape
+                request.set_input_tensor(port_index, ov.Tensor(array))
+            else:
+                request.get_input_tensor(port_index).data[:] = array
 
 
 def reporter(progress: Progress | None) -> Progress:
@@ -208,7 +216,8 @@ def load_and_compile(
     validate_settings(settings)
     report(0.01, "Reading the model")
     random_input = settings.input in ("", "random", "None")  # dataset samples keep the model's own types
-    prepared = read_model(Path(xml_path), settings.batch, benchmark_app_feeds=random_input)
+    prepared = read_model(Path(xml_path), settings.batch, benchmark_app_feeds=random_input, shape=settings.shape,
+                          data_shape=settings.data_shape, layout=settings.layout)
     report(0.03, f"Compiling for {settings.device}" + (" with performance counters" if perf_count else ""))
     compiled, compile_ms, config = compile_prepared(prepared, settings, perf_count=perf_count)
     return prepared, compiled, compile_ms, config
@@ -223,7 +232,7 @@ def run_benchmark(
     import openvino as ov
 
     report = reporter(progress)
-    prepared, compiled, compile_ms, config = load_and_compile(xml_path, settings, report)
+    prepared, compiled, compile_ms, config = load_and_compile(xml_path, settings, report, perf_count=settings.perf_counts)
     nstreams_actual = _compiled_property(compiled, "NUM_STREAMS")
     optimal = _compiled_property(compiled, "OPTIMAL_NUMBER_OF_INFER_REQUESTS")
     sync = settings.api == "sync"
@@ -231,7 +240,7 @@ def run_benchmark(
     queue = None if sync else ov.AsyncInferQueue(compiled, nireq)
     requests = [compiled.create_infer_request()] if queue is None else [queue[i] for i in range(len(queue))]
     nireq = len(requests)
-    _fill_inputs(requests, compiled, prepared.model, settings)
+    _fill_inputs(requests, compiled, prepared, settings)
 
     report(0.05, "First inference (warm-up, not counted)")
     if queue is None:
@@ -301,9 +310,39 @@ def run_benchmark(
         inference_precision=_compiled_property(compiled, "INFERENCE_PRECISION_HINT"),
         peak_rss_mb=peak_rss_mb(),
     )
+    if settings.perf_counts:
+        metrics["perf_counts"] = perf_count_rows(requests)
     del queue, requests, compiled
     report(1.0, f"{metrics['throughput_fps']:.1f} FPS, median latency {metrics['latency_ms']['median']:.2f} ms")
     return metrics
+
+
+def perf_count_rows(requests: list[Any]) -> list[dict[str, Any]]:
+    """benchmark_app's -pc report: each layer's counters of the last inference, per request
+    (benchmark_app prints them request by request; we keep the first request's, in execution order)."""
+    rows = []
+    for entry in requests[0].profiling_info:
+        rows.append({
+            "layer": entry.node_name,
+            "status": str(entry.status).split(".")[-1],
+            "layer_type": entry.node_type,
+            "exec_type": entry.exec_type,
+            "real_time_ms": entry.real_time.total_seconds() * 1000,
+            "cpu_time_ms": entry.cpu_time.total_seconds() * 1000,
+        })
+    return rows
+
+
+def perf_count_table(rows: list[dict[str, Any]]) -> str:
+    """The rows as benchmark_app prints them (names are model text: printed, never interpreted)."""
+    lines = [f"{'layer':<40} {'status':<12} {'layer type':<18} {'exec type':<24} {'real ms':>9} {'cpu ms':>9}"]
+    for row in rows:
+        lines.append(f"{row['layer'][:40]:<40} {row['status'][:12]:<12} {row['layer_type'][:18]:<18} "
+                     f"{row['exec_type'][:24]:<24} {row['real_time_ms']:>9.3f} {row['cpu_time_ms']:>9.3f}")
+    real = sum(row["real_time_ms"] for row in rows)
+    cpu = sum(row["cpu_time_ms"] for row in rows)
+    lines.append(f"Total time: {real:.3f} ms (real), {cpu:.3f} ms (cpu)")
+    return "\n".join(lines)
 
 
 def summarise(runs: list[LoopResult], batch: int, first_ms: float, read_ms: float, compile_ms: float) -> dict[str, Any]:

@@ -32,6 +32,90 @@ class PreparedModel:
     batch: int  # frames per inference, for FPS
     input_shapes: dict[str, list[int]]
     input_types: dict[str, str] = field(default_factory=dict)  # tensor element type we feed
+    # -data_shape: input index -> the static shape of the tensors fed to a (still dynamic) model input
+    data_shapes: dict[int, list[int]] = field(default_factory=dict)
+
+
+def _port_of(model: Any, key: str) -> int:
+    """Index of the input a benchmark_app option names (tensor name or node name, as benchmark_app matches)."""
+    for index, port in enumerate(model.inputs):
+        if key in port.get_names() or key == port.get_node().get_friendly_name():
+            return index
+    raise UserError(f"The model has no input named {key!r}.",
+                    f"Its inputs are: {', '.join(_name(p) for p in model.inputs)}.")
+
+
+def per_input_option(text: str | None, model: Any, option: str) -> dict[int, str]:
+    """benchmark_app's "in1[v1],in2[v2]" or "[v]" (every input), parsed by benchmark_app's own
+    function so both read the same text the same way; keys become input indexes."""
+    if not text:
+        return {}
+    from openvino.tools.benchmark.utils.utils import parse_input_parameters
+
+    names = [_name(p) for p in model.inputs]
+    try:
+        mapping = parse_input_parameters(text, names)
+    except Exception:
+        mapping = {}
+    if not mapping:
+        raise UserError(f"{option} {text!r} cannot be read.",
+                        f"Write it as benchmark_app does: \"[1,3,224,224]\" for every input, or \"name[...],other[...]\".")
+    return {_port_of(model, key): value for key, value in mapping.items()}
+
+
+def apply_layout(model: Any, text: str | None) -> None:
+    """-layout: tell each named input its layout (batch and image rules then follow it)."""
+    import openvino as ov
+
+    for index, value in per_input_option(text, model, "-layout").items():
+        try:
+            layout = ov.Layout(value)
+        except Exception as exc:
+            raise UserError(f"-layout {value!r} is not a layout.", "Use letters such as NCHW, NHWC or NC.") from exc
+        model.inputs[index].get_node().set_layout(layout)
+
+
+def apply_shape(model: Any, text: str | None) -> None:
+    """-shape: reshape the model's inputs before compile (dims may be ?, -1 or a range 1..8)."""
+    import openvino as ov
+
+    shapes = {}
+    for index, value in per_input_option(text, model, "-shape").items():
+        try:
+            shapes[model.inputs[index]] = ov.PartialShape(f"[{value}]")
+        except Exception as exc:
+            raise UserError(f"-shape [{value}] cannot be read.", "Write dims like 1,3,224,224; ? or -1 dynamic, 1..8 a range.") from exc
+    if shapes:
+        try:
+            model.reshape(shapes)
+        except Exception as exc:
+            raise UserError(f"The model cannot be reshaped to {text}: {str(exc).strip().splitlines()[0][:300]}",
+                            "Some models fix a dimension inside the graph; keep that dimension as it is.") from exc
+
+
+def parse_data_shapes(text: str | None, model: Any) -> dict[int, list[int]]:
+    """-data_shape: one static shape per input (benchmark_app also cycles several; we take one)."""
+    if not text:
+        return {}
+    import re
+
+    from openvino.tools.benchmark.utils.utils import get_data_shapes_map
+
+    names = [_name(p) for p in model.inputs]
+    try:
+        mapping = get_data_shapes_map(text, names)
+    except Exception as exc:
+        raise UserError(f"-data_shape {text!r} cannot be read: {exc}",
+                        "Write it as \"[1,3,224,224]\" or \"name[1,3,224,224],other[1,4]\".") from exc
+    result: dict[int, list[int]] = {}
+    for key, shapes in mapping.items():
+        if len(shapes) != 1:
+            raise UserError(f"-data_shape gives {len(shapes)} shapes for {key}; this benchmark feeds one shape per input.",
+                            "Run one benchmark per data shape.")
+        if shapes[0].is_dynamic:
+            raise UserError(f"-data_shape {shapes[0]} for {key} is not a fixed shape.", "Give every dimension as a number.")
+        result[_port_of(model, key)] = [int(d) for d in re.findall(r"\d+", str(shapes[0]))]
+    return result
 
 
 def guess_layout(port: Any) -> str | None:
@@ -107,9 +191,14 @@ def _name(port: Any) -> str:
     return sorted(names)[0] if names else port.get_node().get_friendly_name()
 
 
-def read_model(xml_path: Path, batch: int | None, benchmark_app_feeds: bool = True) -> PreparedModel:
+def read_model(xml_path: Path, batch: int | None, benchmark_app_feeds: bool = True, shape: str | None = None,
+               data_shape: str | None = None, layout: str | None = None) -> PreparedModel:
     """Read the IR and give every input a static shape (with `batch` when asked); with
-    `benchmark_app_feeds`, image inputs take u8 like benchmark_app's (see the module doc)."""
+    `benchmark_app_feeds`, image inputs take u8 like benchmark_app's (see the module doc).
+
+    benchmark_app's -layout, -shape and -data_shape apply first, in its order: the layout
+    names the batch, -shape reshapes the model, and an input with a -data_shape stays as
+    -shape left it (dynamic) and is fed tensors of that shape."""
     from core.system_info import core_instance
 
     started = time.perf_counter()
@@ -118,14 +207,33 @@ def read_model(xml_path: Path, batch: int | None, benchmark_app_feeds: bool = Tr
     except Exception as exc:  # a broken or foreign file: say so plainly
         raise UserError(f"OpenVINO cannot read {Path(xml_path).name}: {str(exc).splitlines()[0][:300]}") from exc
     read_ms = (time.perf_counter() - started) * 1000
+    for port in model.inputs:
+        if not port.get_names():
+            port.set_names({port.get_node().get_friendly_name()})
+    apply_layout(model, layout)
+    apply_shape(model, shape)
+    data_shapes = parse_data_shapes(data_shape, model)
+    if data_shapes and batch:
+        raise UserError("Give the batch inside -data_shape, not with -b as well.",
+                        "benchmark_app ignores -b when -data_shape is given; here it is refused to be clear.")
 
     new_shapes: dict[Any, Any] = {}
     batch_found = False
     frames = None
-    for port in model.inputs:
-        if not port.get_names():
-            port.set_names({port.get_node().get_friendly_name()})
+    for port_index, port in enumerate(model.inputs):
         shape = port.get_partial_shape()
+        if port_index in data_shapes:
+            import openvino as ov
+
+            fed = data_shapes[port_index]
+            if not shape.compatible(ov.PartialShape(fed)):
+                raise UserError(f"-data_shape {fed} does not fit input {_name(port)} of shape {shape}.",
+                                "Give a shape the input accepts, or reshape it with -shape first.")
+            new_shapes[port] = shape
+            index = batch_index(port)
+            if index is not None and frames is None:
+                frames = fed[index]
+            continue
         if shape.rank.is_dynamic:
             raise UserError(
                 f"Input {_name(port)} has a dynamic rank; a benchmark needs a fixed input shape.",
@@ -161,25 +269,27 @@ def read_model(xml_path: Path, batch: int | None, benchmark_app_feeds: bool = Tr
                 "Some models fix the batch inside the graph (e.g. a Reshape to a constant shape); "
                 "re-export the model with a dynamic batch or leave the batch empty.",
             ) from exc
-    elif any(p.get_partial_shape().is_dynamic for p in model.inputs):
+    elif any(p.get_partial_shape().is_dynamic for i, p in enumerate(model.inputs) if i not in data_shapes):
         model.reshape({port: shape for port, shape in new_shapes.items()})
-    shapes = {_name(p): [int(d) for d in p.get_shape()] for p in model.inputs}
+    shapes = {_name(p): data_shapes.get(i) or [int(d) for d in p.get_shape()] for i, p in enumerate(model.inputs)}
     types = {_name(p): str(p.get_element_type().get_type_name()) for p in model.inputs}
     if benchmark_app_feeds:
         model, types = as_benchmark_app_feeds(model)
     return PreparedModel(model=model, read_ms=read_ms, batch=int(frames or 1), input_shapes=shapes,
-                         input_types=types)
+                         input_types=types, data_shapes=data_shapes)
 
 
-def random_inputs(compiled: Any, count: int, seed: int = 0) -> list[dict[int, np.ndarray]]:
-    """`count` sets of random input data in the range benchmark_app uses for each type."""
+def random_inputs(compiled: Any, count: int, seed: int = 0,
+                  data_shapes: dict[int, list[int]] | None = None) -> list[dict[int, np.ndarray]]:
+    """`count` sets of random input data in the range benchmark_app uses for each type
+    (of the -data_shape shape for a dynamic input)."""
     rng = np.random.default_rng(seed)
     sets = []
     for _ in range(count):
         data: dict[int, np.ndarray] = {}
         for index, port in enumerate(compiled.inputs):
             dtype = port.get_element_type().to_dtype()
-            shape = list(port.get_shape())
+            shape = (data_shapes or {}).get(index) or list(port.get_shape())
             if dtype == np.bool_:
                 data[index] = rng.integers(0, 2, shape).astype(dtype)
             elif np.issubdtype(dtype, np.integer):

@@ -16,6 +16,10 @@ from core.errors import UserError
 DEFAULT_DURATION_S = 10.0
 MAX_REPEATS = 20
 API_MODES = ("async", "sync")
+# benchmark_app's -hint spellings; stored under our canonical names (core/benchmark/devices.HINTS).
+HINT_ALIASES = {"tput": "throughput", "ctput": "cumulative_throughput"}
+# benchmark_app's own defaults where ours differ (printed once by the CLI, never applied silently).
+BENCHMARK_APP_DEFAULT_DURATION_S = 60.0
 
 
 @dataclass
@@ -35,6 +39,13 @@ class BenchmarkSettings:
     iterations: int | None = None
     input: str = "random"  # "random" or a dataset id as text
     repeats: int = 1
+    # benchmark_app options, stored in its own syntax so the reproduce line can repeat them verbatim:
+    cache_dir: str | None = None  # -cdir: model cache in this folder (instead of the workspace's with `cache`)
+    shape: str | None = None  # -shape "in1[1,3,224,224],in2[1,4]" or "[1,3,224,224]": reshape before compile
+    data_shape: str | None = None  # -data_shape: the tensor shape fed to a dynamic model input
+    layout: str | None = None  # -layout "in1[NCHW]" or "[NCHW]": how the inputs' dims are read (batch, image)
+    pin: bool | None = None  # -pin YES|NO: ENABLE_CPU_PINNING (None: the device's default)
+    perf_counts: bool = False  # -pc: per-layer counters during the run, stored beside the figures
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -42,6 +53,12 @@ class BenchmarkSettings:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         settings = cls(**known)
         settings.input = str(settings.input)
+        settings.hint = HINT_ALIASES.get(str(settings.hint).lower(), str(settings.hint).lower())
+        if isinstance(settings.pin, str):
+            settings.pin = parse_yes_no(settings.pin, "-pin")
+        for name in ("cache_dir", "shape", "data_shape", "layout"):
+            if getattr(settings, name) in ("", "None"):
+                setattr(settings, name, None)
         if settings.infer_precision in ("", "default", "None"):
             settings.infer_precision = None  # the device default
         elif settings.infer_precision:  # "BF16", "fp32", "float32" -> "bf16", "f32"
@@ -51,9 +68,17 @@ class BenchmarkSettings:
         return settings
 
     def to_config(self) -> dict[str, Any]:
-        """The stored `config` of a result (a fixed set of keys other features read)."""
+        """The stored `config` of a result (a fixed set of keys other features read).
+
+        benchmark_app-only options appear only when set, so older results and their
+        readers keep the same keys."""
         config = asdict(self)
         config.pop("extra")
+        for name in ("cache_dir", "shape", "data_shape", "layout", "pin"):
+            if config[name] is None:
+                config.pop(name)
+        if not config["perf_counts"]:
+            config.pop("perf_counts")
         if self.iterations:
             config.pop("duration_s")
         else:
@@ -66,6 +91,18 @@ class BenchmarkSettings:
         if self.iterations:
             return None
         return self.duration_s or DEFAULT_DURATION_S
+
+
+def parse_yes_no(value: str | bool, option: str) -> bool:
+    """benchmark_app's YES/NO (and its str2bool spellings) as a bool."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("yes", "y", "true", "t", "1", "on"):
+        return True
+    if text in ("no", "n", "false", "f", "0", "off"):
+        return False
+    raise UserError(f"{option} takes YES or NO, got {value!r}.")
 
 
 def _positive(name: str, value: int | float | None) -> None:
@@ -90,6 +127,9 @@ def validate_settings(settings: BenchmarkSettings) -> None:
         raise UserError("Give either a duration or an iteration count, not both.")
     if not 1 <= settings.repeats <= MAX_REPEATS:
         raise UserError(f"Repeats must be between 1 and {MAX_REPEATS}, got {settings.repeats}.")
+    if settings.pin is not None and not settings.device.upper().startswith("CPU"):
+        raise UserError(f"-pin (CPU thread pinning) is supported here only with -d CPU, not {settings.device}.",
+                        "Pinning is a CPU setting; run on CPU, or leave -pin out.")
     check_device(settings.device)
     for device in physical_devices_of(settings.device):
         ranges = device_ranges(device)
@@ -131,6 +171,10 @@ def compile_config(settings: BenchmarkSettings, cache_dir: str | None, perf_coun
         config["INFERENCE_PRECISION_HINT"] = settings.infer_precision
     if settings.batch:
         config["ALLOW_AUTO_BATCHING"] = False  # as benchmark_app: an explicit batch disables auto-batching
+    if settings.pin is not None:
+        config["ENABLE_CPU_PINNING"] = settings.pin  # benchmark_app's -pin (CPU only, checked above)
+    if settings.cache_dir:
+        cache_dir = settings.cache_dir  # -cdir: the user's folder wins over the workspace cache
     if cache_dir:
         config["CACHE_DIR"] = cache_dir
     return config

@@ -76,13 +76,21 @@ def _machine_section(doc: dict[str, Any]) -> str:
             f"NNCF {html.escape(str(versions['nncf']))}.</p>")
 
 
+COMMAND_LABELS = {
+    "workspace": "benchmark (this workspace, by variant id)",
+    "file": "benchmark (by IR file)",
+    "ovc": "conversion with OpenVINO's ovc (how the IR was made)",
+    "benchmark_app": "the same measurement with OpenVINO's benchmark_app",
+}
+
+
 def _commands_section(doc: dict[str, Any]) -> str:
     parts = []
     for row in doc["rows"]:
         commands = row["commands"]
         lines = [f"# #{row['result_id']} {row['precision_label']} on {row['device']} — {row['settings']}"]
         for where, command in commands["benchmark"].items():
-            lines.append(f"# benchmark ({'this workspace, by variant id' if where == 'workspace' else 'by IR file'}):")
+            lines.append(f"# {COMMAND_LABELS.get(where, 'benchmark (' + where + ')')}:")
             lines.append(command)
         lines.append(f"# accuracy ({row['accuracy']['source'] if row['accuracy'] else 'not measured'}):")
         lines.append(commands["accuracy"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ def _convert(args: argparse.Namespace) -> dict[str, Any]:
     from core.convert.options import options_from_args
     from core.convert.service import convert_model_to_variant, copy_ir, import_and_convert
 
+    _compress_default_note(args)
     options = options_from_args(args)
     if args.model_id is not None:
         if args.sources:
@@ -28,10 +31,35 @@ def _convert(args: argparse.Namespace) -> dict[str, Any]:
         if not args.sources:
             raise UserError("Nothing to convert.", "Give the model file(s), a folder or an archive, or --model-id ID of an imported model.")
         result = import_and_convert([Path(p) for p in args.sources], args.name, options, run_check=not args.no_check)
-    if args.output_dir:
-        xml, weights = copy_ir(Path(result["xml"]), Path(args.output_dir))
+    target = output_target(args)
+    if target is not None:
+        xml, weights = copy_ir(Path(result["xml"]), *target)
         result["workspace_xml"], result["xml"], result["bin"] = result["xml"], str(xml), str(weights)
     return result if args.json else readable_result(result)
+
+
+def output_target(args: argparse.Namespace) -> tuple[Path, str | None] | None:
+    """Where the IR is also written: -o DIR (its own name), or ovc's --output_model, which is
+    a file name (model.xml, or model without suffix) or an existing folder / one ending in /."""
+    if args.output_dir and args.output_model:
+        raise UserError("Give either -o/--output-dir or --output_model, not both.")
+    if args.output_dir:
+        return Path(args.output_dir), None
+    if not args.output_model:
+        return None
+    text = args.output_model
+    path = Path(text).expanduser()
+    if path.is_dir() or text.endswith(("/", os.sep)):
+        return path, None
+    name = path.name[:-4] if path.name.endswith(".xml") else path.name
+    return path.parent, name
+
+
+def _compress_default_note(args: argparse.Namespace) -> None:
+    """ovc compresses weights to FP16 by default; we keep FP32 unless asked — say so once, on stderr."""
+    if args.compress_to_fp16 is None:
+        print("note: weights stay FP32 here; ovc's default is --compress_to_fp16=True "
+              "(add --compress_to_fp16 to match ovc)", file=sys.stderr)
 
 
 def readable_result(result: dict[str, Any]) -> dict[str, Any]:
@@ -51,6 +79,13 @@ def readable_result(result: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
+def _true_false(text: str) -> bool:
+    """ovc's check_bool: True/False in any case."""
+    if text.lower() not in ("true", "false"):
+        raise argparse.ArgumentTypeError(f"expected True or False, got {text!r}")
+    return text.lower() == "true"
+
+
 def register(subparsers: Any) -> None:
     from core.cli import add_command
 
@@ -63,11 +98,25 @@ def register(subparsers: Any) -> None:
     parser.add_argument("-o", "--output-dir", help="also write <name>.xml/.bin here")
     parser.add_argument("--model-id", type=int, help="convert an already imported model instead of files")
     parser.add_argument("--name", help="model / IR name (default: the file name)")
-    parser.add_argument("--input", action="append", help="NAME[1,3,224,224], NAME, or a shape; repeat or comma-separate per input")
-    parser.add_argument("--output", action="append", help="output names to keep (cuts the graph)")
+    parser.add_argument("--input", action="append",
+                        help="as ovc: NAME[1,3,224,224], NAME, [1,100],[1,?] (shapes by input order), ranges 1..8, ? or -1; "
+                             "or a bare shape 1 3 224 224; repeat or comma-separate per input")
+    parser.add_argument("--output", action="append", help="output names to keep (cuts the graph), comma-separated as ovc")
+    parser.add_argument("--output_model", "--output-model", dest="output_model",
+                        help="as ovc: also write the IR as this file (model.xml) or into this folder")
+    parser.add_argument("--extension", action="append",
+                        help="as ovc: an OpenVINO extension library (.so) for custom operations; repeat or comma-separate")
     parser.add_argument("--layout", help="NCHW, or per input: name(NCHW),other(NC)")
-    parser.add_argument("--mean-values", help="e.g. 123.675,116.28,103.53 (model channel order), or name[...]")
-    parser.add_argument("--scale-values", help="e.g. 58.395,57.12,57.375, or name[...]")
-    parser.add_argument("--reverse-channels", action="store_true", help="reverse RGB<->BGR before mean/scale (MO semantics)")
-    parser.add_argument("--compress-to-fp16", action="store_true", help="store weights as FP16")
+    # Model Optimizer's spellings too (DL Workbench users typed them; ovc dropped these options)
+    parser.add_argument("--mean-values", "--mean_values", dest="mean_values", help="e.g. 123.675,116.28,103.53 (model channel order), or name[...]")
+    parser.add_argument("--scale-values", "--scale_values", dest="scale_values", help="e.g. 58.395,57.12,57.375, or name[...]")
+    parser.add_argument("--reverse-channels", "--reverse_input_channels", dest="reverse_channels", action="store_true", help="reverse RGB<->BGR before mean/scale (MO semantics)")
+    # Two spellings, two actions: ovc's takes an optional True/False (so, as in ovc, it would eat a
+    # following file name); ours is a plain switch, so `--compress-to-fp16 model.onnx` keeps working.
+    parser.add_argument("--compress_to_fp16", dest="compress_to_fp16", nargs="?", const=True, default=None,
+                        type=_true_false, metavar="True|False",
+                        help="as ovc: store weights as FP16 (ours: FP32 unless given; ovc's default is True); "
+                             "--compress_to_fp16=False")
+    parser.add_argument("--compress-to-fp16", dest="compress_to_fp16", action="store_const", const=True, default=None,
+                        help="store weights as FP16")
     parser.add_argument("--no-check", action="store_true", help="skip the conversion check (the original in its own runtime vs the IR in f32 compute)")

@@ -35,8 +35,9 @@ class ConvertOptions:
     mean_values: dict[str, list[float]] = field(default_factory=dict)
     scale_values: dict[str, list[float]] = field(default_factory=dict)
     reverse_channels: bool = False
-    compress_to_fp16: bool = False
+    compress_to_fp16: bool = False  # ours: FP32 weights; ovc's default is True (the CLI says so when it matters)
     name: str | None = None
+    extensions: list[str] = field(default_factory=list)  # ovc --extension: custom-op libraries / frontend extensions
 
     def to_params(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,6 +70,8 @@ class ConvertOptions:
         if self.reverse_channels:
             parts.append("reverse channels")
         parts.append("FP16 weights" if self.compress_to_fp16 else "FP32 weights")
+        for path in self.extensions:
+            parts.append(f"extension {path}")
         return "; ".join(parts)
 
 
@@ -89,38 +92,53 @@ def split_top_level(text: str) -> list[str]:
     return [item.strip() for item in items if item.strip()]
 
 
-_SHAPE_TEXT = re.compile(r"^\[?\s*[-?\d.,\s]*\]?$")
+# A bare shape without brackets: "1 3 224 224", "1,3,224,224", "?,3,1..8,-1" (one input).
+_DIM = r"(?:\?|-1|\d+(?:\.\.\d+)?|\.\.\d+|\d+\.\.)"
+_BARE_SHAPE = re.compile(rf"^\s*{_DIM}(?:\s*,\s*{_DIM}|\s+{_DIM})*\s*$")
 
 
 def check_shape_text(shape: str, where: str = "") -> str:
-    """Normalise a shape like "1,3,224,224" / "[?,3,224,224]"; UserError if unreadable."""
+    """Normalise a shape as ovc reads it — "1 3 224 224", "1,3,224,224", "[?,3,224,224]",
+    "[1..8, 3, -1, ?]" — to "1,3,224,224"; UserError if unreadable. Spaces separate dims
+    (ovc's rule), so "1 3 224 224" is four dims, never 13224224."""
     import openvino as ov
 
-    text = shape.strip().strip("[]").replace(" ", "")
-    if not text:
+    dims = [d for d in re.split(r"[,\s]+", shape.strip().strip("[]")) if d]
+    if not dims:
         raise UserError(f"The shape for {where or 'an input'} is empty.", "Write it like 1,3,224,224 (? for a dynamic dimension).")
     try:
-        ov.PartialShape(f"[{text}]")
+        ov.PartialShape(f"[{','.join(dims)}]")
     except Exception as exc:
         raise UserError(
             f"The shape '{shape}' for {where or 'an input'} cannot be read.",
-            "Write it like 1,3,224,224; use ? or -1 for a dynamic dimension and 1..8 for a range.",
+            "Write it like 1,3,224,224 or 1 3 224 224; use ? or -1 for a dynamic dimension and 1..8 for a range.",
         ) from exc
-    return text
+    return ",".join("?" if d == "-1" else d for d in dims)
 
 
 def parse_input_specs(values: list[str] | None) -> list[InputSpec]:
+    """`--input` values as ovc reads them (its own `parse_inputs`, so both agree on every form):
+    name[1,3,224,224], name, [1,100],[1,?] (unnamed, one per input in order), ranges 1..8,
+    ? / -1; plus the bare shape "1 3 224 224" or "1,3,224,224" (MO's habit) for one input."""
+    from openvino.tools.ovc.cli_parser import parse_inputs
+
     specs: list[InputSpec] = []
     for value in values or []:
-        if _SHAPE_TEXT.match(value.strip()):
-            specs.append(InputSpec(None, check_shape_text(value)))
+        text = value.strip()
+        if _BARE_SHAPE.match(text):
+            specs.append(InputSpec(None, check_shape_text(text)))
             continue
-        for item in split_top_level(value):
-            match = re.fullmatch(r"(?P<name>[^\[\]]+?)\s*(\[(?P<shape>[^\]]*)\])?", item)
-            if match is None:
-                raise UserError(f"--input {item!r} cannot be read.", "Write NAME[1,3,224,224], NAME, or just 1,3,224,224.")
-            name, shape = match.group("name").strip(), match.group("shape")
-            specs.append(InputSpec(name, check_shape_text(shape, name) if shape is not None else None))
+        try:
+            parsed = parse_inputs(text)
+        except Exception as exc:
+            raise UserError(f"--input {value!r} cannot be read.",
+                            "Write NAME[1,3,224,224], NAME, [1,100],[1,?] (one shape per input, in order), "
+                            "or just 1 3 224 224.") from exc
+        for name, shape in parsed:
+            name = name.strip() if name else None
+            if shape is not None and shape.rank.is_static and len(shape) == 0:
+                raise UserError(f"--input {value!r} gives an empty (scalar) shape.", "Give the dimensions, e.g. [1,3,224,224].")
+            specs.append(InputSpec(name or None, check_shape_text(str(shape), name or "") if shape is not None else None))
     return specs
 
 
@@ -164,6 +182,36 @@ def parse_values(text: str | None, what: str) -> dict[str, list[float]]:
     return result
 
 
+def check_extensions(paths: list[str] | None) -> list[str]:
+    """--extension paths as absolute paths, each loadable by OpenVINO (checked now, so a wrong
+    file fails with its name rather than deep inside the conversion)."""
+    from pathlib import Path
+
+    result = []
+    for value in paths or []:
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            path = Path(item).expanduser().resolve()
+            if not path.exists():
+                raise UserError(f"The extension {item} does not exist.",
+                                "Give the path of an OpenVINO extension library (.so) built for this OpenVINO version.")
+            if path.is_file():
+                import openvino as ov
+
+                try:
+                    ov.Core().add_extension(str(path))
+                except Exception as exc:
+                    first = str(exc).strip().splitlines()
+                    raise UserError(
+                        f"{path.name} is not an OpenVINO extension library: {(first[-1] if first else type(exc).__name__)[:300]}",
+                        "An extension exports create_extensions (OPENVINO_CREATE_EXTENSIONS) and is built against "
+                        "this OpenVINO version's headers.",
+                    ) from exc
+            result.append(str(path))
+    return result
+
+
 def options_from_args(args: Any) -> ConvertOptions:
     """ConvertOptions from the parsed CLI arguments of `convert`."""
     return ConvertOptions(
@@ -175,4 +223,5 @@ def options_from_args(args: Any) -> ConvertOptions:
         reverse_channels=bool(args.reverse_channels),
         compress_to_fp16=bool(args.compress_to_fp16),
         name=args.name,
+        extensions=check_extensions(getattr(args, "extension", None)),
     )

@@ -40,6 +40,8 @@ def _convert_args(options: ConvertOptions) -> dict[str, Any]:
             raise UserError("Give every --input a name, or none of them (then shapes go by position).")
     if options.outputs:
         args["output"] = list(options.outputs)
+    if options.extensions:
+        args["extension"] = list(options.extensions)
     return args
 
 
@@ -106,6 +108,11 @@ def convert_to_ir(source: SourceModel, options: ConvertOptions, out_dir: Path, l
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if source.format == "ir":
+                if options.extensions:  # an IR's custom ops come from the library, loaded into the Core
+                    from core.system_info import core_instance
+
+                    for path in options.extensions:
+                        core_instance().add_extension(path)
                 model = _reshape_ir(read_source_model(source), options)
             else:
                 model = read_source_model(source, **_convert_args(options))

@@ -115,7 +115,10 @@ def import_and_convert(
     """One call from files to a stored IR variant (CLI `convert`, the first-run sample)."""
     from core.importer.service import delete_imported_model, import_paths
 
-    imported = import_paths(paths, name, progress=lambda f, m: progress(0.3 * f, m))
+    if options is not None and not isinstance(options, ConvertOptions):
+        options = ConvertOptions.from_params(options)
+    extensions = {"extension": list(options.extensions)} if options is not None and options.extensions else None
+    imported = import_paths(paths, name, progress=lambda f, m: progress(0.3 * f, m), convert_args=extensions)
     if len(imported["models"]) != 1:
         raise_many(imported)
     model_id = imported["model_id"]
@@ -144,10 +147,10 @@ def raise_many(imported: dict[str, Any]) -> None:
     raise UserError(f"The files hold {len(imported['models'])} models ({names}); convert takes one.", "Pass the files of one model.")
 
 
-def copy_ir(xml: Path, out_dir: Path) -> tuple[Path, Path]:
-    """Copy an IR pair to a user's folder (CLI -o)."""
+def copy_ir(xml: Path, out_dir: Path, name: str | None = None) -> tuple[Path, Path]:
+    """Copy an IR pair to a user's folder (CLI -o), as `name`.xml/.bin when given (ovc --output_model)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / xml.name
+    target = out_dir / (f"{name}.xml" if name else xml.name)
     shutil.copyfile(xml, target)
     shutil.copyfile(xml.with_suffix(".bin"), target.with_suffix(".bin"))
     return target, target.with_suffix(".bin")

@@ -88,8 +88,10 @@ def delete_imported_model(model_id: int) -> None:
             s.delete(row)
 
 
-def import_stored(folder: Path, name: str | None = None, progress: Progress = _no_progress) -> dict[str, Any]:
-    """Import what is already in the upload `folder` (owned by this call: removed on failure)."""
+def import_stored(folder: Path, name: str | None = None, progress: Progress = _no_progress,
+                  convert_args: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Import what is already in the upload `folder` (owned by this call: removed on failure).
+    `convert_args` reach ov.convert_model (`convert --extension`: a custom op must be readable to import)."""
     created: list[int] = []
     try:
         progress(0.1, "Unpacking archives")
@@ -104,7 +106,7 @@ def import_stored(folder: Path, name: str | None = None, progress: Progress = _n
                 from core.importer.frontends import ir_weights_check
 
                 warnings += ir_weights_check(source.path)
-            model = read_source_model(source)
+            model = read_source_model(source, **(convert_args or {}) if source.format != "ir" else {})
             card = _card(model, source)
             if card["dynamic"]:
                 dynamic = [f"{i['name']} {i['shape']}" for i in card["inputs"] if not i["static"]]
@@ -144,7 +146,8 @@ def import_stored(folder: Path, name: str | None = None, progress: Progress = _n
         raise
 
 
-def import_paths(paths: list[Path], name: str | None = None, progress: Progress = _no_progress) -> dict[str, Any]:
+def import_paths(paths: list[Path], name: str | None = None, progress: Progress = _no_progress,
+                 convert_args: dict[str, Any] | None = None) -> dict[str, Any]:
     """Copy the user's files/folders/archives into the workspace and import them.
 
     Returns {"upload_dir", "models": [{model_id, variant_id, name, format, card, ...}],
@@ -160,7 +163,7 @@ def import_paths(paths: list[Path], name: str | None = None, progress: Progress 
     except BaseException:
         remove_artifact_dir(folder)
         raise
-    return import_stored(folder, name, progress)
+    return import_stored(folder, name, progress, convert_args)
 
 
 def store_uploads(uploads: list[tuple[str, BinaryIO]]) -> Path:
