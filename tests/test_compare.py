@@ -275,6 +275,17 @@ def test_a_ratio_across_settings_is_flagged_on_any_cpu(measured: Measured) -> No
     assert _row(same, latency)["like_for_like"]["is_like_for_like"]
 
 
+def test_benchmark_app_settings_count_as_settings(measured: Measured) -> None:
+    """-pin and -pc (benchmark_app spellings) change what is measured: a ratio across them and
+    across weights at once is not like for like."""
+    fp32 = benchmark(measured.variants["FP32"])
+    pinned_counted = benchmark(measured.variants["INT8"], pin=False, perf_counts=True)
+    row = _row(build_comparison([fp32, pinned_counted], baseline_id=fp32), pinned_counted)
+    assert not row["like_for_like"]["is_like_for_like"]
+    words = " ".join(row["like_for_like"]["mixes"])
+    assert "CPU pinning False vs None" in words and "per-layer counters True vs False" in words
+
+
 def test_mixed_compute_precisions_are_flagged_and_never_credited_to_the_ir(measured: Measured) -> None:
     reduced = reduced_compute()
     if reduced is None:

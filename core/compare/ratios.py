@@ -59,7 +59,9 @@ def points(value: float | None) -> str:
 # shared machine a repeat of the same run moves by a few percent.
 NOISE_FLOOR = 0.05
 SETTING_WORDS = {"hint": "hint", "api": "API", "nstreams": "streams", "nireq": "requests", "batch": "batch",
-                 "nthreads": "threads", "input": "input", "cache": "model cache"}
+                 "nthreads": "threads", "input": "input", "cache": "model cache", "shape": "shape",
+                 "data_shape": "data shape", "layout": "layout", "pin": "CPU pinning",
+                 "perf_counts": "per-layer counters"}
 
 
 def differences(entry: Entry, other: Entry) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from core.workspace import resolve
 COMPARABLE_KINDS = ("benchmark",)
 # The settings that change what is measured (not how long): two results that differ in any of
 # them are not like for like. Duration, iterations and repeats only change how precise it is.
-LIKE_FOR_LIKE_SETTINGS = ("hint", "api", "nstreams", "nireq", "batch", "nthreads", "input", "cache")
+LIKE_FOR_LIKE_SETTINGS = ("hint", "api", "nstreams", "nireq", "batch", "nthreads", "input", "cache",
+                          "shape", "data_shape", "layout", "pin", "perf_counts")
 REDUCED_FLOAT_ORDER = ("bf16", "f16")  # seen in executed layers, these mean the float maths was reduced
 
 
@@ -175,7 +176,7 @@ class Entry:
 
     def setting(self, key: str) -> Any:
         """A like-for-like setting with its default filled in (older rows lack some keys)."""
-        defaults = {"hint": "none", "api": "async", "input": "random", "cache": False}
+        defaults = {"hint": "none", "api": "async", "input": "random", "cache": False, "perf_counts": False}
         value = self.config.get(key)
         if key == "hint":
             return self.hint
