@@ -222,3 +222,72 @@ def test_reference_of_another_model_is_refused(workspace: Path, tmp_path: Path, 
     photos = import_dataset(write_flat_photos(tmp_path / "photos"))
     with pytest.raises(UserError, match="not variants of one model"):
         measure_accuracy(orientation_xml, photos, reference_xml=imagenet_xml)
+
+
+def test_accuracy_job_in_the_device_default_compute_stores_what_the_model_used(
+        workspace: Path, tmp_path: Path, orientation_xml: Path, fp16_xml: Path) -> None:
+    """compute_precision "default" asks nothing of the device: the stored figure names the compute
+    precision read back from the compiled model (the device default), the f32 run names f32, and
+    where the default is f32 the two figures are the same numbers."""
+    from core.jobs import run_job_inline
+    from core.precision import device_compute
+    from core.store import Result, session_scope
+    from core.variants import create_model, get_variant, register_variant
+
+    model = create_model("Orientation", "onnx")
+    parent = register_variant(model, orientation_xml, "FP32", "converted", name="FP32")
+    child = register_variant(model, fp16_xml, "FP16", "fp16", name="FP16", parent_id=parent)
+    dataset = import_dataset(write_rotated_dataset(tmp_path / "rot", photo_paths()[:3]))
+    figures = {}
+    for compute in ("f32", "default"):
+        job = run_job_inline("accuracy", "core.accuracy.jobs:accuracy_job",
+                             {"variant_id": child, "dataset_id": dataset, "compute_precision": compute}, variant_id=child)
+        assert job.state == "done", job.error
+        with session_scope() as s:
+            row = s.get(Result, job.result["result_id"])
+            figures[compute] = (row.metrics, row.config)
+    default = device_compute("CPU")["default"]
+    f32_metrics, f32_config = figures["f32"]
+    default_metrics, default_config = figures["default"]
+    assert f32_metrics["compute_precision"] == "f32" and f32_metrics["report"]["inference_precision"] == "f32"
+    assert f32_config["compute_precision"] == "f32" and default_config["compute_precision"] == "default"
+    assert default_metrics["compute_precision"] == default  # read back, whatever this device defaults to
+    assert default_metrics["report"]["compute_precision"] == default_metrics["report"]["inference_precision"] == default
+    assert default_metrics["report"]["compute_requested"] == "default"
+    if default == "f32":
+        assert default_metrics["value"] == f32_metrics["value"]
+        assert default_metrics["report"]["per_image"] == f32_metrics["report"]["per_image"]
+    # the variant's headline is the f32 one (measured first here), the reference stayed f32 in both runs
+    assert get_variant(child).accuracy["compute_precision"] == "f32"
+    assert default_metrics["reference_value"] == f32_metrics["reference_value"]
+
+
+def test_a_compute_precision_the_device_lacks_is_a_user_error(workspace: Path, tmp_path: Path,
+                                                              orientation_xml: Path) -> None:
+    from core.accuracy.evaluate import check_compute_option
+    from core.errors import UserError
+    from core.precision import device_compute
+
+    native = device_compute("CPU")["native"]
+    for missing in ("bf16", "f16"):
+        if missing not in native:
+            with pytest.raises(UserError, match="native"):
+                check_compute_option(missing)
+        else:
+            assert check_compute_option(missing) == missing
+    with pytest.raises(UserError, match="not one of"):
+        check_compute_option("int8")
+
+
+def test_cli_accuracy_compute_precision(workspace: Path, tmp_path: Path, orientation_xml: Path, fp16_xml: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from core.precision import device_compute
+
+    photos = write_flat_photos(tmp_path / "photos")
+    assert main(["accuracy", str(fp16_xml), "--reference", str(orientation_xml), "--data", str(photos),
+                 "--compute-precision", "default", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["compute_precision"] == device_compute("CPU")["default"]
+    assert data["report"]["compute_requested"] == "default"
+    assert main(["accuracy", str(fp16_xml), "--reference", str(orientation_xml), "--data", str(photos), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["compute_precision"] == "f32"  # unchanged default

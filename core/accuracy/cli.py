@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from core.accuracy.evaluate import read_model
+from core.accuracy.evaluate import COMPUTE_OPTIONS, read_model
 from core.accuracy.measure import measure_accuracy
 from core.datasets.catalog import KIND_NPZ, get_dataset, resolve_dataset_argument
 from core.datasets.cli import add_preprocessing_arguments, spec_from_arguments
@@ -20,7 +20,8 @@ def _accuracy(args: argparse.Namespace) -> Any:
     if get_dataset(dataset_id).kind != KIND_NPZ:
         spec = spec_from_arguments(args, spec_from_model(read_model(args.model)))
     reference = Path(args.reference) if args.reference else None
-    result = measure_accuracy(Path(args.model), dataset_id, reference, spec, args.limit)
+    result = measure_accuracy(Path(args.model), dataset_id, reference, spec, args.limit,
+                              compute=args.compute_precision)
     # One row per image (worst disagreements first), at the top where a script looks for it.
     result["per_image"] = result["report"].pop("per_image", [])
     return result
@@ -37,4 +38,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--labels", help="class names, one per line in class-index order (when --data is imported now)")
     parser.add_argument("--annotations", help="val.txt (`file class [class ...]`) or CSV `file,label(s)` for --data "
                                               "imported now")
+    parser.add_argument("--compute-precision", default="f32", choices=COMPUTE_OPTIONS,
+                        help="compute precision of the measured model: f32 (exact, default), default (the "
+                             "device's own choice, e.g. bf16 where it reports BF16), or a native bf16/f16; "
+                             "the reference stays f32")
     add_preprocessing_arguments(parser)

@@ -1,8 +1,11 @@
 """Run a model (and optionally its reference) over samples and measure accuracy.
 
-Both models are compiled with inference precision f32, so the figures show what the
+By default both models are compiled with inference precision f32, so the figures show what the
 optimization changed — not whatever lower precision a CPU with bf16/fp16 support would pick
-by default (that choice belongs to benchmarking, where the hint is offered).
+by default. A measurement can ask for another compute precision for the measured model
+("default" = the device's own choice, or an explicit native one) to show what that compute
+costs; the reference always stays in f32 (it is the reference), and the precision the compiled
+model really uses is read back and stored, never assumed.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from core.errors import UserError
 
 Progress = Callable[[float | None, str], None]
 ACCURACY_CONFIG = {"INFERENCE_PRECISION_HINT": "f32"}
+# What `compute_precision` may ask for: f32 (exact, the default), the device default, or a native one.
+COMPUTE_OPTIONS = ("f32", "default", "bf16", "f16")
 
 
 def no_progress(_fraction: float | None, _message: str) -> None:
@@ -39,10 +44,33 @@ def read_model(xml_path: Path | str) -> Any:
         raise UserError(f"OpenVINO cannot read {path.name}: {str(exc).splitlines()[0]}") from exc
 
 
-def compile_for_accuracy(model: Any, device: str = "CPU") -> Any:
+def check_compute_option(compute: str, device: str = "CPU") -> str:
+    """`compute` if the device can be asked for it, else UserError: "f32" and "default" always work;
+    "bf16"/"f16" only where the device lists them as native (never emulated silently)."""
+    from core.precision import device_compute
+
+    value = (compute or "f32").strip().lower()
+    if value not in COMPUTE_OPTIONS:
+        raise UserError(f"Compute precision {compute!r} is not one of {', '.join(COMPUTE_OPTIONS)}.",
+                        "Use f32 (exact), default (the device's own choice), or a precision the device lists natively.")
+    if value in ("f32", "default"):
+        return value
+    native = device_compute(device)["native"]
+    if value not in native:
+        raise UserError(f"{device} does not list {value} as a native compute precision (it lists "
+                        f"{', '.join(native) or 'none'}).", "Use f32 or default.")
+    return value
+
+
+def accuracy_config(compute: str = "f32") -> dict[str, str]:
+    """Compile properties for `compute`: "default" sets no hint (the device chooses)."""
+    return {} if compute == "default" else {"INFERENCE_PRECISION_HINT": compute}
+
+
+def compile_for_accuracy(model: Any, device: str = "CPU", compute: str = "f32") -> Any:
     from core.system_info import core_instance
 
-    return core_instance().compile_model(model, device, ACCURACY_CONFIG)
+    return core_instance().compile_model(model, device, accuracy_config(compute))
 
 
 def output_names(compiled: Any) -> list[str]:
@@ -81,20 +109,26 @@ def evaluate(
     progress: Progress = no_progress,
     device: str = "CPU",
     class_names: Sequence[str] | None = None,
+    compute: str = "f32",
 ) -> dict[str, Any]:
     """Accuracy of `model` (ov.Model) on `source`: top-1/top-5 with labels, agreement with `reference`.
 
     A label may be a set of acceptable classes: top-1 is right when the prediction is in the
     set, top-5 when any of the five best is. `report["per_image"]` has one row per sample
     (file, prediction, confidence, label(s), the reference's prediction, agree?, correct?),
-    worst disagreements first, so a reader can see which images failed.
+    worst disagreements first, so a reader can see which images failed. `compute` is the compute
+    precision asked for the measured model (see COMPUTE_OPTIONS); the reference stays in f32, and
+    `report["compute_precision"]` is what the compiled model reports it uses.
     """
+    from core.precision import compiled_compute_precision
+
     started = time.perf_counter()
     indices = list(range(len(source))) if indices is None else list(indices)
     if not indices:
         raise UserError("There are no samples to measure accuracy on.")
     names_by_class = class_names if class_names is not None else getattr(source, "class_names", None)
-    compiled = compile_for_accuracy(model, device)
+    compiled = compile_for_accuracy(model, device, check_compute_option(compute, device))
+    used = compiled_compute_precision(compiled)
     request = compiled.create_infer_request()
     names = output_names(compiled)
     ref_request = ref_count = None
@@ -162,7 +196,9 @@ def evaluate(
         "classifier": bool(classifier),
         "labelled": source.labelled,
         "set_labels": sum(len(source.labels(i)) > 1 for i in indices),
-        "inference_precision": "f32",
+        "compute_precision": used,
+        "compute_requested": compute,
+        "inference_precision": used,  # older readers' key: the same read-back value
         "device": device,
         "dataset_id": source.dataset_id,
     }

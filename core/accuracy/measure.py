@@ -18,7 +18,11 @@ def measure_accuracy(
     spec: PreprocessSpec | dict[str, Any] | None = None,
     limit: int | None = None,
     progress: Progress = no_progress,
+    compute: str = "f32",
 ) -> dict[str, Any]:
+    """Accuracy of `xml_path`, computed in `compute` ("f32", "default" or a native one); the
+    headline carries the compute precision the compiled model used (read back), so a reader of
+    the figure alone knows which arithmetic it describes."""
     model = read_model(xml_path)
     if isinstance(spec, dict):
         spec = PreprocessSpec.from_dict(spec)
@@ -30,10 +34,11 @@ def measure_accuracy(
             "Pass --reference PARENT.xml (the FP32 model), or use a labelled dataset.",
         )
     indices = list(range(len(source) if limit is None else min(limit, len(source))))
-    report = evaluate(model, source, indices, reference=reference, progress=progress)
+    report = evaluate(model, source, indices, reference=reference, progress=progress, compute=compute)
     return {
         **headline(report),
         "samples": report["samples"],
+        "compute_precision": report["compute_precision"],
         "samples_from": f"dataset {dataset_id}",
         "report": report,
         "preprocessing": source.spec.to_dict() if hasattr(source, "spec") else None,
