@@ -504,3 +504,66 @@ def test_reproduce_command_reproduces_the_row(measured: Measured) -> None:
     assert again["config"] == original
     again_doc = build_comparison([measured.benchmarks["INT8-latency"], again["id"]])
     assert again_doc["rows"][1]["commands"]["benchmark"]["workspace"] == command
+
+
+def test_accuracy_is_picked_per_compute_precision_and_an_f32_stand_in_is_marked(measured: Measured,
+                                                                                tmp_path: Path) -> None:
+    """Issue 10 item 2: a row computed in the device default gets the accuracy measured in that
+    compute when there is one; otherwise the f32 figure, marked in the row, the table and the
+    recommendation, and the missing measurement is offered (same data) — run here as the page
+    runs it. On a device whose default is f32 nothing stands in and nothing is offered."""
+    from orientation_data import write_flat_photos
+
+    from core.compare.missing_runs import job_request
+    from core.compare.recommend import describe_against
+    from core.compare.table import table_records
+    from core.datasets import import_dataset
+    from core.jobs import run_job_inline
+
+    facts = device_compute("CPU")
+    default = facts["default"]
+    exact = benchmark(measured.variants["FP32"], infer_precision="f32")
+    ids = [exact, measured.benchmarks["FP32"], measured.benchmarks["INT8"]]
+    dataset = import_dataset(write_flat_photos(tmp_path / "photos", 6))
+    job = run_job_inline("accuracy", "core.accuracy.jobs:accuracy_job",
+                         {"variant_id": measured.variants["INT8"], "dataset_id": dataset, "limit": 6},
+                         variant_id=measured.variants["INT8"])
+    assert job.state == "done", job.error
+    doc = build_comparison(ids, baseline_id=exact)
+    exact_row, default_row, int8_row = (_row(doc, i) for i in ids)
+    assert exact_row["accuracy"]["compute_precision"] == "f32" and exact_row["accuracy"]["fallback_for"] is None
+    records = {r["Result"]: r for r in table_records(doc)}
+    csv_records = {int(r["Result"]): r for r in csv.DictReader(io.StringIO(to_csv(doc)))}
+    accuracy_runs = [r for r in doc["missing_runs"] if r.get("kind") == "accuracy"]
+    if not facts["default_is_reduced"]:
+        for row in (default_row, int8_row):
+            assert row["accuracy"]["compute_precision"] == "f32" and row["accuracy"]["fallback_for"] is None
+        assert accuracy_runs == [] and records[measured.benchmarks["INT8"]]["Accuracy compute"] == "f32"
+        return
+    note = f"accuracy measured in f32 compute; not measured in {default}"
+    for row in (default_row, int8_row):
+        assert row["accuracy"]["compute_precision"] == "f32" and row["accuracy"]["fallback_for"] == default
+        assert row["accuracy"]["note"] == note
+        assert records[row["result_id"]]["Accuracy compute"] == f"f32 (not measured in {default})"
+        assert csv_records[row["result_id"]]["Accuracy compute"] == f"f32 (not measured in {default})"
+    assert records[exact]["Accuracy compute"] == "f32"
+    assert any(note in w for w in doc["warnings"])
+    entries = {e.result_id: e for e in load_entries(ids)}
+    assert note in describe_against(entries[measured.benchmarks["INT8"]], entries[exact])
+    by_variant = {run["variant_id"]: run for run in accuracy_runs}
+    assert set(by_variant) == {measured.variants["FP32"], measured.variants["INT8"]}
+    fp32_run = by_variant[measured.variants["FP32"]]
+    assert fp32_run["label"] == f"Measure FP32 accuracy in {default} compute"
+    assert fp32_run["params"]["dataset_id"] == dataset and fp32_run["params"]["limit"] == 6
+    assert fp32_run["params"]["reference_variant_id"] == measured.variants["FP32"]  # the f32 FP32 is the reference
+    assert f"--data {dataset}" in fp32_run["command"] and f"--compute-precision {default}" in fp32_run["command"]
+    request = job_request(fp32_run)
+    made = run_job_inline(request["kind"], request["entrypoint"], request["params"], target=request["target"],
+                          variant_id=request["variant_id"])
+    assert made.state == "done", made.error
+    after = build_comparison(ids, baseline_id=exact)
+    picked = _row(after, measured.benchmarks["FP32"])["accuracy"]
+    assert picked["compute_precision"] == default and picked["fallback_for"] is None
+    assert picked["result_id"] == made.result["result_id"]
+    assert _row(after, exact)["accuracy"]["compute_precision"] == "f32"  # the f32 row keeps the f32 figure
+    assert {r["variant_id"] for r in after["missing_runs"] if r.get("kind") == "accuracy"} == {measured.variants["INT8"]}

@@ -6,6 +6,12 @@ for an FP32 parent that was never measured itself, the `reference_value` inside 
 children's measurements (the parent's own top-1 on the same samples, or 1.0 for agreement:
 a model agrees with itself). The figure says which of these it came from, so a reader can
 tell a measurement from a derived value.
+
+Each figure also carries the compute precision it was measured in. Accuracy used to be measured
+in f32 only (older rows say nothing, and mean f32); a measurement may now be in the device
+default (bf16 where the device reports BF16). A result computed in bf16 gets the figure measured
+in bf16 when there is one; otherwise the f32 figure, marked `fallback_for` so no table or
+recommendation passes an f32 accuracy off as a bf16 one.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.precision import compute_precision
 from core.store import Result, Variant, session_scope
 
 METRIC_LABELS = {
@@ -40,6 +47,16 @@ class AccuracyFigure:
     reference_variant_id: int | None = None
     dataset_id: int | None = None
     derived: bool = False  # True when read from a child's reference, not measured on this variant
+    compute_precision: str = "f32"  # what the measured model computed in (older rows: f32, the only choice then)
+    fallback_for: str | None = None  # the row's compute precision when this f32 figure stands in for it
+    note: str | None = None
+
+    def standing_in_for(self, compute: str) -> AccuracyFigure:
+        """This f32 figure on a row computed in `compute`, saying so."""
+        from dataclasses import replace
+
+        return replace(self, fallback_for=compute,
+                       note=f"accuracy measured in {self.compute_precision} compute; not measured in {compute}")
 
     @property
     def label(self) -> str:
@@ -64,14 +81,24 @@ def headline(data: dict[str, Any] | None) -> tuple[str, float, float | None] | N
     return None
 
 
+def measured_compute(data: dict[str, Any] | None) -> str:
+    """The compute precision an accuracy measurement ran in (f32 when not recorded: the only one then)."""
+    data = data or {}
+    value = data.get("compute_precision") or (data.get("report") or {}).get("compute_precision")
+    return compute_precision(value) or "f32"
+
+
 def _figure(data: dict[str, Any] | None, source: str, result_id: int | None, reference_variant_id: int | None,
             dataset_id: int | None) -> AccuracyFigure | None:
     found = headline(data)
     if found is None:
         return None
     metric, value, reference = found
+    compute = measured_compute(data)
+    if compute != "f32":
+        source += f", in {compute} compute"
     return AccuracyFigure(metric, value, source, reference, (data or {}).get("samples"), result_id,
-                          reference_variant_id, dataset_id)
+                          reference_variant_id, dataset_id, compute_precision=compute)
 
 
 def _from_result(row: Result) -> AccuracyFigure | None:
@@ -98,7 +125,8 @@ def _as_reference(child: AccuracyFigure, child_id: int) -> AccuracyFigure | None
 
 
 def accuracy_by_variant(variant_ids: list[int]) -> dict[int, AccuracyFigure]:
-    """The best available figure for each variant that has one (measured first, derived last)."""
+    """The best available f32-compute figure for each variant that has one (measured first,
+    derived last). Figures in other compute precisions: `accuracy_in_compute`."""
     wanted = set(variant_ids)
     figures: dict[int, AccuracyFigure] = {}
     with session_scope() as s:
@@ -108,12 +136,12 @@ def accuracy_by_variant(variant_ids: list[int]) -> dict[int, AccuracyFigure]:
         for row in rows:
             if row.variant_id not in figures:
                 figure = _from_result(row)
-                if figure is not None:
+                if figure is not None and figure.compute_precision == "f32":
                     figures[row.variant_id] = figure
         for variant in s.scalars(select(Variant).where(Variant.id.in_(wanted))):
             if variant.id not in figures:
                 figure = _from_variant(variant)
-                if figure is not None:
+                if figure is not None and figure.compute_precision == "f32":
                     figures[variant.id] = figure
         missing = wanted - set(figures)
         if missing:
@@ -122,6 +150,7 @@ def accuracy_by_variant(variant_ids: list[int]) -> dict[int, AccuracyFigure]:
                 row.variant_id: row
                 for row in s.scalars(select(Result).where(
                     Result.kind == "accuracy", Result.variant_id.in_([c.id for c in children])).order_by(Result.id))
+                if measured_compute(row.metrics) == "f32"
             }
             for child in children:
                 if child.parent_id in figures:
@@ -133,3 +162,28 @@ def accuracy_by_variant(variant_ids: list[int]) -> dict[int, AccuracyFigure]:
                     if derived is not None:
                         figures[child.parent_id] = derived
     return figures
+
+
+def accuracy_in_compute(variant_ids: list[int]) -> dict[tuple[int, str], AccuracyFigure]:
+    """The newest measured figure per (variant, compute precision other than f32)."""
+    figures: dict[tuple[int, str], AccuracyFigure] = {}
+    with session_scope() as s:
+        rows = s.scalars(select(Result).where(Result.kind == "accuracy", Result.variant_id.in_(set(variant_ids)))
+                         .order_by(Result.id.desc()))
+        for row in rows:
+            figure = _from_result(row)
+            if figure is not None and figure.compute_precision != "f32":
+                figures.setdefault((row.variant_id, figure.compute_precision), figure)
+    return figures
+
+
+def figure_for(variant_id: int, compute: str | None, base: dict[int, AccuracyFigure],
+               reduced: dict[tuple[int, str], AccuracyFigure]) -> AccuracyFigure | None:
+    """The figure for a result of `variant_id` computed in `compute`: measured in that compute when
+    there is one, else the f32 figure marked as standing in (never silently)."""
+    if compute and compute != "f32" and (variant_id, compute) in reduced:
+        return reduced[(variant_id, compute)]
+    figure = base.get(variant_id)
+    if figure is not None and compute and compute not in ("f32", "default"):
+        return figure.standing_in_for(compute)
+    return figure

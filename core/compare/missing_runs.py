@@ -7,6 +7,11 @@ mixes two effects. So for every group of selected results measured alike (model,
 settings) on such a device, the comparison needs the FP32 IR twice: with f32 compute and with
 the device default. Each missing one is described with the exact job parameters and command,
 built from the settings of the results it completes.
+
+Accuracy has the same two axes: a row computed in bf16 whose only accuracy was measured in f32
+shows the f32 figure, marked. When that figure comes from a dataset-backed measurement, the
+same measurement in the row's compute precision is offered (same dataset, reference, limit and
+preprocessing), so what the reduced compute costs in accuracy is one click away.
 """
 
 from __future__ import annotations
@@ -98,12 +103,83 @@ def missing_runs(entries: list[Entry]) -> list[dict[str, Any]]:
     if len(groups) > 1:  # the same button twice would not say which group it completes
         for run in runs:
             run["label"] += f" ({run['settings_text']})"
+    return runs + missing_accuracy_runs(entries)
+
+
+def _accuracy_command(xml: str, config: dict[str, Any], reference_xml: str | None, compute: str) -> str:
+    import shlex
+
+    from core.compare.commands import PREFIX
+
+    parts = [PREFIX, "accuracy", shlex.quote(xml), "--data", str(config["dataset_id"])]
+    if reference_xml:
+        parts += ["--reference", shlex.quote(reference_xml)]
+    if config.get("limit"):
+        parts += ["--limit", str(config["limit"])]
+    return " ".join(parts + ["--compute-precision", compute, "--json"])
+
+
+def missing_accuracy_runs(entries: list[Entry]) -> list[dict[str, Any]]:
+    """Accuracy measurements in a row's reduced compute precision that the rows lack: offered when
+    the row shows an f32 figure standing in and that figure was measured on a dataset (an
+    accuracy Result whose settings can be repeated)."""
+    from core.errors import UserError
+    from core.store import Result, session_scope
+    from core.variants import get_variant, variant_xml
+
+    runs: list[dict[str, Any]] = []
+    seen: set[tuple[int, str]] = set()
+    for entry in entries:
+        figure = entry.accuracy
+        if (figure is None or not figure.fallback_for or figure.result_id is None or entry.variant_id is None
+                or (entry.variant_id, figure.fallback_for) in seen):
+            continue
+        with session_scope() as s:
+            row = s.get(Result, figure.result_id)
+            config = dict(row.config or {}) if row is not None else {}
+        if config.get("dataset_id") is None:
+            continue
+        compute = figure.fallback_for
+        seen.add((entry.variant_id, compute))
+        facts = device_compute(entry.device)
+        request = compute if compute in facts["native"] else "default"
+        reference_id = config.get("reference_variant_id")
+        try:
+            reference_xml = str(variant_xml(get_variant(reference_id))) if reference_id is not None else None
+        except UserError:
+            reference_xml = None
+        weights = entry.weight_precision
+        runs.append({
+            "kind": "accuracy",
+            "label": f"Measure {weights} accuracy in {compute} compute",
+            "what": f"{weights} accuracy in {compute} compute",
+            "variant_id": entry.variant_id,
+            "variant": entry.variant_name,
+            "model": entry.model_name,
+            "device": entry.device,
+            "compute": compute,
+            "params": {"variant_id": entry.variant_id, "dataset_id": config["dataset_id"],
+                       "reference_variant_id": reference_id, "preprocessing": config.get("preprocessing"),
+                       "limit": config.get("limit"), "compute_precision": request},
+            "completes": [e.result_id for e in entries if e.variant_id == entry.variant_id
+                          and e.accuracy is not None and e.accuracy.fallback_for == compute],
+            "why": (f"#{entry.result_id} was computed in {compute}, but its accuracy ({figure.label}) was measured in "
+                    f"{figure.compute_precision} compute (accuracy result #{figure.result_id}): what {compute} costs "
+                    "in accuracy is not shown until it is measured in that compute precision, on the same data."),
+            "command": _accuracy_command(entry.xml_path or "MODEL.xml", config, reference_xml, request),
+            "settings_text": entry.settings_text,
+        })
     return runs
 
 
 def job_request(run: dict[str, Any]) -> dict[str, Any]:
     """The benchmark job that makes `run` (kind, entrypoint, params, target, variant id), as the
-    Benchmark page submits it: the page hands these to `start_job` (core.jobs.submit_job)."""
+    Benchmark page submits it: the page hands these to `start_job` (core.jobs.submit_job).
+    An accuracy run becomes the accuracy job the Optimize page submits."""
+    if run.get("kind") == "accuracy":
+        return {"kind": "accuracy", "entrypoint": "core.accuracy.jobs:accuracy_job", "params": dict(run["params"]),
+                "target": f"accuracy · {run['model']} / {run['variant']} in {run['compute']} compute on {run['device']}",
+                "variant_id": run["variant_id"]}
     from core.benchmark.jobs import BENCHMARK_ENTRYPOINT
 
     return {"kind": "benchmark", "entrypoint": BENCHMARK_ENTRYPOINT,

@@ -70,7 +70,10 @@ def describe_against(entry: Entry, baseline: Entry, latency_stat: str = "median"
     if latency is not None:
         parts.append(f"{latency_stat} latency {latency:.2f} ms")
     if r["accuracy_change_pts"] is not None and entry.accuracy is not None:
-        parts.append(f"{SHORT_METRIC.get(entry.accuracy.metric, entry.accuracy.metric)} {points(r['accuracy_change_pts'])}")
+        accuracy = f"{SHORT_METRIC.get(entry.accuracy.metric, entry.accuracy.metric)} {points(r['accuracy_change_pts'])}"
+        if entry.accuracy.fallback_for:  # an f32 figure on a reduced-compute row: never passed off as its own
+            accuracy += f" ({entry.accuracy.note})"
+        parts.append(accuracy)
     elif entry.accuracy is None:
         parts.append("accuracy not measured")
     size = _size_text(r["size_reduction"])

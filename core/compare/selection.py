@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.compare.accuracy import AccuracyFigure, accuracy_by_variant
+from core.compare.accuracy import AccuracyFigure, accuracy_by_variant, accuracy_in_compute, figure_for
 from core.errors import UserError
 from core.precision import compute_precision, precision_key, precision_label
 from core.store import Result, Variant, session_scope
@@ -251,9 +251,11 @@ def load_entries(result_ids: list[int]) -> list[Entry]:
             created_at=row.created_at.isoformat(timespec="seconds") if row.created_at else None,
             **_variant_facts(row.variant),
         ))
-    figures = accuracy_by_variant([e.variant_id for e in entries if e.variant_id is not None])
-    for entry in entries:
-        entry.accuracy = figures.get(entry.variant_id) if entry.variant_id is not None else None
+    variant_ids = [e.variant_id for e in entries if e.variant_id is not None]
+    figures, reduced = accuracy_by_variant(variant_ids), accuracy_in_compute(variant_ids)
+    for entry in entries:  # the figure measured in the row's own compute precision, else f32 marked as such
+        entry.accuracy = (figure_for(entry.variant_id, entry.compute_precision, figures, reduced)
+                          if entry.variant_id is not None else None)
     return entries
 
 

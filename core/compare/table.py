@@ -19,6 +19,17 @@ def _accuracy_text(row: dict[str, Any]) -> str:
     return figure["metric"] + (" (derived)" if figure.get("derived") else "")
 
 
+def accuracy_compute_text(figure: dict[str, Any] | None) -> str:
+    """The compute precision the accuracy was measured in, and, when it stands in for the row's
+    own, which one it was not measured in ("f32 (not measured in bf16)")."""
+    if not figure:
+        return ""
+    text = figure.get("compute_precision") or "f32"
+    if figure.get("fallback_for"):
+        text += f" (not measured in {figure['fallback_for']})"
+    return text
+
+
 def table_records(doc: dict[str, Any], for_export: bool = False) -> list[dict[str, Any]]:
     records = []
     for row in doc["rows"]:
@@ -48,6 +59,7 @@ def table_records(doc: dict[str, Any], for_export: bool = False) -> list[dict[st
             "Accuracy %": row["accuracy"]["value"] * 100 if row["accuracy"] else None,
             "Accuracy change pts": ratios["accuracy_change_pts"],
             "Accuracy metric": _accuracy_text(row),
+            "Accuracy compute": accuracy_compute_text(row["accuracy"]),
             "On Pareto front": row["on_front"],
             "Within limits": row["meets_limits"],
             "Breaks": "; ".join(row["violations"]),
