@@ -31,7 +31,7 @@ from core.errors import UserError
 from core.datasets.fitness import dataset_problem
 from core.datasets.preview import thumbnail_data_urls
 from core.jobs import wait_for_job
-from core.precision import device_compute
+from core.precision import compute_choices, device_compute
 from core.quantize.compression import fp16_runtime_note
 from core.quantize.layers import WEIGHTED_TYPES, model_layers
 from core.quantize.options import DROP_TYPES, PRESETS, TARGET_DEVICES, QuantizeOptions
@@ -522,11 +522,16 @@ def measure_existing_variant(variant: Variant, data: Any, spec: PreprocessSpec |
     problem = dataset_problems(variant, "accuracy").get(data)
     if problem is not None:
         st.error(md_text(problem) + " It cannot be scored for this model: pick another dataset in section 1.")
+    computes = dict(compute_choices("CPU"))  # f32 first: the exact figure is the default, as before
+    compute = st.selectbox("Compute precision", ["f32", *[c for c in computes if c != "f32"]], key="accuracy_compute",
+                           format_func=lambda c: computes.get(c, c),
+                           help="What the variant computes in while measured (the reference stays f32): the device "
+                                "default shows what its reduced compute costs in accuracy.")
     if st.button("Measure accuracy", key="accuracy_start", disabled=blocked or problem is not None):
         start_job(
             "accuracy", "core.accuracy.jobs:accuracy_job",
             {"variant_id": variant.id, "dataset_id": data, "reference_variant_id": reference,
-             "preprocessing": spec.to_dict() if spec is not None else None},
+             "preprocessing": spec.to_dict() if spec is not None else None, "compute_precision": compute},
             target=f"accuracy · {variant_label(variant)}", key=ACCURACY_JOB_KEY, variant_id=variant.id,
         )
         st.rerun()
@@ -537,6 +542,8 @@ def measure_existing_variant(variant: Variant, data: Any, spec: PreprocessSpec |
         accuracy = stored.metrics if stored is not None else {}
         st.dataframe(pd.DataFrame(accuracy_rows(accuracy)), hide_index=True, width="stretch")
         st.caption(headline_text(accuracy))
+        st.caption(f"Computed in {accuracy.get('compute_precision') or 'f32'} (read back from the compiled model); "
+                   "the reference in f32.")
         rows = agreement_rows(accuracy)
         if rows:
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

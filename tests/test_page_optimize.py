@@ -192,3 +192,29 @@ def test_per_image_table_with_thumbnails(workspace: Path, tmp_path: Path) -> Non
     correct = list(table["Correct"])
     assert correct == sorted(correct)  # wrong answers first
     assert "with several acceptable classes" in page_text(at)
+
+
+def test_accuracy_in_the_device_default_compute_from_the_select(workspace: Path) -> None:
+    """The compute select beside "Measure accuracy": f32 first (unchanged default); "default"
+    submits the job with compute_precision default and the page names the read-back precision."""
+    from core.sample import seed_sample
+    from core.store import Result, session_scope
+
+    seed_sample()
+    at = open_page(PAGE)
+    labelled = next(o for o in at.selectbox(key="optimize_dataset").options if "rotated" in o)
+    at.radio(key="optimize_method").set_value("fp16").run()
+    at.selectbox(key="optimize_dataset").select(labelled).run()
+    select = at.selectbox(key="accuracy_compute")
+    assert select.value == "f32" and select.options[0].startswith("f32")
+    select.set_value("default").run()
+    at.button(key="accuracy_start").click().run()
+    job = wait_for_job(at.session_state["optimize_accuracy_job"], timeout_s=180)
+    assert job.state == "done", job.error
+    at.run()
+    assert not at.exception, at.exception
+    default = device_compute("CPU")["default"]
+    with session_scope() as s:
+        stored = s.get(Result, job.result["result_id"])
+        assert stored.config["compute_precision"] == "default" and stored.metrics["compute_precision"] == default
+    assert f"Computed in {default} (read back from the compiled model)" in page_text(at)
