@@ -113,7 +113,8 @@ def _table(doc: dict[str, Any]) -> None:
         frame = frame.drop(columns="Model")
     st.dataframe(frame, hide_index=True, width="stretch", column_config=TABLE_COLUMNS, key="compare_table")
     sources = [f"#{row['result_id']} {row['precision_key']}: {row['accuracy']['label']} {row['accuracy']['value']:.1%}, "
-               f"{row['accuracy']['source']}" for row in doc["rows"] if row["accuracy"]]
+               f"{row['accuracy']['source']}" + (f" ({row['accuracy']['note']})" if row["accuracy"].get("note") else "")
+               for row in doc["rows"] if row["accuracy"]]
     if sources:
         st.caption("Accuracy — " + md_text(" · ".join(sources)))
     with st.expander("Every setting and the commands that reproduce each number"):

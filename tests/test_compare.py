@@ -567,3 +567,10 @@ def test_accuracy_is_picked_per_compute_precision_and_an_f32_stand_in_is_marked(
     assert picked["result_id"] == made.result["result_id"]
     assert _row(after, exact)["accuracy"]["compute_precision"] == "f32"  # the f32 row keeps the f32 figure
     assert {r["variant_id"] for r in after["missing_runs"] if r.get("kind") == "accuracy"} == {measured.variants["INT8"]}
+    int8_run = next(r for r in after["missing_runs"] if r.get("kind") == "accuracy")
+    printed = _cli(["compare", *map(str, ids), "--json"], measured.workspace)
+    assert printed.returncode == 0, printed.stderr
+    assert int8_run["command"] in {r["command"] for r in json.loads(printed.stdout)["missing_runs"]}
+    done = _cli(int8_run["command"].split()[3:], measured.workspace)  # as printed, after "python -m core"
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["compute_precision"] == default
