@@ -574,3 +574,5 @@ def test_accuracy_is_picked_per_compute_precision_and_an_f32_stand_in_is_marked(
     done = _cli(int8_run["command"].split()[3:], measured.workspace)  # as printed, after "python -m core"
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["compute_precision"] == default
+    assert f"--compute-precision {default}" in _row(after, measured.benchmarks["FP32"])["commands"]["accuracy"]
+    assert "--compute-precision" not in _row(after, exact)["commands"]["accuracy"]

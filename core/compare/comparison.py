@@ -37,6 +37,15 @@ def primary_metric(entries: list[Entry], baseline: Entry) -> str | None:
     return metrics.most_common(1)[0][0] if metrics else None
 
 
+def _accuracy_command(entry: Entry) -> str:
+    """The accuracy command of the row's figure, in the compute precision that figure was measured in."""
+    command = reproduce_accuracy(entry.accuracy, entry.xml_path, _reference_xml(entry))
+    figure = entry.accuracy
+    if figure is not None and figure.compute_precision != "f32" and command.endswith(" --json"):
+        command = command[: -len(" --json")] + f" --compute-precision {figure.compute_precision} --json"
+    return command
+
+
 def _reference_xml(entry: Entry) -> str | None:
     figure = entry.accuracy
     if figure is None or figure.reference_variant_id is None:
@@ -118,7 +127,7 @@ def _row(entry: Entry, baseline: Entry, metric: str | None, limits: Limits, entr
         "created_at": entry.created_at,
         "commands": {
             "benchmark": reproduce_benchmark(entry.variant_id, entry.config, entry.xml_path),
-            "accuracy": reproduce_accuracy(entry.accuracy, entry.xml_path, _reference_xml(entry)),
+            "accuracy": _accuracy_command(entry),
         },
         "_point": point,
     }
