@@ -576,3 +576,33 @@ def test_accuracy_is_picked_per_compute_precision_and_an_f32_stand_in_is_marked(
     assert json.loads(done.stdout)["compute_precision"] == default
     assert f"--compute-precision {default}" in _row(after, measured.benchmarks["FP32"])["commands"]["accuracy"]
     assert "--compute-precision" not in _row(after, exact)["commands"]["accuracy"]
+
+
+def test_compare_page_button_measures_accuracy_in_the_rows_compute(measured: Measured) -> None:
+    """After the test above (same workspace): the INT8 row computed in the device default still
+    shows its f32 accuracy; the Compare page offers the measurement in that compute as a button,
+    and the click submits the accuracy job with the stored accuracy's dataset and settings."""
+    from core.jobs import list_jobs, wait_for_job
+    from tests.conftest import open_page
+
+    facts = device_compute("CPU")
+    at = open_page("pages/compare.py")
+    assert not at.exception, at.exception
+    buttons = {b.label: b for b in at.button if b.key and b.key.startswith("compare_missing_")}
+    accuracy_buttons = [label for label in buttons if label.startswith("Measure ")]
+    if not facts["default_is_reduced"]:
+        assert accuracy_buttons == []
+        return
+    label = f"Measure INT8 accuracy in {facts['default']} compute"
+    assert label in accuracy_buttons, buttons.keys()
+    before = {job.id for job in list_jobs()}
+    buttons[label].click().run()
+    assert not at.exception, at.exception
+    jobs = [job for job in list_jobs() if job.id not in before]
+    assert len(jobs) == 1 and jobs[0].kind == "accuracy" and jobs[0].variant_id == measured.variants["INT8"]
+    assert jobs[0].params["compute_precision"] == facts["default"] and jobs[0].params["limit"] == 6
+    job = wait_for_job(jobs[0].id, timeout_s=240)
+    assert job.state == "done", job.error
+    at.run()
+    assert not at.exception, at.exception
+    assert label not in {b.label for b in at.button}
