@@ -213,10 +213,11 @@ def _warnings(entries: list[Entry], baseline: Entry, rows: list[dict[str, Any]],
             reported = f" ({entry.device} reports no native f16 compute)" if "f16" not in native else ""
             notes.append(f"#{row['result_id']}: this FP16 IR was computed in {compute} on {row['device']}{reported}: "
                          f"expect the speed of FP32 computed in {compute}; the gain is the smaller file.")
-    standing_in = [e for e in entries if e.accuracy is not None and e.accuracy.fallback_for]
+    standing_in = [f"#{e.result_id} {e.precision_key}: {e.accuracy.note}" for e in entries
+                   if e.accuracy is not None and e.accuracy.fallback_for]
     if standing_in:
-        notes.append("; ".join(f"#{e.result_id} {e.precision_key}: {e.accuracy.note}" for e in standing_in)  # type: ignore[union-attr]
-                     + ". Its accuracy is the f32 figure: what the reduced compute costs in accuracy is not measured.")
+        notes.append("; ".join(standing_in) + ". The f32 figure stands in: what the reduced compute costs in "
+                     "accuracy is not measured.")
     other = {e.accuracy.metric for e in entries if e.accuracy is not None} - ({metric} if metric else set())
     if other:
         notes.append(f"Some accuracy figures use another metric ({', '.join(sorted(other))}) than the comparison's "
