@@ -26,6 +26,8 @@ def _latest(kind: str, variant_id: int, **config: Any) -> Result | None:
         rows = s.scalars(select(Result).where(Result.kind == kind, Result.variant_id == variant_id)
                          .order_by(Result.id.desc())).all()
         for row in rows:
+            if kind == "accuracy" and ((row.metrics or {}).get("compute_precision") or "f32") != "f32":
+                continue  # before/after compares f32 accuracies; a bf16 figure is another question
             if all((row.config or {}).get(k) == v for k, v in config.items()):
                 return row
     return None
