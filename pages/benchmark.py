@@ -29,6 +29,7 @@ from core.benchmark.results import result_label
 from core.benchmark.settings import API_MODES, DEFAULT_DURATION_S
 from core.errors import UserError
 from core.precision import compute_choices
+from core.system_info import range_text
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.pickers import pick_variant, variant_label
@@ -63,9 +64,9 @@ def show_devices(overview: dict[str, Any]) -> None:
             cols = st.columns(4)
             cols[0].markdown("Capabilities: " + ", ".join(f"`{c}`" for c in device["capabilities"]))
             if "RANGE_FOR_STREAMS" in props:
-                cols[1].markdown("Streams: {}–{}".format(*props["RANGE_FOR_STREAMS"]))
+                cols[1].markdown(range_text("Streams", props["RANGE_FOR_STREAMS"]))
             if "RANGE_FOR_ASYNC_INFER_REQUESTS" in props:
-                cols[2].markdown("Requests: {}–{} (step {})".format(*props["RANGE_FOR_ASYNC_INFER_REQUESTS"]))
+                cols[2].markdown(range_text("Async requests", props["RANGE_FOR_ASYNC_INFER_REQUESTS"]))
             cols[3].markdown("Inference precisions: " + ", ".join(f"`{p}`" for p in device["precisions"]))
             if device.get("compute_summary"):
                 st.caption(device["compute_summary"])

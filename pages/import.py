@@ -131,6 +131,7 @@ if st.button("Import", type="primary", disabled=not staged_names, key="imp_impor
     )
     st.session_state.pop(STAGED, None)
     st.session_state[UPLOADER_ROUND] = round_number + 1  # a fresh, empty uploader
+    st.session_state.pop("imp_name", None)  # and no stale name for the next model
     st.rerun()
 
 finished_import = job_panel(IMPORT_JOB, show_log=False)

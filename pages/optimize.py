@@ -22,6 +22,7 @@ from core.datasets import (
     open_source,
     preview_samples,
 )
+from core.importer.archives import archive_stem
 from core.datasets.catalog import KIND_NPZ
 from core.datasets.defaults import spec_for_variant
 from core.datasets.feeding import RANDOM_DATA_WARNING
@@ -127,7 +128,11 @@ def upload_dataset() -> None:
             "and an optional integer `labels` array."
         )
         uploaded = st.file_uploader("Images archive or tensors", type=UPLOAD_TYPES, key="optimize_upload")
-        name = st.text_input("Dataset name", value=Path(uploaded.name).stem if uploaded else "", key="optimize_upload_name")
+        if uploaded is not None and st.session_state.get("optimize_upload_seen") != uploaded.file_id:
+            # A keyed widget keeps its first value: pre-fill the name from each new file explicitly.
+            st.session_state["optimize_upload_seen"] = uploaded.file_id
+            st.session_state["optimize_upload_name"] = archive_stem(Path(uploaded.name))
+        name = st.text_input("Dataset name", key="optimize_upload_name")
         if st.button("Import dataset", disabled=uploaded is None, key="optimize_import"):
             try:  # streamed to a staging file; a job unpacks and checks it, then deletes the stage
                 upload = stage_dataset_upload(uploaded, uploaded.name)
