@@ -30,6 +30,7 @@ from core.benchmark.settings import API_MODES, DEFAULT_DURATION_S
 from core.errors import UserError
 from core.precision import compute_choices
 from core.system_info import range_text
+from pages.ui import links
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.pickers import pick_variant, variant_label
@@ -362,10 +363,29 @@ def follow(kind: str) -> None:
         show_result(int(job.result["id"]), kind)
 
 
+RESULTS_TAB = "Stored results"
+LINKED_TAB = "_bench_link_tab"  # a ?result= link opens the stored results (kept: tabs are keyed by it)
+link = links.incoming("benchmark")  # ?variant=3&result=9
+link_problems = links.apply_variant(link, "bench-variant")
+link_result, problem = links.parse_id(link.get("result"), "result")
+link_problems.append(problem or "")
+if link_result is not None:
+    try:
+        linked = get_result(link_result)
+        if linked.variant_id is not None:
+            links.preset_variant(linked.variant_id, "bench-variant")
+        st.session_state[VIEW_KEY] = link_result
+        st.session_state.pop("bench-result-pick", None)
+        st.session_state[LINKED_TAB] = RESULTS_TAB
+    except UserError:
+        link_problems.append(f"There is no stored result #{link_result}.")
+links.show_problems(link_problems)
+
 overview = cached_devices()
 variant = pick_variant("Model variant to measure", key="bench-variant")
 tab_bench, tab_sweep, tab_profile, tab_results, tab_devices = st.tabs(
-    ["Benchmark", "Group run", "Per-layer profile", "Stored results", "Devices"])
+    ["Benchmark", "Group run", "Per-layer profile", RESULTS_TAB, "Devices"], default=st.session_state.get(LINKED_TAB))
+shown_result: int | None = None
 
 with tab_devices:
     show_devices(overview)
@@ -448,3 +468,8 @@ with tab_results:
                               format_func=lambda i: f"#{i} · {table.set_index('id').loc[i, 'kind']} · "
                                                     f"{table.set_index('id').loc[i, 'precision']}")
         show_result(chosen, "stored")
+        if st.session_state.get(VIEW_KEY) is not None or chosen != int(table["id"].iloc[0]):  # picked, or linked
+            st.session_state[VIEW_KEY] = chosen
+            shown_result = chosen
+
+links.publish("benchmark", variant=variant.id if variant is not None else None, result=shown_result)

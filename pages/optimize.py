@@ -47,6 +47,7 @@ from core.quantize.summary import (
 )
 from core.store import Result, Variant, session_scope
 from core.variants import get_variant, list_variants, variant_xml
+from pages.ui import links
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.pickers import pick_variant, variant_label
@@ -425,9 +426,11 @@ def history(variant: Variant) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
+links.show_problems(links.apply_variant(links.incoming("optimize"), "optimize_variant"))  # ?variant=3
 variant = pick_variant("Model variant to optimize", key="optimize_variant")
 if variant is None:
     st.stop()
+links.publish("optimize", variant=variant.id)
 
 def int8_device_note(device: str = "CPU") -> str:
     """What INT8 will run on, from the device's own report (never a fact written here)."""
