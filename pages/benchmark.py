@@ -34,7 +34,7 @@ from pages.ui import links
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.pickers import pick_variant, variant_label
-from pages.ui.text import error_text, md_text
+from pages.ui.text import error_text, md_text, plural
 
 page_setup(
     "Benchmark & profile",
@@ -224,8 +224,8 @@ def show_benchmark(result: Any, scope: str) -> None:
     cols = st.columns(4)
     std = metrics.get("throughput_fps_std") or 0.0
     cols[0].metric("Throughput", f"{metrics['throughput_fps']:,.2f} FPS",
-                   help=f"{result_label(result)}; mean of {len(metrics.get('repeats') or [])} run(s) ± {std:,.2f} (std)")
-    cols[0].caption(f"± {std:,.2f} FPS over {len(metrics.get('repeats') or [])} run(s)")
+                   help=f"{result_label(result)}; mean of {plural(len(metrics.get('repeats') or []), 'run')} ± {std:,.2f} (std)")
+    cols[0].caption(f"± {std:,.2f} FPS over {plural(len(metrics.get('repeats') or []), 'run')}")
     cols[1].metric("Median latency", fmt(latency["median"], 3, " ms"))
     cols[1].caption(f"p90 {fmt(latency['p90'], 3)} · p99 {fmt(latency['p99'], 3)} ms")
     cols[2].metric("First inference", fmt(metrics.get("first_inference_ms"), 1, " ms"),
@@ -290,7 +290,8 @@ def show_profile(result: Any, scope: str) -> None:
     if len(total.get("runs_ms") or []) > 1:
         st.caption(f"{len(total['runs_ms'])} runs: total median {total['median_ms']:.3f} ms, "
                    f"{total['min_ms']:.3f}–{total['max_ms']:.3f} ms (spread {total['spread']:.0%}); each layer shows "
-                   f"its median, and {summary.get('unstable_layers', 0)} layer(s) are flagged unstable "
+                   f"its median, and {summary.get('unstable_layers', 0)} of them "
+                   f"{'is' if summary.get('unstable_layers', 0) == 1 else 'are'} flagged unstable "
                    "(≥ 2% of the time and runs differing by more than half the median).")
     else:
         st.caption("One run only: no spread is known. Profile with 3 or more runs to see how stable the times are.")

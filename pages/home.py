@@ -9,7 +9,7 @@ from core.system_info import range_text, system_info
 from core.variants import list_models
 from pages.ui.frame import page_setup
 from pages.ui.jobs import jobs_table
-from pages.ui.text import md_text
+from pages.ui.text import md_text, plural
 
 page_setup("OV Workbench", "Import a model, choose its precision, see its graph, measure it on every device, compare.")
 
@@ -67,7 +67,7 @@ def workspace_overview() -> None:
             total_mb = sum(v.size_bytes for v in model.variants) / 1e6
             st.markdown(
                 f"**{md_text(model.name)}** · {model.source_format.upper()} · {md_text(model.task or 'task unknown')}"
-                f" · {len(model.variants)} variant(s), {total_mb:.1f} MB"
+                f" · {plural(len(model.variants), 'variant')}, {total_mb:.1f} MB"
             )
             st.markdown(
                 " ".join(

@@ -51,7 +51,7 @@ from pages.ui import links
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.pickers import pick_variant, variant_label
-from pages.ui.text import error_text, md_code, md_text
+from pages.ui.text import error_text, md_code, md_text, plural
 
 page_setup(
     "Optimize precision",
@@ -197,7 +197,7 @@ def pick_dataset(label: str, key: str, variant: Variant, purpose: str, allow_ran
             st.info(f"Dataset #{current} was unselected: it does not fit this model.")
     choice = st.selectbox(label, options, format_func=describe, key=key)
     if refused:
-        with st.expander(f"{len(refused)} dataset(s) not offered: they do not fit this model"):
+        with st.expander(f"{plural(len(refused), 'dataset')} not offered: they do not fit this model"):
             st.dataframe(pd.DataFrame([{"Dataset": f"#{i} {datasets[i].name}", "Why": why} for i, why in refused.items()]),
                          hide_index=True, width="stretch")
     if choice in label_only:
@@ -406,7 +406,7 @@ def show_result(job_result: dict[str, Any]) -> None:
         st.caption("No accuracy measured: pick a dataset to compare with the parent.")
     floats = job_result.get("float_layers") or []
     if floats:
-        with st.expander(f"{len(floats)} layer(s) kept in floating point"):
+        with st.expander(f"{plural(len(floats), 'layer')} kept in floating point"):
             st.write(", ".join(md_code(name) for name in floats))
     with st.expander("Lineage (how this variant was made)"):
         st.json(new.params, expanded=False)
