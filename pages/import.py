@@ -121,6 +121,8 @@ staged = st.session_state.get(STAGED) or {"folder": None, "files": {}}
 staged_names = sorted(staged["files"].values())
 if staged_names:
     st.caption("In the workspace, ready to import: " + ", ".join(md_code(n) for n in staged_names))
+if st.session_state.pop("_imp_clear_name", False):
+    st.session_state["imp_name"] = ""
 name = st.text_input("Model name (optional)", key="imp_name", placeholder="defaults to the file name")
 if st.button("Import", type="primary", disabled=not staged_names, key="imp_import"):
     start_job(
@@ -132,7 +134,7 @@ if st.button("Import", type="primary", disabled=not staged_names, key="imp_impor
     )
     st.session_state.pop(STAGED, None)
     st.session_state[UPLOADER_ROUND] = round_number + 1  # a fresh, empty uploader
-    st.session_state.pop("imp_name", None)  # and no stale name for the next model
+    st.session_state["_imp_clear_name"] = True  # and no stale name for the next model (set before the widget)
     st.rerun()
 
 finished_import = job_panel(IMPORT_JOB, show_log=False)
