@@ -26,6 +26,20 @@ def _patient_expect():  # type: ignore[no-untyped-def]
     expect.set_options(timeout=5_000)
 
 
+# Screen centre of a node other than `selected` that is fully inside the drawing's viewport.
+OTHER_NODE_JS = """
+([selected]) => {
+  const s = window.__gv, vb = s.view.getBoundingClientRect();
+  for (const g of s.root.querySelectorAll('g.node')) {
+    const b = g.getBoundingClientRect();
+    const inside = b.left >= vb.left && b.right <= vb.right && b.top >= vb.top && b.bottom <= vb.bottom;
+    if (inside && g.dataset.id !== selected) return {x: b.left + b.width / 2, y: b.top + b.height / 2, id: g.dataset.id};
+  }
+  return null;
+}
+"""
+
+
 def _params(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
@@ -136,6 +150,11 @@ def test_every_kind_of_link_opens_its_view_on_a_fresh_server(seeded: dict[str, i
     _choose(page, "Colour by", "Op type")
     params = _wait_params(page, colour="type")
     assert "profile" not in params and params["node"] == selected
+    # A click on another node (a fragment rerun) rewrites node= too.
+    target = page.evaluate(OTHER_NODE_JS, [selected])
+    assert target, "no other node on screen"
+    page.mouse.click(target["x"], target["y"])
+    _wait_params(page, node=target["id"], colour="type", variant=str(seeded["FP16"]))
     server.stop()
 
 
