@@ -58,6 +58,17 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def range_text(label: str, values: Any) -> str:
+    """A device range property as a person reads it: "Streams: 1–8", "Async requests: 1",
+    "Requests: 2–16 (step 2)". OpenVINO reports (low, high[, step]); printing (1, 1, 1) verbatim
+    read "Async requests: 1–1 (step 1)"."""
+    low, high, *rest = [*values, *[values[-1]] * (2 - len(values))] if values else [0, 0]
+    step = rest[0] if rest else 1
+    if low == high:
+        return f"{label}: {low}"
+    return f"{label}: {low}–{high}" + (f" (step {step})" if step not in (0, 1) else "")
+
+
 def device_info(device: str) -> dict[str, Any]:
     core = core_instance()
     properties: dict[str, Any] = {}

@@ -29,10 +29,12 @@ from core.benchmark.results import result_label
 from core.benchmark.settings import API_MODES, DEFAULT_DURATION_S
 from core.errors import UserError
 from core.precision import compute_choices
+from core.system_info import range_text
+from pages.ui import links
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.pickers import pick_variant, variant_label
-from pages.ui.text import error_text, md_text
+from pages.ui.text import error_text, md_text, plural
 
 page_setup(
     "Benchmark & profile",
@@ -63,9 +65,9 @@ def show_devices(overview: dict[str, Any]) -> None:
             cols = st.columns(4)
             cols[0].markdown("Capabilities: " + ", ".join(f"`{c}`" for c in device["capabilities"]))
             if "RANGE_FOR_STREAMS" in props:
-                cols[1].markdown("Streams: {}–{}".format(*props["RANGE_FOR_STREAMS"]))
+                cols[1].markdown(range_text("Streams", props["RANGE_FOR_STREAMS"]))
             if "RANGE_FOR_ASYNC_INFER_REQUESTS" in props:
-                cols[2].markdown("Requests: {}–{} (step {})".format(*props["RANGE_FOR_ASYNC_INFER_REQUESTS"]))
+                cols[2].markdown(range_text("Async requests", props["RANGE_FOR_ASYNC_INFER_REQUESTS"]))
             cols[3].markdown("Inference precisions: " + ", ".join(f"`{p}`" for p in device["precisions"]))
             if device.get("compute_summary"):
                 st.caption(device["compute_summary"])
@@ -222,8 +224,8 @@ def show_benchmark(result: Any, scope: str) -> None:
     cols = st.columns(4)
     std = metrics.get("throughput_fps_std") or 0.0
     cols[0].metric("Throughput", f"{metrics['throughput_fps']:,.2f} FPS",
-                   help=f"{result_label(result)}; mean of {len(metrics.get('repeats') or [])} run(s) ± {std:,.2f} (std)")
-    cols[0].caption(f"± {std:,.2f} FPS over {len(metrics.get('repeats') or [])} run(s)")
+                   help=f"{result_label(result)}; mean of {plural(len(metrics.get('repeats') or []), 'run')} ± {std:,.2f} (std)")
+    cols[0].caption(f"± {std:,.2f} FPS over {plural(len(metrics.get('repeats') or []), 'run')}")
     cols[1].metric("Median latency", fmt(latency["median"], 3, " ms"))
     cols[1].caption(f"p90 {fmt(latency['p90'], 3)} · p99 {fmt(latency['p99'], 3)} ms")
     cols[2].metric("First inference", fmt(metrics.get("first_inference_ms"), 1, " ms"),
@@ -288,7 +290,8 @@ def show_profile(result: Any, scope: str) -> None:
     if len(total.get("runs_ms") or []) > 1:
         st.caption(f"{len(total['runs_ms'])} runs: total median {total['median_ms']:.3f} ms, "
                    f"{total['min_ms']:.3f}–{total['max_ms']:.3f} ms (spread {total['spread']:.0%}); each layer shows "
-                   f"its median, and {summary.get('unstable_layers', 0)} layer(s) are flagged unstable "
+                   f"its median, and {summary.get('unstable_layers', 0)} of them "
+                   f"{'is' if summary.get('unstable_layers', 0) == 1 else 'are'} flagged unstable "
                    "(≥ 2% of the time and runs differing by more than half the median).")
     else:
         st.caption("One run only: no spread is known. Profile with 3 or more runs to see how stable the times are.")
@@ -361,10 +364,29 @@ def follow(kind: str) -> None:
         show_result(int(job.result["id"]), kind)
 
 
+RESULTS_TAB = "Stored results"
+LINKED_TAB = "_bench_link_tab"  # a ?result= link opens the stored results (kept: tabs are keyed by it)
+link = links.incoming("benchmark")  # ?variant=3&result=9
+link_problems = links.apply_variant(link, "bench-variant")
+link_result, problem = links.parse_id(link.get("result"), "result")
+link_problems.append(problem or "")
+if link_result is not None:
+    try:
+        linked = get_result(link_result)
+        if linked.variant_id is not None:
+            links.preset_variant(linked.variant_id, "bench-variant")
+        st.session_state[VIEW_KEY] = link_result
+        st.session_state.pop("bench-result-pick", None)
+        st.session_state[LINKED_TAB] = RESULTS_TAB
+    except UserError:
+        link_problems.append(f"There is no stored result #{link_result}.")
+links.show_problems(link_problems)
+
 overview = cached_devices()
 variant = pick_variant("Model variant to measure", key="bench-variant")
 tab_bench, tab_sweep, tab_profile, tab_results, tab_devices = st.tabs(
-    ["Benchmark", "Group run", "Per-layer profile", "Stored results", "Devices"])
+    ["Benchmark", "Group run", "Per-layer profile", RESULTS_TAB, "Devices"], default=st.session_state.get(LINKED_TAB))
+shown_result: int | None = None
 
 with tab_devices:
     show_devices(overview)
@@ -447,3 +469,8 @@ with tab_results:
                               format_func=lambda i: f"#{i} · {table.set_index('id').loc[i, 'kind']} · "
                                                     f"{table.set_index('id').loc[i, 'precision']}")
         show_result(chosen, "stored")
+        if st.session_state.get(VIEW_KEY) is not None or chosen != int(table["id"].iloc[0]):  # picked, or linked
+            st.session_state[VIEW_KEY] = chosen
+            shown_result = chosen
+
+links.publish("benchmark", variant=variant.id if variant is not None else None, result=shown_result)

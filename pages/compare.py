@@ -27,6 +27,7 @@ from core.errors import UserError  # noqa: E402
 from core.jobs import get_job  # noqa: E402
 from core.precision import compute_summary  # noqa: E402
 from core.store import JobState  # noqa: E402
+from pages.ui import links  # noqa: E402
 from pages.ui.jobs import job_panel, start_job  # noqa: E402
 from pages.ui.text import error_text, md_code, md_text  # noqa: E402
 
@@ -93,6 +94,35 @@ def _pick_results(choices: list[dict[str, Any]]) -> tuple[list[int], int | None]
     baseline = st.selectbox("Baseline (ratios refer to it)", selected, key="compare_baseline",
                             format_func=lambda i: by_id[i]["label"])
     return selected, baseline
+
+
+def _apply_link(choices: list[dict[str, Any]]) -> None:
+    """?results=4,5,7&baseline=4: preset the model, the selection and the baseline (before the widgets)."""
+    link = links.incoming("compare")
+    if not link:
+        return
+    by_id = {c["id"]: c for c in choices}
+    ids, problems = links.parse_ids(link.get("results"), "result")
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        problems.append("No benchmark result " + ", ".join(f"#{i}" for i in unknown) + " is stored.")
+    ids = [i for i in ids if i in by_id]
+    baseline, problem = links.parse_id(link.get("baseline"), "result")
+    problems.append(problem or "")
+    if baseline is not None and baseline not in by_id:
+        problems.append(f"The baseline #{baseline} is not a stored benchmark result.")
+        baseline = None
+    if baseline is not None and baseline not in ids:
+        ids.insert(0, baseline)
+    if ids:
+        models = {by_id[i]["model_id"] for i in ids}
+        model_id = models.pop() if len(models) == 1 and None not in models else ALL_MODELS
+        st.session_state["compare_model"] = model_id
+        st.session_state["_compare_model_seen"] = model_id  # the link's selection, not the model's defaults
+        st.session_state["compare_results"] = ids
+        if baseline is not None:
+            st.session_state["compare_baseline"] = baseline
+    links.show_problems(problems)
 
 
 def _limits() -> Limits:
@@ -259,7 +289,9 @@ if not choices:
     st.stop()
 
 _merge_finished_missing_run()
+_apply_link(choices)
 selected, baseline = _pick_results(choices)
+links.publish("compare", results=selected, baseline=baseline if selected else None)
 limits = _limits()
 doc: dict[str, Any] | None = None
 if not selected:

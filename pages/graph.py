@@ -30,6 +30,7 @@ from core.graph.profile import attribute_layers, attribute_runtime_layers, list_
 from core.graph.runtime import link, runtime_graph, runtime_summary_for_ir  # noqa: E402
 from core.graph.search import find_nodes  # noqa: E402
 from core.variants import list_variants, variant_xml  # noqa: E402
+from pages.ui import links  # noqa: E402
 from pages.ui.graph_view import clicked_node, graph_view  # noqa: E402
 from pages.ui.pickers import pick_variant, variant_label  # noqa: E402
 from pages.ui.text import error_text, md_code, md_text  # noqa: E402
@@ -112,6 +113,20 @@ def _pick_profile(variant_id: int, key: str) -> int | None:
 
 
 # ---------------------------------------------------------------- choices
+opened = links.incoming("graph")  # ?variant=3&view=ir&colour=time&profile=9&node=op12, once per new link
+link_problems = links.apply_variant(opened, "graph_variant")
+if opened.get("view"):
+    if opened["view"] in ("ir", "runtime"):
+        st.session_state["graph_kind"] = opened["view"]
+    else:
+        link_problems.append(f"“{opened['view'][:40]}” is not a view (ir or runtime).")
+if opened.get("colour"):
+    if opened["colour"] in COLOUR_MODES:
+        st.session_state["graph_colour"] = opened["colour"]
+    else:
+        link_problems.append(f"“{opened['colour'][:40]}” is not a colouring ({', '.join(COLOUR_MODES)}).")
+link_profile, problem = links.parse_id(opened.get("profile"), "profile")
+link_problems.append(problem or "")
 top = st.columns([3, 1.4])
 with top[0]:
     variant = pick_variant(key="graph_variant")
@@ -125,6 +140,11 @@ version = _version(xml_path)
 state = _state()
 if state["key"] != (variant.id, version):  # another variant: forget its selection and blocks
     state.update(selected=None, expanded=set(), centre=None, key=(variant.id, version))
+if link_profile is not None:
+    if link_profile in {p["id"] for p in list_profiles(variant.id)}:
+        st.session_state["graph_profile"] = link_profile
+    else:
+        link_problems.append(f"Variant #{variant.id} has no profile #{link_profile}.")
 if state.get("switch_kind"):  # a "Show in ..." button asked for the other view (before the radio exists)
     st.session_state["graph_kind"] = state.pop("switch_kind")
     st.session_state["graph_find"] = ""  # a search in the old view would take the selection away
@@ -139,10 +159,12 @@ mode = colour_cols[0].selectbox("Colour by", modes, format_func=COLOUR_MODES.get
 profile_rows: list[dict[str, Any]] | None = None
 baseline_rows: list[dict[str, Any]] | None = None
 baseline_label = ""
+linked_profile: int | None = None
 if mode in ("time", "ratio") or (mode == "precision" and list_profiles(variant.id)):
     with colour_cols[1]:
         profile_id = _pick_profile(variant.id, "graph_profile")
     profile_rows = _profile(profile_id) if profile_id else None
+    linked_profile = profile_id
 if mode == "ratio":
     others = [v for v in list_variants() if v.id != variant.id and v.model_id == variant.model_id and list_profiles(v.id)]
     if not others:
@@ -203,6 +225,14 @@ except UserError as exc:
     st.stop()
 
 view = scene.view
+if opened.get("node"):
+    if opened["node"] in view.owner.values():
+        _jump(opened["node"])
+    elif opened["node"] in view.owner:  # an op folded into or hidden in another node: select that one
+        _jump(view.owner[opened["node"]])
+    else:
+        link_problems.append(f"There is no node “{opened['node'][:60]}” in this view.")
+links.show_problems(link_problems)
 find_cols = st.columns([1.6, 1.6, 0.8, 0.8, 0.6])
 query = find_cols[0].text_input("Find", key="graph_find", placeholder="name, type or shape: conv, type:MatMul, 1x64x56x56")
 matches: list[str] = []
@@ -406,6 +436,9 @@ def _graph_and_inspector() -> None:
         if state["expanded"] and st.button("Collapse all blocks again", key="graph_collapse_all"):
             state["expanded"] = set()
             st.rerun()
+    # In the fragment: a click on a node reruns only this part, and the address bar follows it.
+    links.publish("graph", variant=variant.id, view=kind, colour=mode, profile=linked_profile,
+                  node=state["selected"])
 
 
 _graph_and_inspector()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from core.jobs import list_jobs
-from core.system_info import system_info
+from core.system_info import range_text, system_info
 from core.variants import list_models
 from pages.ui.frame import page_setup
 from pages.ui.jobs import jobs_table
-from pages.ui.text import md_text
+from pages.ui.text import md_text, plural
 
 page_setup("OV Workbench", "Import a model, choose its precision, see its graph, measure it on every device, compare.")
 
@@ -35,11 +35,9 @@ for device in info["devices"]:
         c1, c2, c3 = st.columns(3)
         c1.markdown("Capabilities: " + ", ".join(f"`{c}`" for c in device["capabilities"]))
         if "RANGE_FOR_STREAMS" in props:
-            low, high = props["RANGE_FOR_STREAMS"]
-            c2.markdown(f"Streams: {low}–{high}")
+            c2.markdown(range_text("Streams", props["RANGE_FOR_STREAMS"]))
         if "RANGE_FOR_ASYNC_INFER_REQUESTS" in props:
-            low, high, step = props["RANGE_FOR_ASYNC_INFER_REQUESTS"]
-            c3.markdown(f"Async requests: {low}–{high} (step {step})")
+            c3.markdown(range_text("Async requests", props["RANGE_FOR_ASYNC_INFER_REQUESTS"]))
         compute = device.get("compute") or {}
         if compute:
             st.markdown(
@@ -69,7 +67,7 @@ def workspace_overview() -> None:
             total_mb = sum(v.size_bytes for v in model.variants) / 1e6
             st.markdown(
                 f"**{md_text(model.name)}** · {model.source_format.upper()} · {md_text(model.task or 'task unknown')}"
-                f" · {len(model.variants)} variant(s), {total_mb:.1f} MB"
+                f" · {plural(len(model.variants), 'variant')}, {total_mb:.1f} MB"
             )
             st.markdown(
                 " ".join(

@@ -22,6 +22,7 @@ from core.precision import device_compute
 from core.store import Model, Variant
 from core.variants import list_models, variant_xml
 from core.workspace import new_artifact_dir, remove_artifact_dir, resolve, to_relative
+from pages.ui import links
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.model_card import render_card, render_check
@@ -120,6 +121,8 @@ staged = st.session_state.get(STAGED) or {"folder": None, "files": {}}
 staged_names = sorted(staged["files"].values())
 if staged_names:
     st.caption("In the workspace, ready to import: " + ", ".join(md_code(n) for n in staged_names))
+if st.session_state.pop("_imp_clear_name", False):
+    st.session_state["imp_name"] = ""
 name = st.text_input("Model name (optional)", key="imp_name", placeholder="defaults to the file name")
 if st.button("Import", type="primary", disabled=not staged_names, key="imp_import"):
     start_job(
@@ -131,6 +134,7 @@ if st.button("Import", type="primary", disabled=not staged_names, key="imp_impor
     )
     st.session_state.pop(STAGED, None)
     st.session_state[UPLOADER_ROUND] = round_number + 1  # a fresh, empty uploader
+    st.session_state["_imp_clear_name"] = True  # and no stale name for the next model (set before the widget)
     st.rerun()
 
 finished_import = job_panel(IMPORT_JOB, show_log=False)
@@ -152,6 +156,13 @@ if not models:
     st.stop()
 by_id: dict[int, Model] = {m.id: m for m in models}
 ids = list(by_id)
+link = links.incoming("import")  # ?model=2
+link_model, problem = links.parse_id(link.get("model"), "model")
+if link_model is not None and link_model not in by_id:
+    problem = f"There is no model #{link_model} in this workspace."
+elif link_model is not None:
+    st.session_state[MODEL_KEY] = link_model
+links.show_problems([problem or ""])
 if st.session_state.get(MODEL_KEY) not in by_id:
     st.session_state[MODEL_KEY] = ids[-1]
 st.subheader("2 · Model")
@@ -162,6 +173,7 @@ model_id = st.selectbox(
     format_func=lambda i: f"{by_id[i].name} · {by_id[i].source_format} · #{i}",
 )
 model = by_id[model_id]
+links.publish("import", model=model_id)
 card: dict[str, Any] = (model.info or {}).get("card") or {}
 if card:
     render_card(card, key=f"imp-card-{model_id}")

@@ -22,6 +22,7 @@ from core.datasets import (
     open_source,
     preview_samples,
 )
+from core.importer.archives import archive_stem
 from core.datasets.catalog import KIND_NPZ
 from core.datasets.defaults import spec_for_variant
 from core.datasets.feeding import RANDOM_DATA_WARNING
@@ -46,10 +47,11 @@ from core.quantize.summary import (
 )
 from core.store import Result, Variant, session_scope
 from core.variants import get_variant, list_variants, variant_xml
+from pages.ui import links
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job
 from pages.ui.pickers import pick_variant, variant_label
-from pages.ui.text import error_text, md_code, md_text
+from pages.ui.text import error_text, md_code, md_text, plural
 
 page_setup(
     "Optimize precision",
@@ -127,7 +129,11 @@ def upload_dataset() -> None:
             "and an optional integer `labels` array."
         )
         uploaded = st.file_uploader("Images archive or tensors", type=UPLOAD_TYPES, key="optimize_upload")
-        name = st.text_input("Dataset name", value=Path(uploaded.name).stem if uploaded else "", key="optimize_upload_name")
+        if uploaded is not None and st.session_state.get("optimize_upload_seen") != uploaded.file_id:
+            # A keyed widget keeps its first value: pre-fill the name from each new file explicitly.
+            st.session_state["optimize_upload_seen"] = uploaded.file_id
+            st.session_state["optimize_upload_name"] = archive_stem(Path(uploaded.name))
+        name = st.text_input("Dataset name", key="optimize_upload_name")
         if st.button("Import dataset", disabled=uploaded is None, key="optimize_import"):
             try:  # streamed to a staging file; a job unpacks and checks it, then deletes the stage
                 upload = stage_dataset_upload(uploaded, uploaded.name)
@@ -191,7 +197,7 @@ def pick_dataset(label: str, key: str, variant: Variant, purpose: str, allow_ran
             st.info(f"Dataset #{current} was unselected: it does not fit this model.")
     choice = st.selectbox(label, options, format_func=describe, key=key)
     if refused:
-        with st.expander(f"{len(refused)} dataset(s) not offered: they do not fit this model"):
+        with st.expander(f"{plural(len(refused), 'dataset')} not offered: they do not fit this model"):
             st.dataframe(pd.DataFrame([{"Dataset": f"#{i} {datasets[i].name}", "Why": why} for i, why in refused.items()]),
                          hide_index=True, width="stretch")
     if choice in label_only:
@@ -400,7 +406,7 @@ def show_result(job_result: dict[str, Any]) -> None:
         st.caption("No accuracy measured: pick a dataset to compare with the parent.")
     floats = job_result.get("float_layers") or []
     if floats:
-        with st.expander(f"{len(floats)} layer(s) kept in floating point"):
+        with st.expander(f"{plural(len(floats), 'layer')} kept in floating point"):
             st.write(", ".join(md_code(name) for name in floats))
     with st.expander("Lineage (how this variant was made)"):
         st.json(new.params, expanded=False)
@@ -420,9 +426,11 @@ def history(variant: Variant) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
+links.show_problems(links.apply_variant(links.incoming("optimize"), "optimize_variant"))  # ?variant=3
 variant = pick_variant("Model variant to optimize", key="optimize_variant")
 if variant is None:
     st.stop()
+links.publish("optimize", variant=variant.id)
 
 def int8_device_note(device: str = "CPU") -> str:
     """What INT8 will run on, from the device's own report (never a fact written here)."""

@@ -14,7 +14,7 @@ import streamlit as st
 from core.errors import UserError
 from core.storage import KINDS, delete_item, delete_plan, storage_report, sweep_abandoned
 from pages.ui.frame import page_setup
-from pages.ui.text import error_text
+from pages.ui.text import error_text, plural
 
 page_setup("Storage", "What uses disk in this workspace, and deleting what you no longer need (with what depends on it).")
 
@@ -79,7 +79,7 @@ else:
     removes = ([("Model", f"#{i}") for i in plan["models"]] + [("Variant", f"#{i}") for i in plan["variants"]]
                + [("Dataset", f"#{i}") for i in plan["datasets"]] + [("Result", f"#{i}") for i in plan["results"]]
                + [("Folder", f) for f in plan["folders"]] + [("File", f) for f in plan["files"]])
-    st.caption(f"Deleting this removes {len(removes)} item(s) and frees {mb(plan['bytes']):,.2f} MB:")
+    st.caption(f"Deleting this removes {plural(len(removes), 'item')} and frees {mb(plan['bytes']):,.2f} MB:")
     st.dataframe(pd.DataFrame(removes, columns=["What", "Which"]), hide_index=True, width="stretch")
     if plan["kept_results"]:
         st.caption("Results measured with this dataset stay (they keep their numbers): "
@@ -92,8 +92,8 @@ else:
     confirm = True
     if dependants:
         confirm = st.checkbox(
-            f"Also delete what depends on it: {len(plan['dependants']['variants'])} variant(s) made from it and "
-            f"{len(plan['dependants']['results'])} result(s)", key=f"storage_confirm_{kind}_{item_id}")
+            f"Also delete what depends on it: {plural(len(plan['dependants']['variants']), 'variant')} made from it "
+            f"and {plural(len(plan['dependants']['results']), 'result')}", key=f"storage_confirm_{kind}_{item_id}")
     if st.button("Delete", type="primary", disabled=blocked or not confirm, key="storage_delete"):
         try:
             done = delete_item(kind, item_id, with_dependants=bool(dependants))
@@ -111,7 +111,7 @@ if report["abandoned_uploads"]:
                "They are removed at start-up after 6 h; here after 1 h.")
     if st.button("Remove those older than 1 h", key="storage_sweep"):
         swept = sweep_abandoned(3600)
-        st.session_state[DONE_KEY] = f"Removed {len(swept['removed_uploads'])} folder(s), {mb(swept['freed_bytes']):,.2f} MB."
+        st.session_state[DONE_KEY] = f"Removed {plural(len(swept['removed_uploads']), 'folder')}, {mb(swept['freed_bytes']):,.2f} MB."
         st.rerun()
 else:
     st.caption("None.")

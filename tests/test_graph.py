@@ -138,3 +138,42 @@ def test_drawing_has_clickable_nodes_with_ids_a_legend_and_fills(irs: dict[str, 
     ids = re.findall(r'data-id="([^"]+)"', svg)
     assert sorted(ids) == sorted(n.id for n in scene.view.nodes) and match in ids
     assert set(fills(scene.view, colouring)) == set(ids)
+
+
+def test_svg_and_png_export_keep_a_non_ascii_name_with_quotes_as_text(workspace: Path, tmp_path: Path) -> None:
+    """DOT labels went through json.dumps: "свёртка" came out as `\\u0441…` in the drawing, and a `"` or
+    `\\` in a name could break the DOT source. The export must carry the name itself."""
+    import os
+    import subprocess
+    import sys
+
+    import numpy as np
+    import openvino as ov
+    import openvino.opset13 as ops
+
+    name = 'свёртка/卷积"q\\x'
+    param = ops.parameter([1, 3, 4, 4], np.float32, name="input")
+    conv = ops.convolution(param, ops.constant(np.ones((2, 3, 1, 1), np.float32)), [1, 1], [0, 0], [0, 0], [1, 1])
+    conv.set_friendly_name(name)
+    relu = ops.relu(conv)
+    relu.set_friendly_name("relu")
+    xml = tmp_path / "unicode.xml"
+    ov.save_model(ov.Model([ops.result(relu)], [param], "unicode"), xml)
+    svg, png = tmp_path / "out.svg", tmp_path / "out.png"
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "core", "graph", str(xml), "--svg", str(svg), "--png", str(png)],
+                          cwd=root, env=os.environ.copy(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    text = svg.read_text(encoding="utf-8")
+    assert "\\u04" not in text and "\\u5" not in text  # no JSON escapes drawn as text
+    # SVG escapes the quote as &quot; (or leaves it); either way the whole name is there as text.
+    import html as html_mod
+
+    assert name in html_mod.unescape(text), text[:2000]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 500
+
+
+def test_dot_quote_escapes_quotes_and_backslashes_and_keeps_utf8() -> None:
+    from core.graph.layout import dot_quote
+
+    assert dot_quote('a"b\\c\nд') == '"a\\"b\\\\c\\nд"'

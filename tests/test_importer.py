@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -442,3 +443,28 @@ def test_cli_import_reports_error_and_exit_code(workspace: Path, tmp_path: Path)
     assert done.returncode == 2
     assert "bad.onnx is empty" in json.loads(done.stdout)["error"]
     assert "Traceback" not in done.stderr
+
+
+def test_paddle_model_named_after_its_folder_or_archive_not_inference(
+    workspace: Path, tmp_path: Path, paddle_files: dict[str, Path]
+) -> None:
+    """Paddle exports are `inference.pdmodel`; a list of models all called "inference" helps nobody."""
+    pdmodel = paddle_files["classic"]
+    folder = tmp_path / "ch_PP-OCRv4_det_infer"
+    folder.mkdir()
+    shutil.copy(pdmodel, folder / "inference.pdmodel")
+    shutil.copy(pdmodel.with_suffix(".pdiparams"), folder / "inference.pdiparams")
+    assert import_paths([folder])["models"][0]["name"] == "ch_PP-OCRv4_det_infer"
+    packed = tmp_path / "ch_PP-OCRv4_det_infer.tar"  # PaddleOCR's own archives: a folder inside
+    with tarfile.open(packed, "w") as tf:
+        tf.add(folder, arcname=folder.name)
+    assert import_paths([packed])["models"][0]["name"] == "ch_PP-OCRv4_det_infer"
+    flat = tmp_path / "my_paddle_det.zip"  # no folder inside: the archive's name
+    with zipfile.ZipFile(flat, "w") as zf:
+        for path in folder.iterdir():
+            zf.write(path, path.name)
+    assert import_paths([flat])["models"][0]["name"] == "my_paddle_det"
+    loose = import_paths([folder / "inference.pdmodel", folder / "inference.pdiparams"])["models"][0]
+    assert loose["name"] == "paddle_model"
+    # A non-generic file name is kept.
+    assert import_paths([pdmodel, pdmodel.with_suffix(".pdiparams")])["models"][0]["name"] == pdmodel.stem

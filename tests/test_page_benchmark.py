@@ -82,7 +82,7 @@ def test_stored_benchmark_profile_and_sweep_are_drawn(workspace: Path) -> None:
     at.selectbox(key="bench-result-pick").set_value(bench.result["id"]).run()  # type: ignore[index]
     text = page_text(at)
     assert "Throughput" in text and "Median latency" in text and "First inference" in text and "Peak memory" in text
-    assert "over 2 run(s)" in text
+    assert "over 2 runs" in text
     assert "**INT8 weights · f32 compute**" in text and "executed layers:" in text
 
     at.selectbox(key="bench-result-pick").set_value(prof.result["id"]).run()  # type: ignore[index]
@@ -176,7 +176,7 @@ def test_run_a_benchmark_from_the_form(variant_id: int) -> None:
     assert not at.exception, at.exception
     text = _rerun_until(at, "Median latency")
     assert "Median latency" in text, text[-2000:]
-    assert "over 2 run(s)" in text
+    assert "over 2 runs" in text
     from core.benchmark import list_results
 
     stored = list_results("benchmark", variant_id=variant_id)

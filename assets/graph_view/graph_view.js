@@ -282,6 +282,12 @@ function applyFills(s, fills) {
   if (s.low) drawLow(s);
 }
 
+/** A theme colour Streamlit sets as a CSS variable on the component (light fallback). */
+function themeColour(element, name, fallback) {
+  const value = getComputedStyle(element).getPropertyValue(name).trim();
+  return value && value !== "unset" ? value : fallback;
+}
+
 function sizeMini(s) {
   const maxW = 200, maxH = 240;
   s.miniScale = Math.min(maxW / s.width, maxH / s.height);
@@ -292,7 +298,7 @@ function sizeMini(s) {
 function drawMini(s) {
   const ctx = s.canvas.getContext("2d");
   const k = s.miniScale;
-  ctx.fillStyle = "#fbfcfd";
+  ctx.fillStyle = themeColour(s.canvas, "--st-background-color", "#fbfcfd");
   ctx.fillRect(0, 0, s.canvas.width, s.canvas.height);
   for (const [id, [cx, cy, w, h]] of s.pos) {
     ctx.fillStyle = s.fills[id] || "#b0bec5";
@@ -405,6 +411,8 @@ function render(component) {
     s.fillsKey = data.fills_key;
   }
   if (data.legend_key !== s.legendKey) { renderLegend(s, data.legend); s.legendKey = data.legend_key; }
+  const background = themeColour(root, "--st-background-color", "");
+  if (background !== s.background) { s.background = background; if (s.pos.size) drawMini(s); } // theme switched
   const hl = data.highlight || [];
   if (hl.join(",") !== s.highlight.join(",")) {
     for (const id of s.highlight) { const g = s.groups.get(id); if (g) g.classList.remove("found"); }

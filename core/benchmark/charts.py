@@ -38,7 +38,8 @@ def repeats_figure(metrics: dict[str, Any]) -> go.Figure:
     fig = go.Figure(go.Bar(x=[f"run {i + 1}" for i in range(len(runs))], y=[r["throughput_fps"] for r in runs],
                            marker_color="#72b7b2", hovertemplate="%{y:.2f} FPS<extra></extra>"))
     mean, std = metrics.get("throughput_fps", 0.0), metrics.get("throughput_fps_std", 0.0)
-    fig.add_hline(y=mean, line_color="#333", annotation_text=f"mean {mean:.2f} ± {std:.2f}")
+    fig.add_hline(y=mean, line_color="#888",  # readable on light and dark themes
+                  annotation_text=f"mean {mean:.2f} ± {std:.2f}")
     fig.update_layout(title=_with_label("Throughput per run", metrics), yaxis_title="FPS", height=300, margin={"t": 60, "b": 40})
     return fig
 

@@ -15,7 +15,10 @@ from typing import Any
 PRECISION_COLOURS = {"FP32": "#2f6db5", "FP16": "#26a69a", "INT8": "#ef8a00", "INT4": "#8e24aa", "BF16": "#00acc1"}
 OTHER_COLOUR = "#8d6e63"
 PRECISION_ORDER = ["FP32", "FP16", "BF16", "INT8", "INT4"]
-LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 60, "b": 60}, "height": 420}
+# No template here: on a page Streamlit's theme (light or dark) styles the figure; the offline HTML
+# report asks for a light one (comparison_figures). A fixed "plotly_white" stayed white in dark mode.
+REPORT_TEMPLATE = "plotly_white"
+LAYOUT = {"margin": {"l": 60, "r": 20, "t": 60, "b": 60}, "height": 420}
 
 
 COMPUTE_ORDER = ["f32", "bf16", "f16"]
@@ -128,7 +131,7 @@ def accuracy_scatter(doc: dict[str, Any]) -> Any:
                                                         f"{stat} latency vs throughput"))
     for row in rows:
         ok = row["meets_limits"]
-        marker = {"size": 14 if row["on_front"] else 10, "color": _colour(row) if ok else "white",
+        marker = {"size": 14 if row["on_front"] else 10, "color": _colour(row) if ok else "rgba(0,0,0,0)",
                   "line": {"color": _colour(row), "width": 2},
                   "symbol": "star" if row["is_baseline"] else "circle"}
         why = "<br>breaks: " + "; ".join(row["violations"]) if row["violations"] else ""
@@ -210,10 +213,16 @@ def layer_type_bars(layers: dict[str, Any]) -> Any:
     return fig
 
 
-def comparison_figures(doc: dict[str, Any]) -> dict[str, Any]:
-    """Every chart of a comparison, by name, in the order the report shows them."""
+def comparison_figures(doc: dict[str, Any], template: str | None = REPORT_TEMPLATE) -> dict[str, Any]:
+    """Every chart of a comparison, by name, in the order the report shows them.
+
+    `template` styles them for a standalone file (the report opens outside the app, so it cannot
+    follow the app's theme); pages build the figures one by one and let Streamlit theme them."""
     figures = {"fps": fps_bars(doc), "latency": latency_bars(doc), "tradeoff": accuracy_scatter(doc),
                "distribution": latency_distributions(doc)}
     if doc.get("layers"):
         figures["layer_types"] = layer_type_bars(doc["layers"])
+    if template:
+        for figure in figures.values():
+            figure.update_layout(template=template)
     return figures

@@ -99,6 +99,14 @@ def layout_graph(
     return layout
 
 
+def dot_quote(text: str) -> str:
+    """A DOT double-quoted string: UTF-8 kept as is (json.dumps wrote `\\uXXXX`, which Graphviz shows
+    literally), `\\` and `"` escaped, newlines as DOT's centred line break `\\n`."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
 def dot_source(
     node_ids: list[str],
     edges: list[tuple[str, str]],
@@ -116,11 +124,11 @@ def dot_source(
     for node_id in node_ids:
         attrs = []
         if labels and node_id in labels:
-            attrs.append("label=" + json.dumps(labels[node_id]))
+            attrs.append("label=" + dot_quote(labels[node_id]))
         if fills and node_id in fills:
-            attrs.append(f'fillcolor="{fills[node_id]}"')
-        lines.append(f'"{node_id}"' + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
-    lines.extend(f'"{a}" -> "{b}";' for a, b in edges)
+            attrs.append("fillcolor=" + dot_quote(fills[node_id]))
+        lines.append(dot_quote(node_id) + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
+    lines.extend(f"{dot_quote(a)} -> {dot_quote(b)};" for a, b in edges)
     lines.append("}")
     return "\n".join(lines)
 

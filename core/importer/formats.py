@@ -220,7 +220,25 @@ def _paddle_source(pdmodel: Path, root: Path) -> SourceModel:
     _require_non_empty(params)
     info = pdmodel.with_suffix(".pdiparams.info")
     members = [pdmodel, params] + ([info] if info.is_file() else [])
-    return SourceModel("paddle", pdmodel, members, "Paddle inference model", pdmodel.stem)
+    return SourceModel("paddle", pdmodel, members, "Paddle inference model", _paddle_name(pdmodel, root))
+
+
+GENERIC_PADDLE_STEMS = {"inference", "model", "__model__", "infer", "inference_model"}
+
+
+def _paddle_name(pdmodel: Path, root: Path) -> str:
+    """Paddle exports are nearly always `inference.pdmodel` inside a folder (or archive) that carries
+    the real name (`ch_PP-OCRv4_det_infer/`): use the nearest such folder under the upload, else the
+    archive it came from, before falling back to a generic name."""
+    if pdmodel.stem.lower() not in GENERIC_PADDLE_STEMS:
+        return pdmodel.stem
+    for folder in pdmodel.parents:
+        if folder == root or root not in folder.parents:
+            break
+        name = re.sub(r"\.unpacked\d*$", "", folder.name)
+        if name and name.lower() not in GENERIC_PADDLE_STEMS:
+            return name
+    return "paddle_model"
 
 
 def _orphan_paddle_params(params: Path) -> None:

@@ -92,7 +92,7 @@ def headline_text(accuracy: dict[str, Any] | None) -> str:
     text = f"{METRIC_NAMES.get(metric, metric)}: {format_metric(metric, accuracy.get('value'))}"
     if accuracy.get("reference_value") is not None and metric == "top1":
         text += f" vs {format_metric(metric, accuracy['reference_value'])} FP32"
-    text += f" on {accuracy.get('samples')} {accuracy.get('samples_from', 'samples')}"
+    text += " on " + samples_phrase(accuracy.get("samples"), accuracy.get("samples_from"))
     report = accuracy.get("report") or {}
     if metric == "top1" and report.get("set_labels"):
         text += f" ({report['set_labels']} with several acceptable classes: right when the prediction is any of them)"
@@ -161,3 +161,20 @@ def int8_kernels_seen(model_id: int, limit: int = 3) -> dict[str, Any] | None:
                 return {"variant_id": variant_id, "result_id": result_id, "kernels": dict(kernels.most_common(limit)),
                         "integer_layers": sum(kernels.values()), "layers": len(layers)}
     return None
+
+
+def samples_phrase(count: Any, where: str | None) -> str:
+    """"15 held-out samples", "36 samples of the validation dataset", "10 samples of dataset 3".
+
+    `samples_from` is a noun phrase that either counts things ("held-out samples", "random inputs")
+    or names a source ("validation dataset", "dataset 3"); a bare count before a source read
+    "on 15 the given dataset".
+    """
+    noun = "sample" if count == 1 else "samples"
+    if not where:
+        return f"{count} {noun}"
+    head = where.split(" (")[0]
+    if head.endswith(("samples", "inputs")):
+        return f"{count} {where}"
+    article = "" if where.startswith(("the ", "dataset ")) else "the "
+    return f"{count} {noun} of {article}{where}"

@@ -56,3 +56,8 @@ def error_text(message: Any, hint: Any = None) -> str:
     from the model or a file, so both are text; the hint goes in its own paragraph."""
     text = md_text(message)
     return f"{text}\n\n{md_text(hint)}" if hint else text
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """"1 run", "3 runs", "2 layers": counts read as sentences, not "1 run(s)"."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"

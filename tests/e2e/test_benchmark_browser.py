@@ -43,7 +43,7 @@ def test_benchmark_and_profile_from_the_page(server_factory, page, tmp_path: Pat
     bench_form.get_by_role("spinbutton", name="Repeats").fill("2")
     bench_form.get_by_role("button", name="Run benchmark").click()
     expect(main.get_by_text("Median latency").filter(visible=True).first).to_be_visible(timeout=120_000)
-    expect(main.get_by_text("over 2 run(s)").filter(visible=True).first).to_be_visible()
+    expect(main.get_by_text("over 2 runs").filter(visible=True).first).to_be_visible()
     from core.precision import device_compute
 
     default = device_compute("CPU")["default"]
