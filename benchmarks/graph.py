@@ -247,6 +247,8 @@ def _load(page, url: str, size_label: str) -> float:  # type: ignore[no-untyped-
 def _click_to_inspector(page, nth: int) -> float:  # type: ignore[no-untyped-def]
     from tests.e2e.test_graph_browser import NODE_JS
 
+    page.evaluate("window.__gv.view.scrollIntoView({block: 'center'})")  # the whole drawing inside the window
+    page.wait_for_timeout(300)
     target = page.evaluate(NODE_JS, ["type", "Convolution", nth]) or page.evaluate(NODE_JS, ["type", "Add", nth])
     page.evaluate(INSPECTOR_JS, target["name"])
     page.evaluate("window.__inspAt = undefined")

@@ -398,7 +398,7 @@ def _render_inspector(selected: str) -> None:
 def _graph_and_inspector() -> None:
     """The drawing and the inspector rerun alone on a click (a fragment): the pickers, database
     queries and colouring above are not redone, so the inspector shows sooner."""
-    graph_col, inspector_col = st.columns([3, 1.25])
+    graph_col, inspector_col = st.columns([4, 1.2])  # the drawing gets the width; the inspector a narrow column
     with graph_col:
         expanded_key = tuple(sorted(state["expanded"]))
         drawing_key = f"{SVG_VERSION}|{xml_path}|{version}|{kind}|{fold}|{collapse}|{','.join(expanded_key)}"

@@ -28,7 +28,8 @@ NODE_JS = """
     if (by === 'type' && g.querySelector('text') && g.querySelector('text').textContent !== value) continue;
     if (by === 'name' && title.split('\\n')[0] !== value) continue;
     const b = g.getBoundingClientRect();
-    const inside = b.left >= vb.left && b.right <= vb.right && b.top >= vb.top && b.bottom <= vb.bottom;
+    const inside = b.left >= vb.left && b.right <= vb.right && b.top >= vb.top && b.bottom <= vb.bottom
+      && b.top >= 0 && b.bottom <= window.innerHeight;  // clickable: inside the drawing and the window
     if (by === 'type' && !inside) continue;
     if (left-- > 0) continue;
     return {x: b.left + b.width / 2, y: b.top + b.height / 2, id: g.dataset.id, name: title.split('\\n')[0],
