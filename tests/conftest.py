@@ -207,3 +207,16 @@ def open_from_sidebar(page, server: StreamlitServer, title: str):  # type: ignor
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("heading", name=title)).to_be_visible()
     return main
+
+
+def choose_option(page, label: str, option) -> None:  # type: ignore[no-untyped-def]
+    """Pick `option` (text or compiled pattern) in the select box labelled `label` in the main area."""
+    box = page.get_by_test_id("stMain").get_by_label(label)
+    box.scroll_into_view_if_needed()
+    box.click()
+    listbox = page.get_by_role("listbox")
+    if not listbox.is_visible():  # the first click can land while the script reruns
+        page.wait_for_timeout(500)
+        box.click()
+    listbox.get_by_role("option", name=option).click()
+    wait_for_app(page)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import screenshot, wait_for_app
+from tests.conftest import choose_option, screenshot, wait_for_app
 from tests.graph_support import seed_profiled_variants
 
 pytestmark = pytest.mark.browser
@@ -57,18 +57,6 @@ def _drawn(page, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-de
     page.wait_for_timeout(300)
 
 
-def _choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
-    box = page.get_by_test_id("stMain").get_by_label(label)
-    box.scroll_into_view_if_needed()
-    box.click()
-    listbox = page.get_by_role("listbox")
-    if not listbox.is_visible():  # the first click can land while the script reruns
-        page.wait_for_timeout(500)
-        box.click()
-    listbox.get_by_role("option", name=option).click()
-    wait_for_app(page)
-
-
 def _drag(page, dx: float, dy: float) -> None:  # type: ignore[no-untyped-def]
     box = page.evaluate("(() => { const b = window.__gv.view.getBoundingClientRect(); return {x: b.left + b.width / 2, y: b.top + b.height / 2}; })()")
     page.mouse.move(box["x"], box["y"])
@@ -103,7 +91,7 @@ def test_click_find_colour_legend_and_runtime_view(server_factory, page, workspa
     screenshot(page, "graph-inspector")
 
     # Colour by the stored profile; find a layer: it is centred, highlighted and inspected.
-    _choose(page, "Colour by", "Time per layer (profile)")
+    choose_option(page, "Colour by", "Time per layer (profile)")
     main.get_by_label("Find").fill("n292")
     main.get_by_label("Find").press("Enter")
     wait_for_app(page)
@@ -116,7 +104,7 @@ def test_click_find_colour_legend_and_runtime_view(server_factory, page, workspa
     screenshot(page, "graph-by-time-found")
 
     # FP32 vs the FP16 variant's profile: the ratio legend is visible and covers no node.
-    _choose(page, "Colour by", "Time ratio vs another variant")
+    choose_option(page, "Colour by", "Time ratio vs another variant")
     expect(main.get_by_text("compared nodes", exact=False)).to_be_visible(timeout=30_000)
     expect(page.locator(".gv-legend h4")).to_have_text(re.compile("Time ratio vs"))
     for zoom in ("Fit", "100%"):
@@ -127,7 +115,7 @@ def test_click_find_colour_legend_and_runtime_view(server_factory, page, workspa
     screenshot(page, "graph-ratio")
 
     # The runtime graph: click a node there, the inspector lists the IR nodes it fused.
-    _choose(page, "Colour by", "Op type")
+    choose_option(page, "Colour by", "Op type")
     main.get_by_text("Runtime graph (CPU)").click()
     wait_for_app(page)
     expect(main.get_by_text("RUNTIME ·", exact=False)).to_be_visible(timeout=60_000)
@@ -197,8 +185,8 @@ def test_diff_marks_fake_quantize_and_svg_export_holds_every_node(server_factory
     server = server_factory(workspace)
     page.goto(f"{server.url}/graph")
     _drawn(page)
-    _choose(page, "Model variant", "INT8")
-    _choose(page, "Colour by", "Changes vs another variant (diff)")
+    choose_option(page, "Model variant", "INT8")
+    choose_option(page, "Colour by", "Changes vs another variant (diff)")
     main = page.get_by_test_id("stMain")
     expect(main.get_by_text("Diff", exact=False).first).to_be_visible(timeout=60_000)
     page.wait_for_function("window.__gv.root.dataset.drawn && window.__gv.fillsKey && window.__gv.fillsKey.includes('diff')")

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.compare_data import benchmark
-from tests.conftest import screenshot, wait_for_app
+from tests.conftest import choose_option, screenshot, wait_for_app
 from tests.graph_support import seed_profiled_variants
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -52,18 +52,6 @@ def _wait_params(page, **wanted: str) -> dict[str, str]:  # type: ignore[no-unty
             return params
         page.wait_for_timeout(250)
     raise AssertionError(f"URL {page.url} lacks {wanted}")
-
-
-def _choose(page, label: str, option: str | re.Pattern) -> None:  # type: ignore[no-untyped-def,type-arg]
-    box = page.get_by_test_id("stMain").get_by_label(label)
-    box.scroll_into_view_if_needed()
-    box.click()
-    listbox = page.get_by_role("listbox")
-    if not listbox.is_visible():  # the first click can land while the script reruns
-        page.wait_for_timeout(500)
-        box.click()
-    listbox.get_by_role("option", name=option).click()
-    wait_for_app(page)
 
 
 def _open(page, server, path: str):  # type: ignore[no-untyped-def]
@@ -130,7 +118,7 @@ def test_every_kind_of_link_opens_its_view_on_a_fresh_server(seeded: dict[str, i
     expect(main.get_by_test_id("stMultiSelect")).to_contain_text(f"#{b}")
     _shows(main, "Baseline (ratios refer to it)", f"#{b}")
     _wait_params(page, results=f"{a},{b}", baseline=str(b))
-    _choose(page, "Baseline (ratios refer to it)", re.compile(rf"#{a}\b"))
+    choose_option(page, "Baseline (ratios refer to it)", re.compile(rf"#{a}\b"))
     _wait_params(page, results=f"{a},{b}", baseline=str(a))
     screenshot(page, "link-compare")
     server.stop()
@@ -147,7 +135,7 @@ def test_every_kind_of_link_opens_its_view_on_a_fresh_server(seeded: dict[str, i
     params = _wait_params(page, variant=str(seeded["FP16"]), colour="time", profile=str(seeded["FP16_profile"]))
     assert params["node"] == selected
     screenshot(page, "link-graph")
-    _choose(page, "Colour by", "Op type")
+    choose_option(page, "Colour by", "Op type")
     params = _wait_params(page, colour="type")
     assert "profile" not in params and params["node"] == selected
     # A click on another node (a fragment rerun) rewrites node= too.
