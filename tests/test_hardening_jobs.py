@@ -105,7 +105,7 @@ def test_kill_9_of_the_worker_shows_worker_lost_within_seconds(workspace: Path) 
     assert _gone(child_pid), "the job's child outlived its worker"
     shown = json.loads(_cli(workspace, "job", str(job_id), "--json").stdout)
     assert shown["state"] == "interrupted" and shown["message"] == "Worker lost"
-    listed = {j["id"]: j for j in json.loads(_cli(workspace, "jobs", "--json").stdout)}
+    listed = {j["id"]: j for j in json.loads(_cli(workspace, "jobs", "--json").stdout)["items"]}
     assert listed[job_id]["state"] == "interrupted"
     # The cluster lives on (the nanny restarted the worker) and a new job runs.
     after = wait_for_job(submit_job("test", "tests.jobfns:count", {"steps": 1}), timeout_s=120)
