@@ -1,7 +1,7 @@
 """Precision has two axes: what the IR's weights are stored in, and what the device computes in.
 
-An "FP32" IR on a CPU with AVX-512 BF16 or AMX is computed in bf16 unless told otherwise; an
-FP16 IR is decompressed and computed in the device default too. A number labelled with the
+An "FP32" IR on a CPU whose default compute precision is bf16 is computed in bf16 unless told
+otherwise; an FP16 IR is decompressed and computed in the device default too. A number labelled with the
 weight precision alone credits the IR for what the device did on its own, so every result,
 label, chart and report carries both axes, and every statement about the hardware is read
 from what the device reports (never written down as a fact about "this CPU").

@@ -58,6 +58,19 @@ def show_error(exc: UserError) -> None:
     st.error(error_text(exc.message, exc.hint))
 
 
+def submit(request: Any, key: str) -> None:
+    """Check a request once and start the job it becomes (remembered under `key`); a bad request
+    is explained and nothing starts."""
+    try:
+        request.check()
+        spec = request.job()
+    except UserError as exc:
+        show_error(exc)
+        return
+    start_job(spec.kind, spec.entrypoint, spec.params, target=spec.target, key=key, variant_id=spec.variant_id)
+    st.rerun()
+
+
 def pick_pair() -> tuple[Variant, Variant] | None:
     variants = list_variants()
     if len(variants) < 2:
@@ -227,14 +240,7 @@ def requantize_form(reference: Variant, optimized: Variant, report: dict[str, An
         request = RequantizeRequest(parent=reference.id, previous=previous, ignored_names=chosen, ignored_types=types,
                                     preset=None if preset == "(as before)" else Preset(preset),
                                     dataset_id=None if recorded is not None else dataset_id)
-        try:
-            request.check()
-            spec = request.job()
-        except UserError as exc:
-            show_error(exc)
-            return
-        start_job(spec.kind, spec.entrypoint, spec.params, target=spec.target, key=REQUANT_JOB, variant_id=spec.variant_id)
-        st.rerun()
+        submit(request, REQUANT_JOB)
 
 
 def before_after(reference: Variant, optimized: Variant, dataset_id: int | None) -> None:
@@ -273,13 +279,7 @@ if st.button("Compare outputs", type="primary", key="analysis_outputs", disabled
     request = OutputsRequest(model_a=str(reference.id), model_b=str(optimized.id), dataset_id=dataset_id,
                              image_path=image_path, top_k=int(top_k), layout=Layout(layout), threshold=float(threshold),
                              limit=int(limit))
-    try:
-        request.check()
-        spec = request.job()
-        start_job(spec.kind, spec.entrypoint, spec.params, target=spec.target, key=OUTPUTS_JOB, variant_id=spec.variant_id)
-        st.rerun()
-    except UserError as exc:
-        show_error(exc)
+    submit(request, OUTPUTS_JOB)
 finished = job_panel(OUTPUTS_JOB, show_log=False)
 if finished is not None and finished.state == "done":
     show_outputs(load_result(finished.result))
@@ -295,13 +295,7 @@ else:
     if st.button("Analyse layers", type="primary", key="analysis_layers"):
         request = LayerErrorRequest(parent=str(reference.id), variant=str(optimized.id), dataset_id=dataset_id,
                                     samples=int(samples), scope=LayerScope(scope))
-        try:
-            request.check()
-            spec = request.job()
-            start_job(spec.kind, spec.entrypoint, spec.params, target=spec.target, key=LAYERS_JOB, variant_id=spec.variant_id)
-            st.rerun()
-        except UserError as exc:
-            show_error(exc)
+        submit(request, LAYERS_JOB)
 layers_job = job_panel(LAYERS_JOB, show_log=False)
 layer_report = load_result(layers_job.result) if layers_job is not None and layers_job.state == "done" else {}
 if layer_report:

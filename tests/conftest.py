@@ -220,3 +220,14 @@ def choose_option(page, label: str, option) -> None:  # type: ignore[no-untyped-
         box.click()
     listbox.get_by_role("option", name=option).click()
     wait_for_app(page)
+
+
+@pytest.fixture
+def patient_expect():  # type: ignore[no-untyped-def]
+    """Widgets load lazily and the machine is shared: Playwright's expect waits up to 30 s in the
+    tests that use this, then the default comes back."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
+    yield
+    expect.set_options(timeout=5_000)

@@ -18,15 +18,9 @@ from core.jobs import run_job_inline
 from core.precision import device_compute
 from tests.conftest import screenshot, wait_for_app
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("patient_expect")]
 
 
-@pytest.fixture(autouse=True)
-def _patient_expect():  # type: ignore[no-untyped-def]
-    """Widgets load lazily and the machine is shared: wait up to 30 s, then restore the default."""
-    expect.set_options(timeout=30_000)
-    yield
-    expect.set_options(timeout=5_000)
 TALL = {"width": 1400, "height": 4600}  # Streamlit scrolls inside its own container: show it all at once
 
 

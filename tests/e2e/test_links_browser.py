@@ -16,14 +16,7 @@ from tests.compare_data import benchmark
 from tests.conftest import choose_option, screenshot, wait_for_app
 from tests.graph_support import seed_profiled_variants
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(autouse=True)
-def _patient_expect():  # type: ignore[no-untyped-def]
-    expect.set_options(timeout=30_000)
-    yield
-    expect.set_options(timeout=5_000)
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("patient_expect")]
 
 
 # Screen centre of a node other than `selected` that is fully inside the drawing's viewport.

@@ -14,15 +14,8 @@ from tests.compare_data import benchmark
 from tests.conftest import ARTIFACTS, wait_for_app
 from tests.graph_support import seed_profiled_variants
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("patient_expect")]
 DARK = 90  # mean luminance (0-255) below which a picture reads as dark; light Streamlit is ~250
-
-
-@pytest.fixture(autouse=True)
-def _patient_expect():  # type: ignore[no-untyped-def]
-    expect.set_options(timeout=30_000)
-    yield
-    expect.set_options(timeout=5_000)
 
 
 def _luminance(locator, name: str) -> float:  # type: ignore[no-untyped-def]
