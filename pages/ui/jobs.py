@@ -11,7 +11,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.errors import UserError
 from core.jobs import cancel_job, get_job, read_job_log, submit_job
+from core.requests import Request
 from core.store import Job, JobState
 from core.store.models import utcnow
 from pages.ui.text import error_text, md_text
@@ -49,6 +51,23 @@ def start_job(
     job_id = submit_job(kind, entrypoint, params, target=target, variant_id=variant_id, session_id=_session_id())
     st.session_state[key] = job_id
     return job_id
+
+
+def show_error(exc: UserError) -> None:
+    """A UserError as the page shows it: the message and its hint, as text (never markdown)."""
+    st.error(error_text(exc.message, exc.hint))
+
+
+def submit_request(request: Request, key: str) -> int | None:
+    """Check a request once and start the job it becomes (its id remembered under `key` for
+    `job_panel(key)`); a bad request is explained on the page and nothing starts."""
+    try:
+        request.check()
+        spec = request.job()
+    except UserError as exc:
+        show_error(exc)
+        return None
+    return start_job(spec.kind, spec.entrypoint, spec.params, target=spec.target, key=key, variant_id=spec.variant_id)
 
 
 def format_elapsed(job: Job) -> str:
