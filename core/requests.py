@@ -56,6 +56,7 @@ class OptionInfo:
     step: float | None = None
     page: bool = True  # False: a CLI-only option (e.g. a path on the user's disk)
     cli: bool = True  # False: a page-only option (rare: say why where you use it)
+    aliases: tuple[str, ...] = ()  # older CLI flags still accepted (scripts keep working)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,9 +80,10 @@ class Option:
 
 def option(default: Any = dataclasses.MISSING, *, label: str, help: str, default_factory: Any = dataclasses.MISSING,
            minimum: float | None = None, maximum: float | None = None, step: float | None = None,
-           page: bool = True, cli: bool = True) -> Any:
+           page: bool = True, cli: bool = True, aliases: tuple[str, ...] = ()) -> Any:
     """A user-facing field of a request (see the module docstring)."""
-    info = OptionInfo(label=label, help=help, minimum=minimum, maximum=maximum, step=step, page=page, cli=cli)
+    info = OptionInfo(label=label, help=help, minimum=minimum, maximum=maximum, step=step, page=page, cli=cli,
+                      aliases=aliases)
     if default_factory is not dataclasses.MISSING:
         return dataclasses.field(default_factory=default_factory, metadata={_OPTION: info})
     return dataclasses.field(default=default, metadata={_OPTION: info})
@@ -138,7 +140,8 @@ class Request:
         for opt in self.options():
             value = getattr(self, opt.name)
             if _is_enum(opt.kind) and value is not None:
-                setattr(self, opt.name, choice(opt.kind, value, opt.info.label.lower()))  # type: ignore[arg-type]
+                # Named as the flag and the params key are ("layout"): what the caller typed.
+                setattr(self, opt.name, choice(opt.kind, value, opt.name.replace("_", " ")))  # type: ignore[arg-type]
 
     # --- the declaration, as the form builders read it -------------------------------------
     @classmethod
@@ -207,9 +210,9 @@ def add_options(parser: argparse.ArgumentParser, request_type: type[Request], sk
             kwargs["choices"] = opt.choices
         else:
             kwargs["type"] = opt.kind
-        if opt.default is not None and opt.kind is not bool:
+        if opt.default not in (None, [], "") and opt.kind is not bool:
             kwargs["help"] = f"{opt.info.help} (default: {opt.default})"
-        parser.add_argument(opt.flag, **kwargs)
+        parser.add_argument(opt.flag, *opt.info.aliases, **kwargs)
 
 
 def from_args(request_type: type[Request], args: argparse.Namespace, **context: Any) -> Any:

@@ -16,28 +16,16 @@ import streamlit as st
 
 from core.analysis.before_after import before_after_rows, measurement_jobs
 from core.analysis.inputs import UPLOAD_SUFFIXES, store_image
-from core.analysis.layer_error import LayerScope
-from core.analysis.requests import (
-    DEFAULT_KEEP_IN_FLOAT,
-    DEFAULT_OUTPUT_IMAGES,
-    DEFAULT_SAMPLES,
-    DEFAULT_THRESHOLD,
-    DEFAULT_TOP_K,
-    LayerErrorRequest,
-    Layout,
-    OutputsRequest,
-    Preset,
-    RequantizeRequest,
-)
+from core.analysis.requests import DEFAULT_KEEP_IN_FLOAT, LayerErrorRequest, OutputsRequest, RequantizeRequest
 from core.datasets import dataset_to_dict, list_datasets
 from core.errors import UserError
 from core.store import Result, Variant, session_scope
 from core.variants import get_variant, list_variants
 from core.workspace import resolve
+from pages.ui.forms import option_widget, option_widgets
 from pages.ui.frame import page_setup
-from pages.ui.jobs import job_panel, start_job
+from pages.ui.jobs import job_panel, show_error, start_job, submit_request
 from pages.ui.pickers import variant_label
-from pages.ui.text import error_text
 
 page_setup(
     "INT8 analysis",
@@ -54,21 +42,10 @@ SHOWN_ITEMS = 8
 JUMPS_MARKED = 5
 
 
-def show_error(exc: UserError) -> None:
-    st.error(error_text(exc.message, exc.hint))
-
-
 def submit(request: Any, key: str) -> None:
-    """Check a request once and start the job it becomes (remembered under `key`); a bad request
-    is explained and nothing starts."""
-    try:
-        request.check()
-        spec = request.job()
-    except UserError as exc:
-        show_error(exc)
-        return
-    start_job(spec.kind, spec.entrypoint, spec.params, target=spec.target, key=key, variant_id=spec.variant_id)
-    st.rerun()
+    """Check the request once and start its job; a bad request is explained and nothing starts."""
+    if submit_request(request, key) is not None:
+        st.rerun()
 
 
 def pick_pair() -> tuple[Variant, Variant] | None:
@@ -228,17 +205,20 @@ def requantize_form(reference: Variant, optimized: Variant, report: dict[str, An
     count = st.number_input("Layers to keep in float", 1, min(50, len(suggestions)), min(DEFAULT_KEEP_IN_FLOAT, len(suggestions)),
                             key="analysis_keep_count")
     unique = list(dict.fromkeys(suggestions))
-    chosen = st.multiselect("Keep these layers in float (NNCF ignored scope)", unique, default=unique[: int(count)],
+    # The layer lists are choices from this ranking (multiselects), so they are drawn here with
+    # the request's own labels and help; the rest of the form comes from the request.
+    names, types = RequantizeRequest.option("ignored_names"), RequantizeRequest.option("ignored_types")
+    chosen = st.multiselect(names.info.label, unique, default=unique[: int(count)], help=names.info.help,
                             key=f"analysis_keep_{int(count)}")
-    types = st.multiselect("…or keep every layer of these types in float", sorted({r["anchor_type"] for r in report["ranking"]}),
-                           key="analysis_keep_types")
-    preset = st.selectbox("Preset", ["(as before)", *[p.value for p in Preset]], key="analysis_preset")
+    kept_types = st.multiselect(types.info.label, sorted({r["anchor_type"] for r in report["ranking"]}),
+                                help=types.info.help, key="analysis_keep_types")
+    preset = option_widget(RequantizeRequest.option("preset"), "analysis_requant_preset")
     if st.button(f"Re-quantize keeping these {len(chosen)} layers in float", type="primary", key="analysis_requant",
-                 disabled=not (chosen or types) and preset == "(as before)"):
+                 disabled=not (chosen or kept_types) and preset is None):
         previous = optimized.id if optimized.parent_id == reference.id else None
         recorded = (optimized.params or {}).get("dataset_id") if previous is not None else None
-        request = RequantizeRequest(parent=reference.id, previous=previous, ignored_names=chosen, ignored_types=types,
-                                    preset=None if preset == "(as before)" else Preset(preset),
+        request = RequantizeRequest(parent=reference.id, previous=previous, ignored_names=chosen,
+                                    ignored_types=kept_types, preset=preset,
                                     dataset_id=None if recorded is not None else dataset_id)
         submit(request, REQUANT_JOB)
 
@@ -269,17 +249,11 @@ reference, optimized = pair
 dataset_id, image_path = pick_inputs()
 
 st.subheader("1 · Outputs side by side")
-cols = st.columns(4)
-layout = cols[0].selectbox("Output layout", [layout.value for layout in Layout], key="analysis_layout",
-                           help="auto guesses from the output shapes; choose when the guess is wrong")
-top_k = cols[1].number_input("Top-k", 1, 20, DEFAULT_TOP_K, key="analysis_top_k")
-threshold = cols[2].slider("Box threshold", 0.0, 1.0, DEFAULT_THRESHOLD, 0.05, key="analysis_threshold")
-limit = cols[3].number_input("Images (dataset)", 1, 200, DEFAULT_OUTPUT_IMAGES, key="analysis_limit")
+with st.container(horizontal=True):
+    outputs_form = option_widgets(OutputsRequest, "analysis", container=st)
 if st.button("Compare outputs", type="primary", key="analysis_outputs", disabled=dataset_id is None and image_path is None):
-    request = OutputsRequest(model_a=str(reference.id), model_b=str(optimized.id), dataset_id=dataset_id,
-                             image_path=image_path, top_k=int(top_k), layout=Layout(layout), threshold=float(threshold),
-                             limit=int(limit))
-    submit(request, OUTPUTS_JOB)
+    submit(OutputsRequest(model_a=str(reference.id), model_b=str(optimized.id), dataset_id=dataset_id,
+                          image_path=image_path, **outputs_form), OUTPUTS_JOB)
 finished = job_panel(OUTPUTS_JOB, show_log=False)
 if finished is not None and finished.state == "done":
     show_outputs(load_result(finished.result))
@@ -288,14 +262,11 @@ st.subheader("2 · Layer-by-layer error")
 if dataset_id is None:
     st.caption("Layer error runs over a few samples of a dataset: choose “A dataset” above.")
 else:
-    cols = st.columns(2)
-    samples = cols[0].number_input("Samples", 1, 200, DEFAULT_SAMPLES, key="analysis_samples")
-    scope = cols[1].selectbox("Layers", [s.value for s in LayerScope], key="analysis_scope",
-                              format_func=lambda s: "ends of fused chains (fast)" if s == "chains" else "every op (slower)")
+    with st.container(horizontal=True):
+        layers_form = option_widgets(LayerErrorRequest, "analysis")
     if st.button("Analyse layers", type="primary", key="analysis_layers"):
-        request = LayerErrorRequest(parent=str(reference.id), variant=str(optimized.id), dataset_id=dataset_id,
-                                    samples=int(samples), scope=LayerScope(scope))
-        submit(request, LAYERS_JOB)
+        submit(LayerErrorRequest(parent=str(reference.id), variant=str(optimized.id), dataset_id=dataset_id,
+                                 **layers_form), LAYERS_JOB)
 layers_job = job_panel(LAYERS_JOB, show_log=False)
 layer_report = load_result(layers_job.result) if layers_job is not None and layers_job.state == "done" else {}
 if layer_report:

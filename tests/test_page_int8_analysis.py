@@ -9,10 +9,12 @@ import pytest
 from analysis_models import conv_chain_ir
 from orientation_data import write_flat_photos
 
+from core.analysis.requests import LayerErrorRequest, OutputsRequest, RequantizeRequest
 from core.datasets import import_dataset
 from core.jobs import wait_for_job
 from core.variants import create_model, get_variant, register_variant, variant_xml
 from tests.conftest import open_page, page_text
+from tests.one_shape import assert_page_offers
 
 PAGE = "pages/int8_analysis.py"
 
@@ -50,6 +52,8 @@ def test_outputs_layer_error_and_requantize_from_the_page(workspace: Path, tmp_p
     assert at.button(key="analysis_outputs").disabled  # no image yet
     at.radio(key="analysis_input_mode").set_value("A dataset").run()
     assert at.selectbox(key="analysis_dataset").value == dataset
+    assert_page_offers(at, OutputsRequest, "analysis")
+    assert_page_offers(at, LayerErrorRequest, "analysis")
     at.number_input(key="analysis_limit").set_value(3).run()
 
     _click_and_wait(at, "analysis_outputs", "analysis_outputs_job")
@@ -64,6 +68,7 @@ def test_outputs_layer_error_and_requantize_from_the_page(workspace: Path, tmp_p
     assert ranking.iloc[0]["Keep in float"] == "conv3/WithoutBiases"
     assert "Where the error jumps" in page_text(at)
     at.number_input(key="analysis_keep_count").set_value(1).run()
+    assert_page_offers(at, RequantizeRequest, "analysis_requant", skip=("ignored_names", "ignored_types"))
     assert at.multiselect(key="analysis_keep_1").value == ["conv3/WithoutBiases"]
 
     _click_and_wait(at, "analysis_requant", "analysis_requant_job")

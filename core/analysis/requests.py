@@ -9,7 +9,7 @@ build the same request; the job function rebuilds it from the stored params
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +23,7 @@ from core.errors import UserError
 from core.quantize.layers import model_layers
 from core.quantize.options import PRESETS, QuantizeOptions
 from core.quantize.pipeline import prepare_quantization
+from core.requests import JobSpec, Request, option
 from core.variants import get_variant, variant_xml
 
 DEFAULT_SAMPLES = 10
@@ -48,54 +49,6 @@ class Layout(StrEnum):
     RAW = "raw"  # any output: difference heat-map and histogram
 
 
-@dataclass(frozen=True, kw_only=True)
-class JobSpec:
-    """What `submit_job` / `run_job_inline` need: the request as a job."""
-
-    kind: str
-    entrypoint: str
-    params: dict[str, Any]
-    target: str
-    variant_id: int | None = None
-
-
-def _plain(value: Any) -> Any:
-    return str(value) if isinstance(value, StrEnum) else value
-
-
-class Request:
-    """Shared plumbing: params (JSON) <-> request, with enums restored and unknown keys refused."""
-
-    ENUMS: dict[str, type[StrEnum]] = {}
-
-    def to_params(self) -> dict[str, Any]:
-        return {key: _plain(value) for key, value in asdict(self).items()}  # type: ignore[call-overload]
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> Any:
-        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-        unknown = set(params) - known
-        if unknown:
-            raise UserError(f"Unknown setting(s) {', '.join(sorted(unknown))} for {cls.__name__}.")
-        values = dict(params)
-        for key, enum in cls.ENUMS.items():
-            if values.get(key) is not None:
-                values[key] = _choice(enum, values[key], key.replace("_", " "))
-        return cls(**values)
-
-
-def _choice(enum: type[StrEnum], value: Any, what: str) -> StrEnum:
-    try:
-        return enum(str(value))
-    except ValueError as exc:
-        raise UserError(f"Unknown {what} {value!r}.", f"Use one of {', '.join(e.value for e in enum)}.") from exc
-
-
-def _positive(value: int, what: str, most: int) -> None:
-    if not 1 <= int(value) <= most:
-        raise UserError(f"The {what} must be between 1 and {most}, not {value}.")
-
-
 def dataset_source(dataset_id: int, ref: ModelRef, preprocessing: dict[str, Any] | None, minimum: int = 1) -> Any:
     spec = PreprocessSpec.from_dict(preprocessing) if preprocessing else default_preprocessing(ref)
     return open_source(int(dataset_id), read_model(ref.xml), spec, minimum, "the analysis")
@@ -107,13 +60,14 @@ class LayerErrorRequest(Request):
 
     ENTRYPOINT = "core.analysis.jobs:layer_error_job"
     KIND = "layer_error"
-    ENUMS = {"scope": LayerScope}
 
     parent: str  # variant id or IR path: the reference (e.g. the FP32 model)
     variant: str  # variant id or IR path: the optimized model
     dataset_id: int
-    samples: int = DEFAULT_SAMPLES
-    scope: LayerScope = LayerScope.CHAINS
+    samples: int = option(DEFAULT_SAMPLES, label="Samples", minimum=1, maximum=MAX_SAMPLES,
+                          help="Samples to run; activations are reduced per sample, so memory does not grow with them.")
+    scope: LayerScope = option(LayerScope.CHAINS, label="Layers",
+                               help="chains: ends of fused chains such as conv+bias+activation (fast); all: every op.")
     preprocessing: dict[str, Any] | None = None
     device: str = "CPU"
 
@@ -121,8 +75,7 @@ class LayerErrorRequest(Request):
         return resolve_model_ref(self.parent), resolve_model_ref(self.variant)
 
     def check(self) -> None:
-        _positive(self.samples, "number of samples", MAX_SAMPLES)
-        self.scope = _choice(LayerScope, self.scope, "layer scope")  # type: ignore[assignment]
+        super().check()
         parent, variant = self.refs()
         if parent.xml.resolve() == variant.xml.resolve():
             raise UserError("Both sides are the same model; pick the variant to analyse and its parent.")
@@ -141,27 +94,26 @@ class OutputsRequest(Request):
 
     ENTRYPOINT = "core.analysis.jobs:outputs_job"
     KIND = "outputs"
-    ENUMS = {"layout": Layout}
 
     model_a: str  # variant id or IR path (e.g. the parent)
     model_b: str  # variant id or IR path (e.g. the optimized variant)
     dataset_id: int | None = None
     image_path: str | None = None  # one image (workspace-relative or absolute)
-    top_k: int = DEFAULT_TOP_K
-    layout: Layout = Layout.AUTO
-    threshold: float = DEFAULT_THRESHOLD  # detection confidence to draw a box
-    limit: int = DEFAULT_OUTPUT_IMAGES  # dataset samples looked at
+    layout: Layout = option(Layout.AUTO, label="Output layout",
+                            help="How to read the outputs; auto guesses from their shapes: choose when the guess is wrong.")
+    top_k: int = option(DEFAULT_TOP_K, label="Top-k", minimum=1, maximum=100,
+                        help="Classes listed per model (classification).")
+    threshold: float = option(DEFAULT_THRESHOLD, label="Box threshold", minimum=0.0, maximum=1.0, step=0.05,
+                              help="Detection confidence to keep a box.")
+    limit: int = option(DEFAULT_OUTPUT_IMAGES, label="Images (dataset)", minimum=1, maximum=MAX_SAMPLES,
+                        help="Dataset samples to look at.")
     preprocessing: dict[str, Any] | None = None
 
     def refs(self) -> tuple[ModelRef, ModelRef]:
         return resolve_model_ref(self.model_a), resolve_model_ref(self.model_b)
 
     def check(self) -> None:
-        _positive(self.top_k, "top-k", 100)
-        _positive(self.limit, "number of images", MAX_SAMPLES)
-        self.layout = _choice(Layout, self.layout, "output layout")  # type: ignore[assignment]
-        if not 0.0 <= float(self.threshold) <= 1.0:
-            raise UserError(f"The detection threshold {self.threshold} must be between 0 and 1.")
+        super().check()
         if (self.dataset_id is None) == (self.image_path is None):
             raise UserError("Give either a dataset or one image.", "Pick a dataset, or upload an image.")
         a, b = self.refs()
@@ -183,16 +135,20 @@ class RequantizeRequest(Request):
     The job is the existing quantize job, so the new variant has lineage and accuracy.
     """
 
-    ENUMS = {"preset": Preset}
-
     parent: int  # variant id of the float model
     previous: int | None = None  # variant id of the INT8 variant to improve
-    ignored_names: list[str] = field(default_factory=list)
-    ignored_types: list[str] = field(default_factory=list)
-    preset: Preset | None = None
-    smooth_quant_alpha: float | None = None
+    ignored_names: list[str] = option(label="Keep these layers in float (NNCF ignored scope)", default_factory=list,
+                                      help="Layer names to keep in float, e.g. from the layer-error ranking.",
+                                      aliases=("--ignore",))
+    ignored_types: list[str] = option(label="…or keep every layer of these types in float", default_factory=list,
+                                      help="Layer types to keep in float, e.g. MatMul.", aliases=("--ignore-types",))
+    preset: Preset | None = option(None, label="Preset",
+                                   help="NNCF preset; default: as the previous INT8 variant was made.")
+    smooth_quant_alpha: float | None = option(None, label="SmoothQuant alpha", page=False,
+                                              help="SmoothQuant alpha for MatMul; -1 = off; default: as before.")
     dataset_id: int | None = None
-    subset_size: int | None = None
+    subset_size: int | None = option(None, label="Calibration samples", minimum=1, page=False,
+                                     help="Calibration samples; default: as the previous INT8 variant.")
     preprocessing: dict[str, Any] | None = None
 
     def _previous_params(self) -> dict[str, Any]:
@@ -226,6 +182,7 @@ class RequantizeRequest(Request):
         }
 
     def check(self) -> None:
+        super().check()
         if not (self.ignored_names or self.ignored_types or self.preset is not None or self.smooth_quant_alpha is not None):
             raise UserError("Nothing to change: name layers or layer types to keep in float, or another preset.",
                             "Pick layers from the layer-error ranking.")

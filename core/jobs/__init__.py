@@ -16,6 +16,7 @@ from core.jobs.api import (
     read_job_log,
     reconcile_interrupted_jobs,
     run_job_inline,
+    run_request_inline,
     submit_job,
     wait_for_job,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "read_job_log",
     "reconcile_interrupted_jobs",
     "run_job_inline",
+    "run_request_inline",
     "submit_job",
     "wait_for_job",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -109,6 +110,29 @@ def run_job_inline(
     job = get_job(job_id)
     assert job is not None
     return job
+
+
+def run_request_inline(request: Any, verbose: bool = False, timeout_s: float = 3600.0) -> dict[str, Any]:
+    """The CLI's way to run a feature request (core/requests.py): check it once, run its job in
+    this process's supervisor (same row, child, log and stored result as from a page), print
+    progress to stderr when `verbose`, and raise the job's own error if it did not finish."""
+    from core.errors import UserError
+
+    request.check()
+    spec = request.job()
+    last = [""]
+
+    def on_poll(job: Job) -> None:
+        if verbose and job.message and job.message != last[0]:
+            last[0] = job.message
+            print(f"[{(job.progress or 0):.0%}] {job.message}", file=sys.stderr, flush=True)
+
+    job = run_job_inline(spec.kind, spec.entrypoint, spec.params, target=spec.target, variant_id=spec.variant_id,
+                         on_poll=on_poll, timeout_s=timeout_s)
+    if job.state != JobState.DONE.value:
+        raise UserError(job.error or f"The {spec.kind} job ended as {job.state}.",
+                        job.error_hint or f"See `python -m core job {job.id}` for its log.")
+    return {"job_id": job.id, **(job.result or {})}
 
 
 def get_job(job_id: int) -> Job | None:
