@@ -210,18 +210,3 @@ def check_extensions(paths: list[str] | None) -> list[str]:
                     ) from exc
             result.append(str(path))
     return result
-
-
-def options_from_args(args: Any) -> ConvertOptions:
-    """ConvertOptions from the parsed CLI arguments of `convert`."""
-    return ConvertOptions(
-        inputs=parse_input_specs(args.input),
-        outputs=[name for value in (args.output or []) for name in split_top_level(value)],
-        layout=parse_layout(args.layout),
-        mean_values=parse_values(args.mean_values, "mean values"),
-        scale_values=parse_values(args.scale_values, "scale values"),
-        reverse_channels=bool(args.reverse_channels),
-        compress_to_fp16=bool(args.compress_to_fp16),
-        name=args.name,
-        extensions=check_extensions(getattr(args, "extension", None)),
-    )
