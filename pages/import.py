@@ -186,85 +186,83 @@ def convert_form(model: Model, card: dict[str, Any]) -> None:
                 st.rerun()
 
 
+def pick_model(models: list[Model]) -> Model:
+    """The model to show: a `?model=2` link wins, then the last import, else the newest."""
+    by_id: dict[int, Model] = {m.id: m for m in models}
+    ids = list(by_id)
+    link = links.incoming("import")  # ?model=2
+    link_model, problem = links.parse_id(link.get("model"), "model")
+    if link_model is not None and link_model not in by_id:
+        problem = f"There is no model #{link_model} in this workspace."
+    elif link_model is not None:
+        st.session_state[MODEL_KEY] = link_model
+    links.show_problems([problem or ""])
+    if st.session_state.get(MODEL_KEY) not in by_id:
+        st.session_state[MODEL_KEY] = ids[-1]
+    st.subheader("2 · Model")
+    model_id = st.selectbox("Model", ids, key=MODEL_KEY,
+                            format_func=lambda i: f"{by_id[i].name} · {by_id[i].source_format} · #{i}")
+    links.publish("import", model=model_id)
+    return by_id[model_id]
+
+
+def variants_section(model: Model) -> None:
+    """The model's IR variants: pick one (the last converted by default), download, check, card."""
+    variants: list[Variant] = list(model.variants)
+    st.subheader("4 · IR variants of this model")
+    if not variants:
+        st.caption("None yet: convert the model above.")
+        return
+    last_job = get_job(st.session_state[CONVERT_JOB]) if st.session_state.get(CONVERT_JOB) else None
+    default_variant = last_job.result.get("variant_id") if last_job is not None and last_job.result else None
+    variant_ids = [v.id for v in variants]
+    variant_by_id = {v.id: v for v in variants}
+    chosen = st.selectbox(
+        "Variant",
+        variant_ids,
+        index=variant_ids.index(default_variant) if default_variant in variant_by_id else len(variant_ids) - 1,
+        format_func=lambda i: f"#{i} · {variant_by_id[i].name} · {variant_by_id[i].size_bytes / 1e6:.2f} MB",
+        key=f"imp_variant_{model.id}",
+    )
+    variant = variant_by_id[chosen]
+    xml = variant_xml(variant)
+    st.download_button(
+        "Download IR (.xml + .bin as .zip)",
+        data=lambda: ir_zip_bytes(xml),
+        file_name=f"{xml.stem}_{variant.precision}.zip",
+        mime="application/zip",
+        key=f"imp_download_{variant.id}",
+        on_click="ignore",
+    )
+    params = variant.params or {}
+    render_check(params.get("conversion_check"))
+    if variant.card:
+        render_card(variant.card, key=f"imp-variant-card-{variant.id}", show_check=False)
+    if params.get("options"):
+        with st.expander("Conversion options and log"):
+            st.json(params["options"], expanded=False)
+            st.code("\n".join(params.get("log", [])) or "(no log)", language="log")
+
+
 upload_section(format_support())
-
-# --- 2. model card --------------------------------------------------------------------------
-
 models = list_models()
 if not models:
     st.info("No models yet: upload one above.")
     st.stop()
-by_id: dict[int, Model] = {m.id: m for m in models}
-ids = list(by_id)
-link = links.incoming("import")  # ?model=2
-link_model, problem = links.parse_id(link.get("model"), "model")
-if link_model is not None and link_model not in by_id:
-    problem = f"There is no model #{link_model} in this workspace."
-elif link_model is not None:
-    st.session_state[MODEL_KEY] = link_model
-links.show_problems([problem or ""])
-if st.session_state.get(MODEL_KEY) not in by_id:
-    st.session_state[MODEL_KEY] = ids[-1]
-st.subheader("2 · Model")
-model_id = st.selectbox(
-    "Model",
-    ids,
-    key=MODEL_KEY,
-    format_func=lambda i: f"{by_id[i].name} · {by_id[i].source_format} · #{i}",
-)
-model = by_id[model_id]
-links.publish("import", model=model_id)
+model = pick_model(models)
 card: dict[str, Any] = (model.info or {}).get("card") or {}
 if card:
-    render_card(card, key=f"imp-card-{model_id}")
+    render_card(card, key=f"imp-card-{model.id}")
 for warning in (model.info or {}).get("warnings", []):
     st.caption(f"Note: {md_text(warning)}")
-
-# --- 3. convert -----------------------------------------------------------------------------
 
 st.subheader("3 · Convert to OpenVINO IR")
 if not (model.info or {}).get("source"):
     st.info("This model has no original files stored (it was made by another feature), so it cannot be converted here.")
 else:
     convert_form(model, card)
-
 finished = job_panel(CONVERT_JOB)
 if finished is not None and finished.state == "done" and finished.result:
-    st.success(f"Converted in {finished.result['seconds']:.2f} s → variant #{finished.result['variant_id']} ({finished.result['precision']}).")
-
-# --- 4. variants: card, check, download -----------------------------------------------------
-
-variants: list[Variant] = list(model.variants)
-st.subheader("4 · IR variants of this model")
-if not variants:
-    st.caption("None yet: convert the model above.")
-    st.stop()
-last_job = get_job(st.session_state[CONVERT_JOB]) if st.session_state.get(CONVERT_JOB) else None
-default_variant = last_job.result.get("variant_id") if last_job is not None and last_job.result else None
-variant_ids = [v.id for v in variants]
-variant_by_id = {v.id: v for v in variants}
-chosen = st.selectbox(
-    "Variant",
-    variant_ids,
-    index=variant_ids.index(default_variant) if default_variant in variant_by_id else len(variant_ids) - 1,
-    format_func=lambda i: f"#{i} · {variant_by_id[i].name} · {variant_by_id[i].size_bytes / 1e6:.2f} MB",
-    key=f"imp_variant_{model_id}",
-)
-variant = variant_by_id[chosen]
-xml = variant_xml(variant)
-st.download_button(
-    "Download IR (.xml + .bin as .zip)",
-    data=lambda: ir_zip_bytes(xml),
-    file_name=f"{xml.stem}_{variant.precision}.zip",
-    mime="application/zip",
-    key=f"imp_download_{variant.id}",
-    on_click="ignore",
-)
-params = variant.params or {}
-render_check(params.get("conversion_check"))
-if variant.card:
-    render_card(variant.card, key=f"imp-variant-card-{variant.id}", show_check=False)
-if params.get("options"):
-    with st.expander("Conversion options and log"):
-        st.json(params["options"], expanded=False)
-        st.code("\n".join(params.get("log", [])) or "(no log)", language="log")
+    st.success(f"Converted in {finished.result['seconds']:.2f} s → variant #{finished.result['variant_id']} "
+               f"({finished.result['precision']}).")
+variants_section(model)

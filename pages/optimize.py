@@ -124,6 +124,26 @@ def weights_form() -> dict[str, Any]:
     return values
 
 
+def method_form(variant: Variant, method: str) -> tuple[dict[str, Any], int | None]:
+    """The chosen method's options (and, for accuracy control, its validation dataset)."""
+    if method == "fp16":
+        st.info(fp16_runtime_note())
+        return {"mode": CompressMode.FP16}, None
+    if method == "weights":
+        values = weights_form()
+        st.caption("Weight-only compression shrinks the weights of large models (LLMs); activations stay in float, so "
+                   "CNNs gain little speed from it — use INT8 quantization for them.")
+        return values, None
+    values = int8_form(variant, accuracy_aware=method == "int8_aa")
+    validation = None
+    if method == "int8_aa":
+        picked = pick_dataset("Validation data (accuracy is controlled on it)", "optimize_validation", variant,
+                              "validation" if values.get("metric") == "top1" else "calibration", allow_random=False)
+        validation = picked if isinstance(picked, int) else None
+    st.caption(int8_device_note(variant))
+    return values, validation
+
+
 def method_request(variant: Variant, method: str, data: Any, spec: PreprocessSpec | None, values: dict[str, Any],
                    validation: int | None) -> Request:
     """The request the form describes; the page adds only what it picked (variant, data, method)."""
@@ -314,21 +334,7 @@ elif chosen is not None:
         show_preview(variant, data, None)
 
 st.subheader("3 · Method settings")
-validation: int | None = None
-if method == "fp16":
-    st.info(fp16_runtime_note())
-    values: dict[str, Any] = {"mode": CompressMode.FP16}
-elif method == "weights":
-    values = weights_form()
-    st.caption("Weight-only compression shrinks the weights of large models (LLMs); activations stay in float, so "
-               "CNNs gain little speed from it — use INT8 quantization for them.")
-else:
-    values = int8_form(variant, accuracy_aware=method == "int8_aa")
-    if method == "int8_aa":
-        picked = pick_dataset("Validation data (accuracy is controlled on it)", "optimize_validation", variant,
-                              "validation" if values.get("metric") == "top1" else "calibration", allow_random=False)
-        validation = picked if isinstance(picked, int) else None
-    st.caption(int8_device_note(variant))
+values, validation = method_form(variant, method)
 st.caption("The **inference precision hint** (f32 / bf16 / f16 — how the runtime computes, independent of the "
            "file's precision) is a runtime setting: choose it on the **Benchmark** page.")
 

@@ -8,7 +8,7 @@ only while the widget lives) and the Import button turns the staged folder into 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
 from core.errors import UserError
 from core.importer.storage import store_stream
