@@ -107,3 +107,33 @@ def test_page_shows_every_option_with_its_label_and_help(workspace: Path, tmp_pa
         assert found, f"{page} shows no widget labelled {opt.info.label!r}"
         # A page may add what it knows (e.g. what this device does with FP16), after the declared help.
         assert any((w.help or "").startswith(opt.info.help) for w in found), opt.name
+
+
+def test_flags_spelled_before_the_requests_still_mean_the_same() -> None:
+    from core.convert.requests import request_from_args
+    from core.datasets.preprocessing import IMAGENET_MEAN_255, IMAGENET_SCALE_255
+    from core.requests import from_args
+
+    args = build_parser().parse_args(["quantize", "m.xml", "-o", "out", "--data", "random", "--ignored-types", "MatMul,Add",
+                                      "--model-type", "transformer", "--no-fast-bias-correction", "--accuracy-aware",
+                                      "--max-iterations", "7"])
+    request = from_args(QuantizeRequest, args)
+    assert request.ignored_types == ["MatMul", "Add"] and request.model_type == "transformer"
+    assert not request.fast_bias_correction and request.accuracy_aware and request.max_iterations == 7
+    assert QuantizeRequest().options_dict()["model_type"] == ""  # the lineage's spelling of "generic"
+    assert QuantizeRequest.from_params({"model_type": ""}).model_type is None
+
+    converted = request_from_args(build_parser().parse_args(["convert", "m.onnx", "--no-check", "--imagenet"]))
+    options = converted.convert_options()
+    assert not converted.run_check and not options.compress_to_fp16
+    assert options.mean_values == {"": IMAGENET_MEAN_255} and options.scale_values == {"": IMAGENET_SCALE_255}
+    assert request_from_args(build_parser().parse_args(["convert", "m.onnx"])).run_check
+
+
+def test_a_bad_choice_fails_when_the_request_is_made() -> None:
+    from core.errors import UserError
+
+    with pytest.raises(UserError, match="Unknown mode .int2.*fp16, int8, int8_sym"):
+        CompressRequest.from_params({"mode": "int2"})
+    with pytest.raises(UserError, match="max iterations"):
+        QuantizeRequest(max_iterations=0).check_options()

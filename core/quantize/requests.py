@@ -75,6 +75,13 @@ def _names(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in str(value).split(",") if part.strip()]
 
 
+def _job_target(what: str, variant_id: int) -> str:
+    """How the jobs list names the work: method, then model · variant · precision · #id."""
+    variant = get_variant(variant_id)
+    model = variant.model.name if variant.model else f"model {variant.model_id}"
+    return f"{what} · {model} · {variant.name} · {variant.precision} · #{variant.id}"[:200]
+
+
 def _model_xml(variant_id: int | None, model_path: str | None) -> Path:
     if variant_id is not None:
         return variant_xml(get_variant(variant_id))
@@ -147,6 +154,7 @@ class QuantizeRequest(Request):
     def options_dict(self) -> dict[str, Any]:
         """The NNCF options alone (the variant's lineage "options")."""
         params = self.to_params()
+        params["model_type"] = params["model_type"] or ""  # as variants made so far record "generic"
         return {key: params[key] for key in NNCF_OPTIONS}
 
     def nncf_kwargs(self) -> dict[str, Any]:
@@ -198,9 +206,8 @@ class QuantizeRequest(Request):
     def job(self) -> JobSpec:
         if self.variant_id is None:
             raise UserError("A quantize job needs a workspace variant.", "Pick a variant to quantize.")
-        parent = get_variant(self.variant_id)
-        return JobSpec(kind=self.KIND, entrypoint=self.ENTRYPOINT, params=self.to_params(), variant_id=parent.id,
-                       target=f"{self.method_label()} · #{parent.id} {parent.name}"[:200])
+        return JobSpec(kind=self.KIND, entrypoint=self.ENTRYPOINT, params=self.to_params(), variant_id=self.variant_id,
+                       target=_job_target(self.method_label(), self.variant_id))
 
 
 @dataclass(kw_only=True)
@@ -248,6 +255,5 @@ class CompressRequest(Request):
     def job(self) -> JobSpec:
         if self.variant_id is None:
             raise UserError("A compress job needs a workspace variant.", "Pick a variant to compress.")
-        parent = get_variant(self.variant_id)
-        return JobSpec(kind=self.KIND, entrypoint=self.ENTRYPOINT, params=self.to_params(), variant_id=parent.id,
-                       target=f"{self.name()} · #{parent.id} {parent.name}"[:200])
+        return JobSpec(kind=self.KIND, entrypoint=self.ENTRYPOINT, params=self.to_params(), variant_id=self.variant_id,
+                       target=_job_target(self.name(), self.variant_id))
