@@ -1,7 +1,8 @@
-"""Conversion options as a user states them (form fields or `ovc`-style CLI arguments).
+"""Conversion options parsed: the record the converter reads and a variant's lineage stores.
 
-One dataclass travels from the page or CLI to the job (as a JSON dict) and into the
-variant's lineage, so "how was this IR made" is answered by the stored params alone.
+The user states them as text in a `ConvertRequest` (core/convert/requests.py: the page's fields,
+`ovc`-style flags); its `convert_options()` parses them here, once, so "how was this IR made"
+is answered by the stored params alone.
 Argument syntax follows ovc / the Model Optimizer:
   --input image[1,3,224,224]   --input "image[?,3,224,224],mask[?,1,224,224]"   --input 1,3,224,224
   --layout NCHW  or  image(NCHW)      --mean-values 123.7,116.3,103.5  or  image[123.7,116.3,103.5]

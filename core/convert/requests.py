@@ -26,6 +26,7 @@ from core.convert.options import (
 from core.datasets.preprocessing import IMAGENET_MEAN_255, IMAGENET_SCALE_255
 from core.errors import UserError
 from core.requests import JobSpec, Request, from_args, option
+from core.variants import list_models
 
 CONVERT_ENTRYPOINT = "core.convert.jobs:convert_job"
 
@@ -101,8 +102,6 @@ class ConvertRequest(Request):
     def job(self) -> JobSpec:
         if self.model_id is None:
             raise UserError("A convert job needs an imported model.", "Import the model first, then convert it.")
-        from core.variants import list_models
-
         model = next((m for m in list_models() if m.id == self.model_id), None)
         if model is None:
             raise UserError(f"There is no model #{self.model_id} in this workspace.")
