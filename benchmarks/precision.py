@@ -77,13 +77,13 @@ def prepare_sample() -> dict[str, Any]:
 
 
 def make_variants(base: dict[str, Any], subset_size: int) -> dict[str, Path]:
-    from core.quantize.options import QuantizeOptions
+    from core.quantize.requests import QuantizeRequest
     from core.quantize.pipeline import compress_ir, quantize_ir
     from core.workspace import new_artifact_dir
 
     fp16 = compress_ir(base["xml"], new_artifact_dir("models") / "fp16.xml", "fp16")
     int8 = quantize_ir(base["xml"], new_artifact_dir("models") / "int8.xml", base["dataset_id"],
-                       QuantizeOptions(subset_size=subset_size), spec=base["spec"], measure_accuracy=False)
+                       QuantizeRequest(subset_size=subset_size), spec=base["spec"], measure_accuracy=False)
     return {"FP32": Path(base["xml"]), "FP16": Path(fp16["xml"]), "INT8": Path(int8["xml"])}
 
 

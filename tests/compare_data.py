@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from core.benchmark import BenchmarkSettings, profile_model, run_benchmark, save_result
-from core.quantize.options import QuantizeOptions
+from core.quantize.requests import QuantizeRequest
 from core.quantize.pipeline import compress_ir, quantize_ir
 from core.variants import create_model, get_variant, register_variant, variant_xml
 from core.workspace import new_artifact_dir
@@ -42,7 +42,7 @@ def build_variants(source_xml: Path, name: str = "conv net", subset_size: int = 
     fp16_result = compress_ir(fp32_xml, new_artifact_dir("models") / "fp16.xml", "fp16")
     fp16 = register_variant(model_id, Path(fp16_result["xml"]), "FP16", "fp16", name="FP16", parent_id=fp32)
     int8_result = quantize_ir(fp32_xml, new_artifact_dir("models") / "int8.xml", None,
-                              QuantizeOptions(subset_size=subset_size), accuracy_samples=accuracy_samples)
+                              QuantizeRequest(subset_size=subset_size), accuracy_samples=accuracy_samples)
     int8 = register_variant(model_id, Path(int8_result["xml"]), "INT8", "quantized", name="INT8", parent_id=fp32,
                             params={"options": int8_result["options"]}, accuracy=int8_result["accuracy"])
     return {"FP32": fp32, "FP16": fp16, "INT8": int8}
@@ -118,7 +118,7 @@ def build_sample_variants() -> dict[str, Any]:
     fp16 = register_variant(model_id, Path(fp16_result["xml"]), "FP16", "fp16", name="FP16", parent_id=fp32,
                             params={"dataset_id": dataset_id}, accuracy=fp16_result["accuracy"])
     int8_result = quantize_ir(fp32_xml, new_artifact_dir("models") / "int8.xml", dataset_id,
-                              QuantizeOptions(subset_size=8), spec=SAMPLE_PREPROCESSING)
+                              QuantizeRequest(subset_size=8), spec=SAMPLE_PREPROCESSING)
     int8 = register_variant(model_id, Path(int8_result["xml"]), "INT8", "quantized", name="INT8", parent_id=fp32,
                             params={"options": int8_result["options"], "dataset_id": dataset_id},
                             accuracy=int8_result["accuracy"])

@@ -364,8 +364,8 @@ def test_pc_spellings() -> None:
 
 
 def test_model_optimizer_spellings_of_preprocessing() -> None:
-    from core.convert.options import options_from_args
+    from core.convert.requests import request_from_args
 
-    ours = options_from_args(parsed("convert m.onnx --mean-values 1,2,3 --scale-values 4,5,6 --reverse-channels"))
-    mo = options_from_args(parsed("convert m.onnx --mean_values 1,2,3 --scale_values 4,5,6 --reverse_input_channels"))
+    ours = request_from_args(parsed("convert m.onnx --mean-values 1,2,3 --scale-values 4,5,6 --reverse-channels")).convert_options()
+    mo = request_from_args(parsed("convert m.onnx --mean_values 1,2,3 --scale_values 4,5,6 --reverse_input_channels")).convert_options()
     assert mo == ours and mo.reverse_channels and mo.mean_values == {"": [1.0, 2.0, 3.0]}

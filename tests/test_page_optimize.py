@@ -61,7 +61,7 @@ def test_upload_preview_int8_and_accuracy_against_fp32(workspace: Path, tmp_path
     assert at.text_input(key=f"pp{fp32}mean").value.startswith("123.675")
     assert len(at.get("image")) == 1  # the preview strip
     assert "What the model will see" in text
-    at.number_input(key="q_subset").set_value(8).run()
+    at.number_input(key="q_subset_size").set_value(8).run()
     job = _start_and_wait(at)
     assert job.state == "done", job.error
     text = page_text(at)
@@ -81,7 +81,7 @@ def test_accuracy_control_gets_back_what_plain_int8_lost(workspace: Path, tmp_pa
     at = open_page(PAGE)
     _upload(at, "tensors.npz", npz.read_bytes())
     at.radio(key="optimize_method").set_value("int8").run()
-    at.number_input(key="q_subset").set_value(16).run()
+    at.number_input(key="q_subset_size").set_value(16).run()
     plain = _start_and_wait(at)
     assert plain.state == "done", plain.error
     assert get_variant(plain.result["variant_id"]).accuracy["value"] < 0.6
@@ -89,7 +89,7 @@ def test_accuracy_control_gets_back_what_plain_int8_lost(workspace: Path, tmp_pa
 
     at.radio(key="optimize_method").set_value("int8_aa").run()
     at.selectbox(key="q_metric").set_value("agreement").run()
-    at.number_input(key="q_drop").set_value(0.05).run()
+    at.number_input(key="q_max_drop").set_value(0.05).run()
     controlled = _start_and_wait(at)
     assert controlled.state == "done", controlled.error
     assert get_variant(controlled.result["variant_id"]).accuracy["value"] >= 0.95

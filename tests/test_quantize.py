@@ -27,7 +27,7 @@ from core.datasets import RANDOM_DATA_WARNING, import_dataset
 from core.errors import UserError
 from core.jobs import cancel_job, read_job_log, run_job_inline
 from core.quantize.layers import model_layers, precision_summary
-from core.quantize.options import QuantizeOptions
+from core.quantize.requests import QuantizeRequest
 from core.quantize.pipeline import prepare_quantization
 from core.store import Result, Variant, session_scope
 from core.variants import get_variant, variant_xml
@@ -87,10 +87,10 @@ def test_accuracy_control_keeps_layers_in_float_to_meet_the_limit(workspace: Pat
 
     xml, npz = outlier_classifier(tmp_path / "outlier")
     data = import_dataset(npz)
-    plain = quantize_ir(xml, tmp_path / "plain" / "o.xml", data, QuantizeOptions(subset_size=16))
+    plain = quantize_ir(xml, tmp_path / "plain" / "o.xml", data, QuantizeRequest(subset_size=16))
     assert plain["accuracy"]["metric"] == "top1_agreement" and plain["accuracy"]["value"] < 0.6
     assert plain["layers"]["float_layers"] == []
-    controlled = quantize_ir(xml, tmp_path / "aa" / "o.xml", data, QuantizeOptions(
+    controlled = quantize_ir(xml, tmp_path / "aa" / "o.xml", data, QuantizeRequest(
         subset_size=16, accuracy_aware=True, metric="agreement", max_drop=0.05))
     kept = [layer["name"] for layer in controlled["accuracy_control"]["kept_in_float"]]
     assert "fc1" in kept  # the layer fed by the outlier input goes back to float
@@ -122,13 +122,13 @@ def test_ignored_scope_by_type_and_name(workspace: Path, orientation_xml: Path, 
     first_conv = next(layer["name"] for layer in model_layers(ov.Core().read_model(orientation_xml))
                       if layer["type"] == "Convolution")
     result = quantize_ir(orientation_xml, tmp_path / "out" / "o.xml", import_dataset(rotated),
-                         QuantizeOptions(subset_size=8, ignored_types=["MatMul"], ignored_names=[first_conv]),
+                         QuantizeRequest(subset_size=8, ignored_types=["MatMul"], ignored_names=[first_conv]),
                          measure_accuracy=False)
     in_float = {layer["name"]: layer["type"] for layer in result["layers"]["float_layers"]}
     assert first_conv in in_float and "MatMul" in in_float.values()
     with pytest.raises(UserError, match="NNCF refused"):
         quantize_ir(orientation_xml, tmp_path / "out2" / "o.xml", import_dataset(rotated),
-                    QuantizeOptions(subset_size=8, ignored_names=["no_such_layer"]), measure_accuracy=False)
+                    QuantizeRequest(subset_size=8, ignored_names=["no_such_layer"]), measure_accuracy=False)
 
 
 def test_random_data_is_warned_everywhere(fp32: int) -> None:
@@ -182,17 +182,17 @@ def test_cancel_during_calibration_leaves_nothing(fp32: int, rotated: Path, work
 def test_bad_data_is_refused_before_the_job(workspace: Path, orientation_xml: Path, tmp_path: Path) -> None:
     few = import_dataset(write_rotated_dataset(tmp_path / "few", photo_paths()[:1]))  # 4 samples
     with pytest.raises(UserError, match="needs at least 5"):
-        prepare_quantization(orientation_xml, few, QuantizeOptions())
+        prepare_quantization(orientation_xml, few, QuantizeRequest())
     unlabelled = tmp_path / "flat"
     from orientation_data import write_flat_photos
 
     flat = import_dataset(write_flat_photos(unlabelled))
     with pytest.raises(UserError, match="no labels"):
-        prepare_quantization(orientation_xml, flat, QuantizeOptions(accuracy_aware=True, metric="top1"))
+        prepare_quantization(orientation_xml, flat, QuantizeRequest(accuracy_aware=True, metric="top1"))
     with pytest.raises(UserError, match="preset"):
-        QuantizeOptions.from_dict({"preset": "fastest"})
+        QuantizeRequest.from_params({"preset": "fastest"})
     with pytest.raises(UserError, match="validation dataset"):
-        prepare_quantization(orientation_xml, None, QuantizeOptions(accuracy_aware=True))
+        prepare_quantization(orientation_xml, None, QuantizeRequest(accuracy_aware=True))
 
 
 def test_cli_quantize_and_compress(workspace: Path, orientation_xml: Path, rotated: Path, tmp_path: Path,
@@ -226,7 +226,7 @@ def test_unfit_dataset_is_refused_in_jobs_and_calibration_sets_its_labels_aside(
     assert [v.id for v in _variants()] == [imagenet]
     with session_scope() as s:
         assert s.query(Result).count() == 0
-    _, source, _, warnings = prepare_quantization(variant_xml(get_variant(imagenet)), docs, QuantizeOptions(subset_size=8))
+    _, source, _, warnings = prepare_quantization(variant_xml(get_variant(imagenet)), docs, QuantizeRequest(subset_size=8))
     assert not source.labelled
     assert any("names 4 classes" in w and "agreement with the FP32 parent" in w for w in warnings)
 

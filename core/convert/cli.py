@@ -8,29 +8,34 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from core.convert.requests import ConvertRequest, request_from_args
 from core.errors import UserError
+from core.importer.requests import ImportRequest
+from core.requests import add_options, from_args
 
 
 def _import(args: argparse.Namespace) -> dict[str, Any]:
     from core.importer import import_paths
 
-    return import_paths([Path(p) for p in args.paths], args.name)
+    request = from_args(ImportRequest, args)
+    return import_paths([Path(p) for p in args.paths], request.name)
 
 
 def _convert(args: argparse.Namespace) -> dict[str, Any]:
-    from core.convert.options import options_from_args
     from core.convert.service import convert_model_to_variant, copy_ir, import_and_convert
 
     _compress_default_note(args)
-    options = options_from_args(args)
+    request = request_from_args(args)
+    request.check()
+    options = request.convert_options()
     if args.model_id is not None:
         if args.sources:
             raise UserError("Give either source files or --model-id, not both.")
-        result = convert_model_to_variant(args.model_id, options, run_check=not args.no_check)
+        result = convert_model_to_variant(args.model_id, options, run_check=request.run_check)
     else:
         if not args.sources:
             raise UserError("Nothing to convert.", "Give the model file(s), a folder or an archive, or --model-id ID of an imported model.")
-        result = import_and_convert([Path(p) for p in args.sources], args.name, options, run_check=not args.no_check)
+        result = import_and_convert([Path(p) for p in args.sources], args.name, options, run_check=request.run_check)
     target = output_target(args)
     if target is not None:
         xml, weights = copy_ir(Path(result["xml"]), *target)
@@ -91,7 +96,7 @@ def register(subparsers: Any) -> None:
 
     parser = add_command(subparsers, "import", "import model files/folders/archives into the workspace", _import)
     parser.add_argument("paths", nargs="+", help="model files (.onnx, .xml+.bin, .tflite, .pb, .pdmodel+.pdiparams, .pt), folders or archives")
-    parser.add_argument("--name", help="model name (default: the file name)")
+    add_options(parser, ImportRequest)
 
     parser = add_command(subparsers, "convert", "convert a model to OpenVINO IR (ovc options) and store it as a variant", _convert)
     parser.add_argument("sources", nargs="*", help="model file(s), pair, folder (SavedModel, Paddle) or archive")
@@ -106,11 +111,12 @@ def register(subparsers: Any) -> None:
                         help="as ovc: also write the IR as this file (model.xml) or into this folder")
     parser.add_argument("--extension", action="append",
                         help="as ovc: an OpenVINO extension library (.so) for custom operations; repeat or comma-separate")
-    parser.add_argument("--layout", help="NCHW, or per input: name(NCHW),other(NC)")
+    add_options(parser, ConvertRequest, skip=("compress_to_fp16",))
     # Model Optimizer's spellings too (DL Workbench users typed them; ovc dropped these options)
-    parser.add_argument("--mean-values", "--mean_values", dest="mean_values", help="e.g. 123.675,116.28,103.53 (model channel order), or name[...]")
-    parser.add_argument("--scale-values", "--scale_values", dest="scale_values", help="e.g. 58.395,57.12,57.375, or name[...]")
-    parser.add_argument("--reverse-channels", "--reverse_input_channels", dest="reverse_channels", action="store_true", help="reverse RGB<->BGR before mean/scale (MO semantics)")
+    parser.add_argument("--mean_values", dest="mean_values", help=argparse.SUPPRESS)
+    parser.add_argument("--scale_values", dest="scale_values", help=argparse.SUPPRESS)
+    parser.add_argument("--reverse_input_channels", dest="reverse_channels", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-check", dest="run_check", action="store_false", help="skip the conversion check")
     # Two spellings, two actions: ovc's takes an optional True/False (so, as in ovc, it would eat a
     # following file name); ours is a plain switch, so `--compress-to-fp16 model.onnx` keeps working.
     parser.add_argument("--compress_to_fp16", dest="compress_to_fp16", nargs="?", const=True, default=None,
@@ -118,5 +124,4 @@ def register(subparsers: Any) -> None:
                         help="as ovc: store weights as FP16 (ours: FP32 unless given; ovc's default is True); "
                              "--compress_to_fp16=False")
     parser.add_argument("--compress-to-fp16", dest="compress_to_fp16", action="store_const", const=True, default=None,
-                        help="store weights as FP16")
-    parser.add_argument("--no-check", action="store_true", help="skip the conversion check (the original in its own runtime vs the IR in f32 compute)")
+                        help=ConvertRequest.option("compress_to_fp16").info.help)

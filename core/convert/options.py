@@ -1,7 +1,8 @@
-"""Conversion options as a user states them (form fields or `ovc`-style CLI arguments).
+"""Conversion options parsed: the record the converter reads and a variant's lineage stores.
 
-One dataclass travels from the page or CLI to the job (as a JSON dict) and into the
-variant's lineage, so "how was this IR made" is answered by the stored params alone.
+The user states them as text in a `ConvertRequest` (core/convert/requests.py: the page's fields,
+`ovc`-style flags); its `convert_options()` parses them here, once, so "how was this IR made"
+is answered by the stored params alone.
 Argument syntax follows ovc / the Model Optimizer:
   --input image[1,3,224,224]   --input "image[?,3,224,224],mask[?,1,224,224]"   --input 1,3,224,224
   --layout NCHW  or  image(NCHW)      --mean-values 123.7,116.3,103.5  or  image[123.7,116.3,103.5]
@@ -210,18 +211,3 @@ def check_extensions(paths: list[str] | None) -> list[str]:
                     ) from exc
             result.append(str(path))
     return result
-
-
-def options_from_args(args: Any) -> ConvertOptions:
-    """ConvertOptions from the parsed CLI arguments of `convert`."""
-    return ConvertOptions(
-        inputs=parse_input_specs(args.input),
-        outputs=[name for value in (args.output or []) for name in split_top_level(value)],
-        layout=parse_layout(args.layout),
-        mean_values=parse_values(args.mean_values, "mean values"),
-        scale_values=parse_values(args.scale_values, "scale values"),
-        reverse_channels=bool(args.reverse_channels),
-        compress_to_fp16=bool(args.compress_to_fp16),
-        name=args.name,
-        extensions=check_extensions(getattr(args, "extension", None)),
-    )

@@ -8,10 +8,12 @@ abandoned stages (a killed job, a closed tab) are swept by age (core.storage).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from core.errors import UserError
 from core.jobs import JobContext
+from core.requests import JobSpec, Request
 from core.workspace import new_artifact_dir, remove_artifact_dir, resolve, to_relative
 
 DATASET_UPLOAD_ENTRYPOINT = "core.datasets.uploads:dataset_upload_job"
@@ -69,3 +71,18 @@ def dataset_upload_job(ctx: JobContext, upload: str, name: str) -> dict[str, Any
     info = dataset_to_dict(get_dataset(dataset_id))
     ctx.log("imported dataset %s (%s items)", dataset_id, info["items"])
     return {"dataset_id": dataset_id, "name": info["name"], "items": info["items"], "kind": info["kind"]}
+
+
+@dataclass(kw_only=True)
+class DatasetUploadRequest(Request):
+    """Import a staged upload (`stage_dataset_upload`) as a dataset: the job the page starts."""
+
+    KIND = "dataset"
+    ENTRYPOINT = DATASET_UPLOAD_ENTRYPOINT
+
+    upload: str  # workspace-relative path of the staged file
+    name: str
+
+    def job(self) -> JobSpec:
+        return JobSpec(kind=self.KIND, entrypoint=self.ENTRYPOINT, params=self.to_params(),
+                       target=f"dataset {self.name}"[:200])

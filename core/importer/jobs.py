@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.importer.requests import ImportRequest
 from core.jobs import JobContext
 
 
-def import_job(ctx: JobContext, upload_dir: str, name: str | None = None) -> dict[str, Any]:
-    """Import files the page already wrote to `upload_dir` (workspace-relative)."""
+def import_job(ctx: JobContext, **params: Any) -> dict[str, Any]:
+    """Import files the page already wrote to the request's `upload_dir` (workspace-relative)."""
     from core.importer.service import import_stored
     from core.workspace import resolve
 
-    result = import_stored(resolve(upload_dir), name, progress=lambda fraction, message: ctx.progress(fraction, message))
+    request = ImportRequest.from_params(params)
+    upload_dir = request.upload_dir or ""
+    result = import_stored(resolve(upload_dir), request.name, progress=lambda fraction, message: ctx.progress(fraction, message))
     for model in result["models"]:
         ctx.log("imported %s as model %s (%s)", model["name"], model["model_id"], model["kind"])
         for warning in model["warnings"]:

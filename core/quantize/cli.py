@@ -16,8 +16,9 @@ from core.datasets.catalog import resolve_dataset_argument
 from core.datasets.cli import add_preprocessing_arguments, spec_from_arguments
 from core.datasets.preprocessing import spec_from_model
 from core.errors import UserError
-from core.quantize.options import DROP_TYPES, METRICS, PRESETS, TARGET_DEVICES, QuantizeOptions, split_names
-from core.quantize.pipeline import COMPRESS_MODES, compress_ir, quantize_ir
+from core.quantize.pipeline import compress_ir, quantize_ir
+from core.quantize.requests import CompressRequest, QuantizeRequest
+from core.requests import add_options, from_args
 
 log = logging.getLogger("ovwb.quantize")
 
@@ -52,21 +53,21 @@ def _quantize(args: argparse.Namespace) -> Any:
         log.warning("calibrating on random data: accuracy of the result is not representative")
     dataset_id, spec = _data_and_spec(args, source, args.data)
     validation_id = resolve_dataset_argument(args.validation_data) if args.validation_data else None
-    options = QuantizeOptions(
-        subset_size=args.subset_size, preset=args.preset, model_type=args.model_type or "",
-        fast_bias_correction=not args.no_fast_bias_correction, target_device=args.target_device,
-        ignored_names=split_names(args.ignored_names), ignored_types=split_names(args.ignored_types),
-        smooth_quant_alpha=args.smooth_quant_alpha, accuracy_aware=args.accuracy_aware,
-        max_drop=args.max_drop, drop_type=args.drop_type, metric=args.metric,
-    )
-    return quantize_ir(source, target, dataset_id, options, spec, validation_id,
-                       measure_accuracy=not args.no_accuracy, progress=_log_progress)
+    request = from_args(QuantizeRequest, args, model_path=str(source), dataset_id=dataset_id, preprocessing=spec,
+                        validation_dataset_id=validation_id, measure_accuracy=not args.no_accuracy)
+    request.check_options()  # the model and data are checked as quantize_ir opens them, before NNCF runs
+    return quantize_ir(source, target, request.dataset_id, request, request.preprocessing,
+                       request.validation_dataset_id, measure_accuracy=request.measure_accuracy, progress=_log_progress)
 
 
 def _compress(args: argparse.Namespace) -> Any:
     source, target = output_path(args.model, args.output)
     dataset_id, spec = _data_and_spec(args, source, args.data)
-    return compress_ir(source, target, args.mode, args.ratio, args.group_size, dataset_id, spec, progress=_log_progress)
+    request = from_args(CompressRequest, args, model_path=str(source), dataset_id=dataset_id, preprocessing=spec)
+    request.check()
+    return compress_ir(source, target, request.mode, request.ratio if request.int4 else None,
+                       request.group_size if request.int4 else None, request.dataset_id, request.preprocessing,
+                       progress=_log_progress)
 
 
 def register(subparsers: Any) -> None:
@@ -76,27 +77,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("model", help="IR .xml (or ONNX) to quantize")
     parser.add_argument("-o", "--output", required=True, help="output folder; writes <name>.xml/.bin there")
     parser.add_argument("--data", required=True, help="dataset id, image folder/archive, .npz, or 'random' (warned)")
-    parser.add_argument("--subset-size", type=int, default=300)
-    parser.add_argument("--preset", choices=PRESETS, default="performance")
-    parser.add_argument("--model-type", choices=["transformer"])
-    parser.add_argument("--target-device", choices=TARGET_DEVICES, default="ANY")
-    parser.add_argument("--no-fast-bias-correction", action="store_true", help="use the slower, often more accurate bias correction")
-    parser.add_argument("--ignored-names", help="comma-separated layer names to keep in float")
-    parser.add_argument("--ignored-types", help="comma-separated layer types to keep in float, e.g. MatMul,Add")
-    parser.add_argument("--smooth-quant-alpha", type=float, help="SmoothQuant alpha for MatMul (transformers); -1 = off")
-    parser.add_argument("--accuracy-aware", action="store_true", help="nncf.quantize_with_accuracy_control")
     parser.add_argument("--validation-data", help="dataset for accuracy control/measurement (default: --data)")
-    parser.add_argument("--max-drop", type=float, default=0.01, help="maximal metric drop (0.01 = 1 point)")
-    parser.add_argument("--drop-type", choices=DROP_TYPES, default="absolute")
-    parser.add_argument("--metric", choices=METRICS, default="top1", help="top1 needs labels; agreement compares with FP32")
     parser.add_argument("--no-accuracy", action="store_true", help="skip measuring accuracy after quantizing")
+    add_options(parser, QuantizeRequest)
     add_preprocessing_arguments(parser)
 
     parser = add_command(subparsers, "compress", "FP16 weights, or NNCF weight-only INT8/INT4 compression", _compress)
     parser.add_argument("model", help="IR .xml (or ONNX)")
     parser.add_argument("-o", "--output", required=True, help="output folder; writes <name>.xml/.bin there")
-    parser.add_argument("--mode", choices=COMPRESS_MODES, required=True)
-    parser.add_argument("--ratio", type=float, help="INT4: share of layers in INT4 (rest INT8)")
-    parser.add_argument("--group-size", type=int, help="INT4: weights per quantization group (e.g. 64, 128)")
     parser.add_argument("--data", help="optional dataset to measure agreement with the original")
+    add_options(parser, CompressRequest)
     add_preprocessing_arguments(parser)

@@ -19,8 +19,8 @@ from typing import Any
 from core.accuracy.evaluate import Progress
 from core.benchmark.lock import compute_lock
 from core.jobs import JobContext
-from core.quantize.options import QuantizeOptions
 from core.quantize.pipeline import compress_ir, quantize_ir
+from core.quantize.requests import CompressRequest, QuantizeRequest
 from core.store import Result, session_scope
 from core.system_info import machine_summary
 from core.variants import get_variant, register_variant, variant_xml
@@ -112,54 +112,40 @@ def stage_aware_progress(ctx: JobContext) -> Progress:
     return report
 
 
-def quantize_job(
-    ctx: JobContext,
-    variant_id: int,
-    dataset_id: int | None,
-    options: dict[str, Any] | None = None,
-    preprocessing: dict[str, Any] | None = None,
-    validation_dataset_id: int | None = None,
-    accuracy_samples: int = 300,
-    measure_accuracy: bool = True,
-) -> dict[str, Any]:
-    parent = get_variant(variant_id)
-    quantize_options = QuantizeOptions.from_dict(options)
+def quantize_job(ctx: JobContext, options: dict[str, Any] | None = None, **params: Any) -> dict[str, Any]:
+    """Quantize the request's variant into a new one. `options` is the nested form earlier callers
+    and stored lineage use (the NNCF options apart); it is merged into the flat request."""
+    request = QuantizeRequest.from_params({**params, **(options or {})})
+    parent = get_variant(request.variant_id)
     folder = new_artifact_dir("tmp")
-    suffix = "int8-aa" if quantize_options.accuracy_aware else "int8"
+    suffix = "int8-aa" if request.accuracy_aware else "int8"
     try:
         with compute_lock(ctx):  # a benchmark started meanwhile waits instead of measuring beside NNCF
             result = quantize_ir(
-                variant_xml(parent), folder / f"{Path(parent.xml_path).stem}-{suffix}.xml", dataset_id,
-                quantize_options, preprocessing, validation_dataset_id, measure_accuracy=measure_accuracy,
-                accuracy_samples=accuracy_samples, progress=stage_aware_progress(ctx),
+                variant_xml(parent), folder / f"{Path(parent.xml_path).stem}-{suffix}.xml", request.dataset_id,
+                request, request.preprocessing, request.validation_dataset_id,
+                measure_accuracy=request.measure_accuracy, accuracy_samples=request.accuracy_samples,
+                progress=stage_aware_progress(ctx),
             )
-        label = "INT8 accuracy-aware" if quantize_options.accuracy_aware else "INT8"
-        data = " (random data)" if dataset_id is None else ""
-        return _finish(ctx.job_id, parent.id, parent.model_id, result, f"{label} of #{parent.id}{data}")
+        data = " (random data)" if request.dataset_id is None else ""
+        return _finish(ctx.job_id, parent.id, parent.model_id, result, f"{request.method_label()} of #{parent.id}{data}")
     except BaseException:
         remove_artifact_dir(folder)
         raise
 
 
-def compress_job(
-    ctx: JobContext,
-    variant_id: int,
-    mode: str,
-    ratio: float | None = None,
-    group_size: int | None = None,
-    dataset_id: int | None = None,
-    preprocessing: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    parent = get_variant(variant_id)
+def compress_job(ctx: JobContext, **params: Any) -> dict[str, Any]:
+    request = CompressRequest.from_params(params)
+    parent = get_variant(request.variant_id)
     folder = new_artifact_dir("tmp")
     try:
         with compute_lock(ctx):
             result = compress_ir(
-                variant_xml(parent), folder / f"{Path(parent.xml_path).stem}-{mode}.xml", mode, ratio, group_size,
-                dataset_id, preprocessing, progress=stage_aware_progress(ctx),
+                variant_xml(parent), folder / f"{Path(parent.xml_path).stem}-{request.mode}.xml", request.mode,
+                request.ratio if request.int4 else None, request.group_size if request.int4 else None,
+                request.dataset_id, request.preprocessing, progress=stage_aware_progress(ctx),
             )
-        name = "FP16" if mode == "fp16" else f"{mode.upper()} weights"
-        return _finish(ctx.job_id, parent.id, parent.model_id, result, f"{name} of #{parent.id}")
+        return _finish(ctx.job_id, parent.id, parent.model_id, result, f"{request.name()} of #{parent.id}")
     except BaseException:
         remove_artifact_dir(folder)
         raise

@@ -14,17 +14,15 @@ from typing import Any
 
 from core.accuracy.evaluate import Progress, evaluate, headline, no_progress, read_model
 from core.datasets.feeding import MIN_SAMPLES, RANDOM_DATA_WARNING, RandomSource, SampleSource, open_source
-from core.datasets.preprocessing import PreprocessSpec, require_choice
+from core.datasets.preprocessing import PreprocessSpec
 from core.errors import UserError
+from core.requests import choice
 from core.quantize.calibration import calibration_split
 from core.quantize.compression import compress_weights, fp16_runtime_note, save_ir
 from core.quantize.layers import precision_summary, weight_precisions
-from core.quantize.options import QuantizeOptions
+from core.quantize.requests import DEFAULT_ACCURACY_SAMPLES, CompressMode, QuantizeRequest
 from core.quantize.ptq import quantize_int8, quantize_int8_with_accuracy_control
 from core.system_info import package_version
-
-DEFAULT_ACCURACY_SAMPLES = 300
-COMPRESS_MODES = ("fp16", "int8", "int8_sym", "int4", "int4_asym")
 
 
 def _ir_size(xml_path: Path) -> int:
@@ -62,7 +60,7 @@ def accuracy_section(report: dict[str, Any], samples_from: str) -> dict[str, Any
 def prepare_quantization(
     xml_in: Path,
     dataset_id: int | None,
-    options: QuantizeOptions,
+    options: QuantizeRequest,
     spec: dict[str, Any] | PreprocessSpec | None = None,
     validation_dataset_id: int | None = None,
 ) -> tuple[Any, SampleSource, SampleSource | None, list[str]]:
@@ -71,7 +69,6 @@ def prepare_quantization(
     Returns the model, calibration source, validation source (accuracy control or a separate
     validation set) and warnings for the user (random data, small dataset).
     """
-    options.check()
     model = read_model(xml_in)
     preprocessing = _spec(spec)
     source = open_source(dataset_id, model, preprocessing, MIN_SAMPLES, "calibration")
@@ -105,7 +102,7 @@ def quantize_ir(
     xml_in: Path,
     xml_out: Path,
     dataset_id: int | None,
-    options: QuantizeOptions,
+    options: QuantizeRequest,
     spec: dict[str, Any] | PreprocessSpec | None = None,
     validation_dataset_id: int | None = None,
     measure_accuracy: bool = True,
@@ -135,7 +132,7 @@ def quantize_ir(
         "bin": str(xml_out.with_suffix(".bin")),
         "precision": "INT8",
         "method": "accuracy-aware" if options.accuracy_aware else "quantized",
-        "options": options.to_dict(),
+        "options": options.options_dict(),
         "preprocessing": source.spec.to_dict() if hasattr(source, "spec") else None,
         "calibration": {**source.describe(), "samples_used": calibrated},
         "validation_dataset_id": validation.dataset_id if validation is not None else None,
@@ -177,7 +174,7 @@ def compress_ir(
 ) -> dict[str, Any]:
     """FP16 or weight-only INT8/INT4; accuracy vs the parent when a dataset is given."""
     started = time.perf_counter()
-    require_choice(mode, COMPRESS_MODES, "compression mode")
+    mode = str(choice(CompressMode, mode, "compression mode"))
     progress(0.0, "reading the model")
     model = read_model(xml_in)
     source = open_source(dataset_id, model, _spec(spec), MIN_SAMPLES, "accuracy") if dataset_id is not None else None

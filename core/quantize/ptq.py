@@ -10,7 +10,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,7 +25,9 @@ from core.quantize.calibration import (
     nncf_output_to_stderr,
     sample_order,
 )
-from core.quantize.options import QuantizeOptions
+
+if TYPE_CHECKING:
+    from core.quantize.requests import QuantizeRequest
 
 
 IF_BRANCH_LINE = re.compile(r"dataset for then body is (\d+), else body is (\d+)")
@@ -85,7 +87,7 @@ def _nncf_failure(exc: Exception, branches: _IfBranchCounts | None = None) -> Us
 
 
 def quantize_int8(
-    model: Any, source: SampleSource, options: QuantizeOptions, progress: Progress = no_progress,
+    model: Any, source: SampleSource, options: QuantizeRequest, progress: Progress = no_progress,
     start: float = 0.05, end: float = 0.7,
 ) -> Any:
     import nncf
@@ -166,7 +168,7 @@ def quantize_int8_with_accuracy_control(
     model: Any,
     source: SampleSource,
     validation: SampleSource,
-    options: QuantizeOptions,
+    options: QuantizeRequest,
     progress: Progress = no_progress,
 ) -> tuple[Any, dict[str, Any]]:
     import nncf
