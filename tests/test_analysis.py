@@ -166,7 +166,7 @@ def test_requantize_from_the_ranking_keeps_that_layer_in_float(workspace: Path, 
     request = RequantizeRequest(parent=fp32, previous=int8, ignored_names=[worst])
     request.check()
     spec = request.job()
-    assert spec.kind == "quantize" and spec.params["options"]["subset_size"] == 6 and spec.params["dataset_id"] == rotated
+    assert spec.kind == "quantize" and spec.params["subset_size"] == 6 and spec.params["dataset_id"] == rotated  # flat: QuantizeRequest params
     again = run_job_inline(spec.kind, spec.entrypoint, spec.params, target=spec.target, variant_id=spec.variant_id)
     assert again.state == "done", again.error
     fixed = get_variant(again.result["variant_id"])

@@ -9,7 +9,7 @@ build the same request; the job function rebuilds it from the stored params
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -21,8 +21,7 @@ from core.datasets.feeding import open_source
 from core.datasets.preprocessing import PreprocessSpec
 from core.errors import UserError
 from core.quantize.layers import model_layers
-from core.quantize.options import PRESETS, QuantizeOptions
-from core.quantize.pipeline import prepare_quantization
+from core.quantize.requests import NNCF_OPTIONS, Preset, QuantizeRequest
 from core.requests import JobSpec, Request, option
 from core.variants import get_variant, variant_xml
 
@@ -32,9 +31,6 @@ DEFAULT_OUTPUT_IMAGES = 16
 DEFAULT_TOP_K = 5
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_KEEP_IN_FLOAT = 3
-QUANTIZE_ENTRYPOINT = "core.quantize.jobs:quantize_job"  # the existing job: lineage, accuracy, result row
-
-Preset = StrEnum("Preset", {name.upper(): name for name in PRESETS})  # type: ignore[misc]
 
 
 class Layout(StrEnum):
@@ -160,10 +156,11 @@ class RequantizeRequest(Request):
                             "Re-quantize from the variant's own parent.")
         return dict(previous.params or {})
 
-    def quantize_params(self) -> dict[str, Any]:
-        """The quantize job's params: the previous run's settings with this request's changes."""
+    def quantize_request(self) -> QuantizeRequest:
+        """The quantize request this becomes: the previous run's settings with this request's changes.
+        Its job is the existing quantize job, so the new variant has lineage and accuracy."""
         previous = self._previous_params()
-        options = dict(previous.get("options") or {})
+        options = {key: value for key, value in (previous.get("options") or {}).items() if key in NNCF_OPTIONS}
         options["ignored_names"] = sorted(set(options.get("ignored_names") or []) | set(self.ignored_names))
         options["ignored_types"] = sorted(set(options.get("ignored_types") or []) | set(self.ignored_types))
         if self.preset is not None:
@@ -173,27 +170,24 @@ class RequantizeRequest(Request):
         if self.subset_size is not None:
             options["subset_size"] = int(self.subset_size)
         options["accuracy_aware"] = False  # the user chose the float layers: plain INT8 with them
-        checked = QuantizeOptions.from_dict(options)
         dataset_id = self.dataset_id if self.dataset_id is not None else previous.get("dataset_id")
-        return {
-            "variant_id": int(self.parent), "dataset_id": dataset_id, "options": checked.to_dict(),
-            "preprocessing": self.preprocessing if self.preprocessing is not None else previous.get("preprocessing"),
+        preprocessing = self.preprocessing if self.preprocessing is not None else previous.get("preprocessing")
+        return QuantizeRequest.from_params({
+            **options, "variant_id": int(self.parent), "dataset_id": dataset_id, "preprocessing": preprocessing,
             "validation_dataset_id": previous.get("validation_dataset_id"),
-        }
+        })
 
     def check(self) -> None:
         super().check()
         if not (self.ignored_names or self.ignored_types or self.preset is not None or self.smooth_quant_alpha is not None):
             raise UserError("Nothing to change: name layers or layer types to keep in float, or another preset.",
                             "Pick layers from the layer-error ranking.")
-        params = self.quantize_params()
-        if params["dataset_id"] is None:
+        request = self.quantize_request()
+        if request.dataset_id is None:
             raise UserError("No calibration dataset: the previous INT8 variant records none.",
                             "Pick a dataset to calibrate on.")
-        parent = get_variant(int(self.parent))
-        prepare_quantization(variant_xml(parent), params["dataset_id"], QuantizeOptions.from_dict(params["options"]),
-                             params["preprocessing"], params["validation_dataset_id"])
-        self.check_names(parent)
+        request.check()
+        self.check_names(get_variant(int(self.parent)))
 
     def check_names(self, parent: Any) -> None:
         layers = model_layers(read_model(variant_xml(parent)))
@@ -204,8 +198,7 @@ class RequantizeRequest(Request):
                             "Use names from the layer-error ranking of this parent.")
 
     def job(self) -> JobSpec:
-        params = self.quantize_params()
-        kept = params["options"]["ignored_names"] + params["options"]["ignored_types"]
-        what = f"{len(kept)} layer(s)/type(s) in float" if kept else f"preset {params['options']['preset']}"
-        return JobSpec(kind="quantize", entrypoint=QUANTIZE_ENTRYPOINT, params=params,
-                       target=f"re-quantize #{self.parent} · {what}", variant_id=int(self.parent))
+        request = self.quantize_request()
+        kept = request.ignored_names + request.ignored_types
+        what = f"{len(kept)} layer(s)/type(s) in float" if kept else f"preset {request.preset}"
+        return replace(request.job(), target=f"re-quantize #{self.parent} · {what}")
