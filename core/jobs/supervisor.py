@@ -102,8 +102,8 @@ def supervise(
             return job.state
         log_dir = make_private_dir(workspace_dir / "logs" / "jobs")
         log_file = log_dir / f"job-{job_id}.log"
-        now = db_now(s)
-        job.state, job.started_at, job.heartbeat_at = JobState.RUNNING.value, utcnow(), now
+        now = db_now(s)  # the database's clock: heartbeats are compared on it (core/jobs/liveness.py)
+        job.state, job.started_at, job.heartbeat_at = JobState.RUNNING.value, now, now
         job.log_path, job.message = log_file.relative_to(workspace_dir).as_posix(), "Starting"
         process["supervisor"] = liveness.identity()
         job.process = process
