@@ -62,6 +62,28 @@ def masked_url(url: str) -> str:
         return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
 
 
+class DatabaseUrl:
+    """A database URL handed to another process (a Dask task argument): Dask logs a failed
+    task's arguments by their repr, so repr and str show the URL with its password masked.
+    `reveal()` gives the URL itself to the code that connects."""
+
+    __slots__ = ("_url",)
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+
+    def reveal(self) -> str:
+        return self._url
+
+    def __repr__(self) -> str:
+        return f"DatabaseUrl({masked_url(self._url)!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[type[DatabaseUrl], tuple[str]]:
+        return (DatabaseUrl, (self._url,))
+
+
 def disable_telemetry() -> None:
     """No telemetry from OpenVINO, NNCF or ONNX Runtime, and no ~/intel folder: see
     core/telemetry.py (already run when `core` is imported; kept for existing callers)."""

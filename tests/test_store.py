@@ -185,6 +185,14 @@ def test_a_plain_postgresql_url_works_and_its_password_is_never_shown(postgres_s
         create_model("plain-url", "onnx")
         assert [m.name for m in list_models()] == ["plain-url"]
         assert postgres_server.password not in masked_url(get_settings().database_url)
+        from core.system_info import store_summary  # what `python -m core info` prints
+
+        summary = store_summary()
+        assert summary["kind"] == "postgresql" and postgres_server.password not in repr(summary)
+        assert "ovwb:***@127.0.0.1" in summary["database"]
+        from core.config import DatabaseUrl  # how the URL travels in a Dask task's arguments
+
+        assert postgres_server.password not in repr(DatabaseUrl(plain)) + str(DatabaseUrl(plain))
 
         wrong = plain.replace(postgres_server.password, "not-the-password")
         monkeypatch.setenv("OVWB_DATABASE_URL", wrong)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from core.config import get_settings
+from core.config import DatabaseUrl, get_settings
 from core.jobs import liveness
 from core.store import Job, JobState, db_now, session_scope
 from core.store.models import utcnow
@@ -85,7 +85,7 @@ def submit_job(
         supervise,
         job_id,
         str(settings.workspace),
-        settings.database_url,
+        DatabaseUrl(settings.database_url),  # masked in Dask's logs of a failed task
         key=f"ovwb-job-{job_id}-{uuid.uuid4().hex[:8]}", pure=False)
     fire_and_forget(future)  # the job must run even if nobody holds the future
     _futures[job_id] = future

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from core.config import get_settings
+from core.config import DatabaseUrl, get_settings
 from core.jobs import liveness
 from core.store import Job, JobState, db_now, session_scope
 from core.store.models import utcnow
@@ -61,16 +61,19 @@ def crash_reason(returncode: int) -> tuple[str, str]:
 def supervise(
     job_id: int,
     workspace: str | None = None,
-    database_url: str | None = None,
+    database_url: str | DatabaseUrl | None = None,
     on_poll: Callable[[Job], None] | None = None,
 ) -> str:
     """Run job `job_id` to its end; returns the final state. Safe to call again (retries).
 
     `workspace` and `database_url` come from the submitter: a Dask worker's own environment
-    was fixed when the cluster started (or belongs to another machine).
+    was fixed when the cluster started (or belongs to another machine). The URL comes wrapped
+    (DatabaseUrl) so that Dask never logs its password.
     """
     settings = get_settings()
     workspace_dir = Path(workspace) if workspace else settings.workspace
+    if isinstance(database_url, DatabaseUrl):
+        database_url = database_url.reveal()
     database_url = database_url or settings.database_url
     private_files()
     with session_scope(database_url) as s:
