@@ -203,3 +203,20 @@ def test_a_plain_postgresql_url_works_and_its_password_is_never_shown(postgres_s
     finally:
         reset_engine()
         postgres_server.drop_database(name)
+
+
+def test_long_names_and_multi_gigabyte_sizes_fit(workspace: Path) -> None:
+    """SQLite ignores VARCHAR lengths and stores 64-bit integers; PostgreSQL enforces both: a
+    file name longer than 200 characters or an IR over 2 GiB (an LLM) must fit there too."""
+    name = "a-model-exported-by-a-tool-that-likes-long-names-" * 10
+    with session_scope() as s:
+        model = Model(name=name, source_format="onnx")
+        s.add(model)
+        s.flush()
+        s.add(Variant(model_id=model.id, name=name, precision="INT4", method="compressed", xml_path="m/x.xml",
+                      bin_path="m/x.bin", size_bytes=7 * 1024**3))
+        s.add(Result(kind="benchmark", device="HETERO:" + ",".join(["GPU.0", "GPU.1", "NPU", "CPU"] * 8)))
+    reset_engine()
+    with session_scope() as s:
+        assert s.query(Model).one().name == name
+        assert s.query(Variant).one().size_bytes == 7 * 1024**3

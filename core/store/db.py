@@ -7,7 +7,8 @@ PostgreSQL (a team server, `OVWB_DATABASE_URL=postgresql://...`, driver psycopg 
 against a real server (tests/postgres.py). Its JSON type refuses NaN and Infinity, which
 metrics hold (an SNR of identical outputs is inf): those floats are stored tagged and read back
 as the floats they were. Several processes may open a fresh database at once: the tables are
-made under an advisory lock.
+made under an advisory lock. String lengths in models.py are not limits there (SQLite never
+enforced them).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.types import String
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import get_settings, masked_url, normalise_database_url
@@ -35,6 +38,13 @@ _lock = Lock()
 # pg_advisory_xact_lock key of "make the tables": any fixed number, the same in every process.
 _SCHEMA_LOCK_KEY = 0x6F76_7762  # "ovwb"
 _FLOAT_TAG = "$float"
+
+
+@compiles(String, "postgresql")
+def _unbounded_varchar(element: String, compiler: Any, **kw: Any) -> str:
+    """String(200) is VARCHAR without a limit on PostgreSQL (same storage as TEXT): SQLite never
+    enforced the lengths, and names come from users' files; a long one must not fail a write."""
+    return "VARCHAR"
 
 
 def _tag_non_finite(value: Any) -> Any:
