@@ -220,3 +220,27 @@ def test_long_names_and_multi_gigabyte_sizes_fit(workspace: Path) -> None:
     with session_scope() as s:
         assert s.query(Model).one().name == name
         assert s.query(Variant).one().size_bytes == 7 * 1024**3
+
+
+def test_processes_opening_a_fresh_postgresql_database_at_once_all_succeed(postgres_server, tmp_path: Path) -> None:
+    """The app, its Dask workers and the CLI may all open a new server database in the same
+    second: the tables are made under an advisory lock, so no process sees "already exists"."""
+    import os
+    import subprocess
+    import sys
+
+    name = postgres_server.new_database()
+    try:
+        root = Path(__file__).resolve().parents[1]
+        env = dict(os.environ, PYTHONPATH=str(root), OVWB_WORKSPACE=str(tmp_path / "workspace"),
+                   OVWB_DATABASE_URL=postgres_server.url(name))
+        script = "import sys, time; time.sleep(float(sys.argv[1]) - time.time()); from core.store import init_db; init_db()"
+        import time
+
+        at = str(time.time() + 4)  # all of them past their imports, then at the same moment
+        runs = [subprocess.Popen([sys.executable, "-c", script, at], env=env, cwd=str(root), stderr=subprocess.PIPE,
+                                 text=True) for _ in range(4)]
+        errors = [run.communicate(timeout=120)[1] for run in runs]
+        assert [run.returncode for run in runs] == [0] * 4, errors
+    finally:
+        postgres_server.drop_database(name)
