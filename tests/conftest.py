@@ -94,8 +94,10 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: str | None
     else:
         monkeypatch.setenv("OVWB_DATABASE_URL", store)
     monkeypatch.delenv("OVWB_DASK_SCHEDULER", raising=False)
+    from core.jobs.api import _futures
     from core.store import init_db
 
+    _futures.clear()  # futures of an earlier test's jobs: this database numbers its jobs from 1 again
     init_db()
     yield ws
 

@@ -221,7 +221,12 @@ def test_heartbeats_are_written_and_judged_by_the_database_clock(workspace: Path
     assert get_job(remote).message == "Worker lost"
 
     cancel_job(job_id)
-    assert wait_for_job(job_id, timeout_s=30).state == "cancelled"
+    finished = wait_for_job(job_id, timeout_s=30)
+    assert finished.state == "cancelled"
+    with session_scope() as s:
+        now = db_now(s)
+    assert finished.started_at <= finished.finished_at <= now  # every job time on the one clock
+    assert 0 <= (now - finished.finished_at).total_seconds() < 30
     url = os.environ.get("OVWB_DATABASE_URL", "")
     if "@" in url:
         password = url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]

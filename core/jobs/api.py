@@ -20,7 +20,6 @@ from sqlalchemy import select, update
 from core.config import DatabaseUrl, get_settings
 from core.jobs import liveness
 from core.store import Job, JobState, db_now, session_scope
-from core.store.models import utcnow
 from core.workspace import resolve
 
 STALE_HEARTBEAT_S = liveness.STALE_HEARTBEAT_S
@@ -141,7 +140,7 @@ def cancel_job(job_id: int) -> Job | None:
             return job
         job.cancel_requested = True
         if job.state == JobState.QUEUED.value and job.started_at is None:
-            job.state, job.finished_at, job.message = JobState.CANCELLED.value, utcnow(), "Cancelled"
+            job.state, job.finished_at, job.message = JobState.CANCELLED.value, db_now(s), "Cancelled"
             return job
     reconcile_interrupted_jobs(job_ids=[job_id])  # nobody left to act on the request: end it here
     with session_scope() as s:
@@ -222,12 +221,13 @@ def reconcile_interrupted_jobs(job_ids: list[int] | None = None) -> int:
             continue
         message, error, hint = verdict
         liveness.kill_if_ours((job.process or {}).get("child"))  # an orphan nobody can cancel
-        values: dict[str, Any] = {"finished_at": utcnow()}
+        values: dict[str, Any] = {}
         if job.cancel_requested:
             values.update(state=JobState.CANCELLED.value, message="Cancelled", error=None, error_hint=None)
         else:
             values.update(state=JobState.INTERRUPTED.value, message=message, error=error, error_hint=hint)
         with session_scope() as s:
+            values["finished_at"] = db_now(s)  # the clock started_at and heartbeats are on
             result = s.execute(
                 update(Job).where(Job.id == job.id, Job.state.in_(ACTIVE_STATES)).values(**values)
             )

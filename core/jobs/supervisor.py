@@ -16,7 +16,6 @@ from pathlib import Path
 from core.config import DatabaseUrl, get_settings
 from core.jobs import liveness
 from core.store import Job, JobState, db_now, session_scope
-from core.store.models import utcnow
 from core.workspace import make_private_dir, private_files
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -96,12 +95,12 @@ def supervise(
                         job.state, job.message = JobState.INTERRUPTED.value, "Worker lost"
                         job.error = "The worker process running this job stopped (it was killed or crashed), so the job stopped too."
                         job.error_hint = liveness.HINT
-                    job.finished_at = utcnow()
+                    job.finished_at = db_now(s)
             return job.state
         if job.state != JobState.QUEUED.value:
             return job.state  # cancelled or interrupted while it waited
         if job.cancel_requested:
-            job.state, job.finished_at, job.message = JobState.CANCELLED.value, utcnow(), "Cancelled"
+            job.state, job.finished_at, job.message = JobState.CANCELLED.value, db_now(s), "Cancelled"
             return job.state
         log_dir = make_private_dir(workspace_dir / "logs" / "jobs")
         log_file = log_dir / f"job-{job_id}.log"
@@ -189,7 +188,7 @@ def supervise(
             else:
                 job.error, job.error_hint = crash_reason(returncode)
                 job.state, job.message = JobState.FAILED.value, "Crashed"
-            job.finished_at = utcnow()
+            job.finished_at = db_now(s)
         if on_poll is not None:
             on_poll(job)
         return job.state
