@@ -123,7 +123,8 @@ def test_non_finite_floats_in_json_columns_round_trip(workspace: Path) -> None:
 
     metrics = {"snr_db": math.inf, "low": -math.inf, "cosine": math.nan, "layers": [{"snr": math.inf}], "fps": 12.5}
     with session_scope() as s:
-        s.add(Result(kind="analysis", metrics=metrics, config={"text": "NaN", "$float": "as given"}))
+        s.add(Result(kind="analysis", metrics=metrics, config={"text": "NaN", "$float": "as given"},
+                     machine={"$float": "not a number"}))
     reset_engine()
     with session_scope() as s:
         row = s.query(Result).one()
@@ -131,6 +132,7 @@ def test_non_finite_floats_in_json_columns_round_trip(workspace: Path) -> None:
         assert math.isnan(row.metrics["cosine"]) and row.metrics["layers"] == [{"snr": math.inf}]
         assert row.metrics["fps"] == 12.5
         assert row.config == {"text": "NaN", "$float": "as given"}  # strings stay strings
+        assert row.machine == {"$float": "not a number"}
 
 
 def test_a_database_an_older_version_made_gets_its_new_columns(workspace: Path) -> None:

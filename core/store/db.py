@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.types import String
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import String
 
 from core.config import get_settings, masked_url, normalise_database_url
 from core.errors import UserError
@@ -38,6 +38,7 @@ _lock = Lock()
 # pg_advisory_xact_lock key of "make the tables": any fixed number, the same in every process.
 _SCHEMA_LOCK_KEY = 0x6F76_7762  # "ovwb"
 _FLOAT_TAG = "$float"
+_NON_FINITE = {"nan", "inf", "-inf"}
 
 
 @compiles(String, "postgresql")
@@ -48,7 +49,8 @@ def _unbounded_varchar(element: String, compiler: Any, **kw: Any) -> str:
 
 
 def _tag_non_finite(value: Any) -> Any:
-    """NaN/Infinity as {"$float": "nan"|"inf"|"-inf"}: valid JSON for PostgreSQL."""
+    """NaN/Infinity as {"$float": "nan"|"inf"|"-inf"}: valid JSON for PostgreSQL. (A stored
+    object that is exactly such a pair reads back as the float: no feature writes one.)"""
     if isinstance(value, float) and not math.isfinite(value):
         return {_FLOAT_TAG: repr(value)}
     if isinstance(value, dict):
@@ -66,7 +68,7 @@ def _json_dumps(value: Any) -> str:
 
 
 def _untag(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1 and isinstance(obj.get(_FLOAT_TAG), str):
+    if len(obj) == 1 and obj.get(_FLOAT_TAG) in _NON_FINITE:
         return float(obj[_FLOAT_TAG])
     return obj
 
@@ -111,11 +113,14 @@ def _engine_and_sessions(database_url: str | None) -> tuple[Engine, sessionmaker
                     _add_missing_columns(connection)
             except OperationalError as exc:
                 engine.dispose()
-                reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
-                raise UserError(
-                    f"Cannot open the database {masked_url(url)}: {reason}",
-                    "Check OVWB_DATABASE_URL (host, port, user, password, database name) and that the server is running.",
-                ) from None
+                reason = (str(exc.orig).strip().splitlines() or [""])[0] if exc.orig is not None else ""
+                hint = (
+                    "Check that the workspace folder (OVWB_WORKSPACE) is on a local disk and writable."
+                    if db_file is not None else
+                    "Check OVWB_DATABASE_URL (host, port, user, password, database name) and that the server is running."
+                )
+                raise UserError(f"Cannot open the database {masked_url(url)}: {reason or type(exc).__name__}",
+                                hint) from None
             if db_file is not None and db_file.exists():
                 _make_private(db_file)
             _engines[url] = (engine, sessionmaker(engine, expire_on_commit=False))
