@@ -12,7 +12,7 @@ PORT ?= 8501
 OVWB_MAX_UPLOAD_MB ?= 2048
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup test-setup system-deps browser-deps lock clean-venv
+.PHONY: run test setup test-setup system-deps browser-deps postgres-deps lock clean-venv
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (or run: make PYTHON=python3 ...)"; exit 1; }
@@ -32,7 +32,7 @@ $(TEST_STAMP): $(RUN_STAMP) requirements-test.txt constraints.txt
 
 setup: $(RUN_STAMP) system-deps
 
-test-setup: setup $(TEST_STAMP) browser-deps
+test-setup: setup $(TEST_STAMP) browser-deps postgres-deps
 
 # Graphviz lays out big graphs in ~1 s (the graph page falls back to pure Python without it).
 system-deps:
@@ -40,6 +40,13 @@ system-deps:
 
 browser-deps:
 	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+# The store and job tests also run on a real PostgreSQL server that tests/postgres.py starts in a
+# temporary folder (initdb + pg_ctl, on PATH or in /usr/lib/postgresql/*/bin): only the binaries are
+# needed. Debian's package may also make and start a "main" cluster; the tests never use it.
+postgres-deps:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; }
 
 # pages/ui/server_guard.py = `streamlit run app.py` with the origin check narrowed to the app's own origin and,
 # off loopback (e.g. HOST=0.0.0.0), an access token it prints in the URL (OVWB_TOKEN sets it).

@@ -118,6 +118,15 @@ def machine_summary() -> dict[str, Any]:
     }
 
 
+def store_summary() -> dict[str, str]:
+    """Where this app keeps its state, as a person may read it: the password masked."""
+    from core.config import get_settings, masked_url
+
+    settings = get_settings()
+    kind = settings.database_url.split(":", 1)[0].split("+", 1)[0]
+    return {"workspace": str(settings.workspace), "database": masked_url(settings.database_url), "kind": kind}
+
+
 def system_info() -> dict[str, Any]:
     core = core_instance()
     devices = [device_info(d) for d in core.available_devices]
@@ -134,6 +143,7 @@ def system_info() -> dict[str, Any]:
             "python": platform.python_version(),
         },
         "machine": machine_summary(),
+        "store": store_summary(),
         "devices": devices,
         "virtual_devices": [
             {"device": name, "what": what, "usable": bool(present)} for name, what in VIRTUAL_DEVICES.items()

@@ -32,16 +32,72 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+STORES = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_stores: run the test on SQLite and on a real PostgreSQL server")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test (or module) marked `both_stores` runs once per store: its `workspace` uses the
+    workspace's SQLite file, then a fresh database on the session's PostgreSQL server."""
+    if "store" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_stores"):
+        metafunc.parametrize("store", STORES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator:  # type: ignore[type-arg]
+    """One real PostgreSQL server for the session (tests/postgres.py), started on first use."""
+    from tests.postgres import PostgresServer
+
+    try:
+        server = PostgresServer()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh workspace + SQLite database for this test (no first-run sample unless asked)."""
+def store(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The database URL a test's workspace uses: None for the workspace's own SQLite file
+    (the default), or a fresh database on the PostgreSQL server (dropped afterwards)."""
+    kind = getattr(request, "param", "sqlite")
+    if kind == "sqlite":
+        yield None
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = server.new_database()
+    try:
+        yield server.url(name)
+    finally:
+        from core.store import reset_engine
+
+        reset_engine()
+        server.drop_database(name)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: str | None) -> Iterator[Path]:
+    """A fresh workspace + database for this test (no first-run sample unless asked): its SQLite
+    file, or with `both_stores` also a PostgreSQL database (OVWB_DATABASE_URL, so the CLI and
+    servers a test starts use it too)."""
     ws = tmp_path / "workspace"
     monkeypatch.setenv("OVWB_WORKSPACE", str(ws))
     monkeypatch.setenv("OVWB_NO_SAMPLE", "1")
-    monkeypatch.delenv("OVWB_DATABASE_URL", raising=False)
+    if store is None:
+        monkeypatch.delenv("OVWB_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("OVWB_DATABASE_URL", store)
     monkeypatch.delenv("OVWB_DASK_SCHEDULER", raising=False)
+    from core.jobs.api import _futures
     from core.store import init_db
 
+    _futures.clear()  # futures of an earlier test's jobs: this database numbers its jobs from 1 again
     init_db()
     yield ws
 

@@ -2,7 +2,8 @@
 
 Real faults only: `kill -9` of the Dask worker that parents `core.jobs.child N`, and an app
 (a process with its own LocalCluster) killed mid-job and its workspace read again at once —
-by the API every page uses, by the CLI, and by the Home page.
+by the API every page uses, by the CLI, and by the Home page. The killed-worker and stopped-app
+cases run on SQLite and on a real PostgreSQL server (tests/postgres.py).
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def _job_child_pid_alive(pid: int) -> bool:
     return stat[stat.rfind(")") + 2:].split()[0] != "Z"
 
 
+@pytest.mark.both_stores
 def test_kill_9_of_the_worker_shows_worker_lost_within_seconds(workspace: Path) -> None:
     job_id = submit_job("test", "tests.jobfns:sleep_uninterruptibly", {"seconds": 300}, target="victim")
     child_pid, worker_pid = _start_and_find_child(job_id)
@@ -113,6 +115,7 @@ def test_kill_9_of_the_worker_shows_worker_lost_within_seconds(workspace: Path) 
     assert _row(job_id).state == "interrupted"  # Dask's re-run of the task did not revive it
 
 
+@pytest.mark.both_stores
 def test_a_re_run_task_never_adopts_the_job_of_a_killed_worker(workspace: Path) -> None:
     """Nobody reads the job here: the supervisor Dask re-runs after the worker died must
     itself write the verdict instead of finding a fresh heartbeat and waiting forever."""
@@ -128,6 +131,7 @@ def test_a_re_run_task_never_adopts_the_job_of_a_killed_worker(workspace: Path) 
     assert _job_child(job_id) is None  # and it started no second child
 
 
+@pytest.mark.both_stores
 def test_cancel_ends_a_job_whose_worker_was_killed(workspace: Path) -> None:
     job_id = submit_job("test", "tests.jobfns:sleep_uninterruptibly", {"seconds": 300})
     _child, worker_pid = _start_and_find_child(job_id)
@@ -156,6 +160,7 @@ time.sleep(600)
 """
 
 
+@pytest.mark.both_stores
 @pytest.mark.parametrize("stop_signal", [signal.SIGKILL, signal.SIGTERM], ids=["kill", "stop"])
 def test_a_job_of_a_stopped_app_shows_app_restarted_at_once_everywhere(workspace: Path, stop_signal: int) -> None:
     """The app (with its LocalCluster, workers and job child) is killed, or stopped like a

@@ -1,16 +1,22 @@
 """Jobs on a real Dask LocalCluster with real child processes: progress, results, user errors,
-crashes, cancel (also mid native call), watchdog, device lock, interrupted jobs."""
+crashes, cancel (also mid native call), watchdog, device lock, interrupted jobs — on SQLite and
+on a real PostgreSQL server (tests/postgres.py)."""
 
 from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from core.jobs import cancel_job, get_job, read_job_log, reconcile_interrupted_jobs, run_job_inline, submit_job, wait_for_job
 from core.jobs.api import create_job
 from core.store import Job, JobState, session_scope
 from core.store.models import utcnow
+
+pytestmark = pytest.mark.both_stores
 
 
 def test_job_runs_on_the_cluster_with_progress_log_and_result(workspace: Path) -> None:
@@ -171,3 +177,57 @@ def test_old_scratch_folders_are_swept(workspace: Path) -> None:
     os.utime(old, (time.time() - 7 * 3600,) * 2)
     assert sweep_tmp() == 1
     assert not old.exists() and fresh.exists()
+
+
+def test_heartbeats_are_written_and_judged_by_the_database_clock(workspace: Path) -> None:
+    """A running job's heartbeat is the database's now (PostgreSQL's test server runs at UTC+14:
+    a local-time or aware timestamp would be hours off); a runner on another host is judged only
+    by that heartbeat's age on the same clock. The database URL's password is in no row or log."""
+    import os
+
+    from core.jobs import liveness
+    from core.store import db_now
+
+    job_id = submit_job("test", "tests.jobfns:sleep_uninterruptibly", {"seconds": 120})
+    deadline = time.monotonic() + 60
+    while True:
+        with session_scope() as s:
+            row = s.get(Job, job_id)
+            beat, now = row.heartbeat_at, db_now(s)
+        if row.state == "running" and beat is not None:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    time.sleep(4.5)  # a couple of heartbeats (every 2 s)
+    with session_scope() as s:
+        row = s.get(Job, job_id)
+        later, now = row.heartbeat_at, db_now(s)
+        stored = repr((row.params, row.process, row.target, row.message, row.owner))
+    assert later > beat and 0 <= (now - later).total_seconds() < 5
+    assert abs((row.started_at - beat).total_seconds()) < 5
+    assert get_job(job_id).state == "running"
+
+    remote = create_job("test", "tests.jobfns:count")
+    with session_scope() as s:
+        job = s.get(Job, remote)
+        far = {"host": "another-machine", "boot": "x", "pid": 1, "start": 1}
+        job.state, job.started_at, job.heartbeat_at = "running", utcnow(), db_now(s)
+        job.process, job.owner = {"owner": far, "supervisor": far}, "another-machine:1"
+    assert reconcile_interrupted_jobs(job_ids=[remote]) == 0  # fresh by the database's clock
+    with session_scope() as s:
+        s.get(Job, remote).heartbeat_at = db_now(s) - timedelta(
+            seconds=liveness.STALE_HEARTBEAT_S + 5)
+    assert reconcile_interrupted_jobs(job_ids=[remote]) == 1
+    assert get_job(remote).message == "Worker lost"
+
+    cancel_job(job_id)
+    finished = wait_for_job(job_id, timeout_s=30)
+    assert finished.state == "cancelled"
+    with session_scope() as s:
+        now = db_now(s)
+    assert finished.started_at <= finished.finished_at <= now  # every job time on the one clock
+    assert 0 <= (now - finished.finished_at).total_seconds() < 30
+    url = os.environ.get("OVWB_DATABASE_URL", "")
+    if "@" in url:
+        password = url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+        assert password not in stored and password not in read_job_log(get_job(job_id))

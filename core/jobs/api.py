@@ -18,10 +18,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from core.config import get_settings
+from core.config import DatabaseUrl, get_settings
 from core.jobs import liveness
 from core.store import Job, JobState, db_now, session_scope
-from core.store.models import utcnow
 from core.workspace import resolve
 
 STALE_HEARTBEAT_S = liveness.STALE_HEARTBEAT_S
@@ -86,7 +85,7 @@ def submit_job(
         supervise,
         job_id,
         str(settings.workspace),
-        settings.database_url,
+        DatabaseUrl(settings.database_url),  # masked in Dask's logs of a failed task
         key=f"ovwb-job-{job_id}-{uuid.uuid4().hex[:8]}", pure=False)
     fire_and_forget(future)  # the job must run even if nobody holds the future
     _futures[job_id] = future
@@ -165,7 +164,7 @@ def cancel_job(job_id: int) -> Job | None:
             return job
         job.cancel_requested = True
         if job.state == JobState.QUEUED.value and job.started_at is None:
-            job.state, job.finished_at, job.message = JobState.CANCELLED.value, utcnow(), "Cancelled"
+            job.state, job.finished_at, job.message = JobState.CANCELLED.value, db_now(s), "Cancelled"
             return job
     reconcile_interrupted_jobs(job_ids=[job_id])  # nobody left to act on the request: end it here
     with session_scope() as s:
@@ -246,12 +245,13 @@ def reconcile_interrupted_jobs(job_ids: list[int] | None = None) -> int:
             continue
         message, error, hint = verdict
         liveness.kill_if_ours((job.process or {}).get("child"))  # an orphan nobody can cancel
-        values: dict[str, Any] = {"finished_at": utcnow()}
+        values: dict[str, Any] = {}
         if job.cancel_requested:
             values.update(state=JobState.CANCELLED.value, message="Cancelled", error=None, error_hint=None)
         else:
             values.update(state=JobState.INTERRUPTED.value, message=message, error=error, error_hint=hint)
         with session_scope() as s:
+            values["finished_at"] = db_now(s)  # the clock started_at and heartbeats are on
             result = s.execute(
                 update(Job).where(Job.id == job.id, Job.state.in_(ACTIVE_STATES)).values(**values)
             )

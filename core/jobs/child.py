@@ -18,8 +18,7 @@ from sqlalchemy import update
 from core.config import disable_telemetry
 from core.errors import UserError
 from core.jobs.context import JobCancelled, JobContext
-from core.store import Job, JobState, session_scope
-from core.store.models import utcnow
+from core.store import Job, JobState, db_now, session_scope
 from core.workspace import private_files
 
 
@@ -35,7 +34,7 @@ def _finish(job_id: int, state: JobState, **values: Any) -> None:
         s.execute(
             update(Job)
             .where(Job.id == job_id)
-            .values(state=state.value, finished_at=utcnow(), **values)
+            .values(state=state.value, finished_at=db_now(s), **values)  # one clock for every job time
         )
 
 

@@ -13,10 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from core.config import get_settings
+from core.config import DatabaseUrl, get_settings
 from core.jobs import liveness
 from core.store import Job, JobState, db_now, session_scope
-from core.store.models import utcnow
 from core.workspace import make_private_dir, private_files
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -61,16 +60,19 @@ def crash_reason(returncode: int) -> tuple[str, str]:
 def supervise(
     job_id: int,
     workspace: str | None = None,
-    database_url: str | None = None,
+    database_url: str | DatabaseUrl | None = None,
     on_poll: Callable[[Job], None] | None = None,
 ) -> str:
     """Run job `job_id` to its end; returns the final state. Safe to call again (retries).
 
     `workspace` and `database_url` come from the submitter: a Dask worker's own environment
-    was fixed when the cluster started (or belongs to another machine).
+    was fixed when the cluster started (or belongs to another machine). The URL comes wrapped
+    (DatabaseUrl) so that Dask never logs its password.
     """
     settings = get_settings()
     workspace_dir = Path(workspace) if workspace else settings.workspace
+    if isinstance(database_url, DatabaseUrl):
+        database_url = database_url.reveal()
     database_url = database_url or settings.database_url
     private_files()
     with session_scope(database_url) as s:
@@ -93,17 +95,17 @@ def supervise(
                         job.state, job.message = JobState.INTERRUPTED.value, "Worker lost"
                         job.error = "The worker process running this job stopped (it was killed or crashed), so the job stopped too."
                         job.error_hint = liveness.HINT
-                    job.finished_at = utcnow()
+                    job.finished_at = db_now(s)
             return job.state
         if job.state != JobState.QUEUED.value:
             return job.state  # cancelled or interrupted while it waited
         if job.cancel_requested:
-            job.state, job.finished_at, job.message = JobState.CANCELLED.value, utcnow(), "Cancelled"
+            job.state, job.finished_at, job.message = JobState.CANCELLED.value, db_now(s), "Cancelled"
             return job.state
         log_dir = make_private_dir(workspace_dir / "logs" / "jobs")
         log_file = log_dir / f"job-{job_id}.log"
-        now = db_now(s)
-        job.state, job.started_at, job.heartbeat_at = JobState.RUNNING.value, utcnow(), now
+        now = db_now(s)  # the database's clock: heartbeats are compared on it (core/jobs/liveness.py)
+        job.state, job.started_at, job.heartbeat_at = JobState.RUNNING.value, now, now
         job.log_path, job.message = log_file.relative_to(workspace_dir).as_posix(), "Starting"
         process["supervisor"] = liveness.identity()
         job.process = process
@@ -186,7 +188,7 @@ def supervise(
             else:
                 job.error, job.error_hint = crash_reason(returncode)
                 job.state, job.message = JobState.FAILED.value, "Crashed"
-            job.finished_at = utcnow()
+            job.finished_at = db_now(s)
         if on_poll is not None:
             on_poll(job)
         return job.state

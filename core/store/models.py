@@ -11,7 +11,7 @@ import enum
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -66,7 +66,7 @@ class Variant(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # how it was made
     xml_path: Mapped[str] = mapped_column(Text)  # workspace-relative
     bin_path: Mapped[str] = mapped_column(Text)
-    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)  # > 2 GiB: 64-bit on PostgreSQL too
     card: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # model card, computed once
     accuracy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))
