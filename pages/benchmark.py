@@ -113,13 +113,6 @@ def overview_compute_lines(overview: dict[str, Any]) -> list[str]:
     return [d["compute_summary"] for d in overview["devices"] if d.get("compute_summary")]
 
 
-def precision_line(result: Any) -> str:
-    """"FP32 weights · bf16 compute" and, when the result was disturbed, the noise mark."""
-    text = result_label(result)
-    noise = noisy_text(result.metrics)
-    return f"{text} · ⚠ {noise}" if noise else text
-
-
 def show_noise_and_notes(result: Any) -> None:
     noise = noisy_text(result.metrics)
     if noise:
@@ -141,7 +134,9 @@ def setting_widget(opt: Option, key: str, column: Any, overview: dict[str, Any])
     present, compute precisions they have natively, datasets) where the setting needs one."""
     widget_key = f"{key}_{opt.name}"
     if opt.name == "device":
-        return column.selectbox(opt.info.label, device_choices(overview), key=widget_key, help=opt.info.help)
+        devices = device_choices(overview)
+        index = devices.index(opt.default) if opt.default in devices else 0
+        return column.selectbox(opt.info.label, devices, index=index, key=widget_key, help=opt.info.help)
     if opt.name == "infer_precision":
         words = compute_precision_words(overview)
         return column.selectbox(opt.info.label, list(words), format_func=words.get, key=widget_key, help=opt.info.help)

@@ -1,8 +1,9 @@
 """`python -m core benchmark | profile | sweep | results` — the benchmark page on the command line.
 
-Each measuring command runs the same job function the page submits (in this process's own
-supervisor, `run_job_inline`), so it takes the same device lock, is listed among the jobs,
-and stores the same result row that `compare` reads.
+Each measuring command builds the same request the page builds (its flags come from the
+request's declaration: `add_options`, `from_args`), checks it once and runs its job in this
+process's own supervisor (`run_job_inline`), so it takes the same device lock, is listed among
+the jobs, and stores the same result row that `compare` reads.
 """
 
 from __future__ import annotations
