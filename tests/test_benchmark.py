@@ -257,3 +257,25 @@ def test_noise_verdict_rules() -> None:
     assert verdict(short)["noisy"] is False
     assert noisy_text({"noisy": result}).startswith("noisy: other processes used 45%")
     assert noisy_text({}) == ""
+
+
+def test_one_settings_record_from_text_to_types() -> None:
+    """Form text, CLI words, old job params and stored configs become one typed record: enums,
+    a dataset id as input, benchmark_app's spellings; unknown keys are refused, not dropped."""
+    from core.benchmark.requests import BenchmarkRequest, SweepRequest
+    from core.benchmark.settings import Api, Hint, InputSource, int_list
+
+    settings = BenchmarkSettings(hint="ctput", api="SYNC", input="3", pin="no", infer_precision="None", shape="")
+    assert (settings.hint, settings.api, settings.input, settings.dataset_id) == (
+        Hint.CUMULATIVE_THROUGHPUT, Api.SYNC, InputSource.DATASET, 3)
+    assert (settings.pin, settings.infer_precision, settings.shape) == (False, None, None)
+    assert settings.to_config()["input"] == "3" and "dataset_id" not in settings.to_config()
+    request = BenchmarkRequest(variant_id=7, iterations=5, input="random")
+    assert BenchmarkRequest.from_params(request.to_params()) == request
+    with pytest.raises(UserError, match="Unknown setting"):
+        BenchmarkRequest.from_params({"settings": {"iterations": 5}, "variant_id": 7})
+    assert int_list("1, 2,4", "Batch sizes") == [1, 2, 4] == int_list(["1,2", "4"], "Batch sizes")
+    with pytest.raises(UserError, match="Streams: expected whole numbers"):
+        SweepRequest(nstreams_values=["1", "x"])
+    with pytest.raises(UserError, match="must be positive"):
+        int_list([0], "Requests")
