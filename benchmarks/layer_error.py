@@ -182,7 +182,7 @@ def outlier(work: Path, env: dict[str, str]) -> dict:
     rows = []
     for variant_id, label in ((fp32, "FP32"), (plain["variant_id"], "plain INT8"), (fixed["variant_id"], "INT8, suggested layer in float")):
         bench = job("benchmark", "core.benchmark.jobs:benchmark_job",
-                    {"variant_id": variant_id, "settings": {"device": "CPU", "hint": "throughput", "duration_s": 5.0}})
+                    {"variant_id": variant_id, "device": "CPU", "hint": "throughput", "duration_s": 5.0})
         accuracy = get_variant(variant_id).accuracy or {}
         rows.append({"variant": label, "id": variant_id,
                      "top1": accuracy.get("value") if variant_id != fp32 else None,

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.benchmark import BenchmarkSettings, devices_overview, get_result, list_results, validate_settings
+from core.benchmark import devices_overview, get_result, list_results
 from core.benchmark.charts import (
     latency_histogram_figure,
     repeats_figure,
@@ -20,21 +20,22 @@ from core.benchmark.charts import (
     time_by_type_figure,
     top_layers_figure,
 )
-from core.benchmark.devices import HINTS
 from core.benchmark.hygiene import noisy_text
-from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, PROFILE_ENTRYPOINT, SWEEP_ENTRYPOINT
-from core.benchmark.profile import DEFAULT_PROFILE_REPEATS
 from core.benchmark.profile_summary import layers_csv
+from core.benchmark.requests import BenchmarkRequest, ProfileRequest, SweepRequest
 from core.benchmark.results import result_label
-from core.benchmark.settings import API_MODES, DEFAULT_DURATION_S
+from core.benchmark.settings import BenchmarkSettings, InputSource
+from core.datasets.catalog import list_datasets
 from core.errors import UserError
 from core.precision import compute_choices
+from core.requests import Option
 from core.system_info import range_text
 from pages.ui import links
+from pages.ui.forms import option_widget
 from pages.ui.frame import page_setup
-from pages.ui.jobs import job_panel, start_job
-from pages.ui.pickers import pick_variant, variant_label
-from pages.ui.text import error_text, md_text, plural
+from pages.ui.jobs import job_panel, show_error, submit_request
+from pages.ui.pickers import pick_variant
+from pages.ui.text import md_text, plural
 
 page_setup(
     "Benchmark & profile",
@@ -43,7 +44,19 @@ page_setup(
 )
 
 JOB_KEYS = {"benchmark": "bench_job", "sweep": "bench_sweep_job", "profile": "bench_profile_job"}
+FORM_KEYS = {"benchmark": "bench-form", "sweep": "sweep-form", "profile": "profile-form"}
+SUBMIT_LABELS = {"benchmark": "Run benchmark", "sweep": "Run group", "profile": "Profile"}
 VIEW_KEY = "bench_view_result"
+# Where each setting sits in the form (four columns a row); a setting not listed gets a row at the end.
+FORM_ROWS = (
+    ("device", "hint", "api"),
+    ("nstreams", "nireq", "batch", "nthreads"),
+    ("batches", "nstreams_values", "nireq_values", "latency_limit_ms"),
+    ("infer_precision", "duration_s", "iterations", "repeats"),
+    ("cache", "input"),
+)
+RESULTS_TAB = "Stored results"
+LINKED_TAB = "_bench_link_tab"  # a ?result= link opens the stored results (kept: tabs are keyed by it)
 
 
 @st.cache_data(ttl=600, show_spinner="Asking OpenVINO which devices this machine has…")
@@ -100,13 +113,6 @@ def overview_compute_lines(overview: dict[str, Any]) -> list[str]:
     return [d["compute_summary"] for d in overview["devices"] if d.get("compute_summary")]
 
 
-def precision_line(result: Any) -> str:
-    """"FP32 weights · bf16 compute" and, when the result was disturbed, the noise mark."""
-    text = result_label(result)
-    noise = noisy_text(result.metrics)
-    return f"{text} · ⚠ {noise}" if noise else text
-
-
 def show_noise_and_notes(result: Any) -> None:
     noise = noisy_text(result.metrics)
     if noise:
@@ -116,96 +122,57 @@ def show_noise_and_notes(result: Any) -> None:
         st.info(md_text(note))
 
 
-def settings_form(key: str, overview: dict[str, Any], sweep: bool = False, profile: bool = False) -> dict[str, Any] | None:
-    """The common settings; returns the submitted values (None until submitted)."""
-    precision_words = compute_precision_words(overview)
-    with st.form(key):
-        c1, c2, c3 = st.columns(3)
-        device = c1.selectbox("Device", device_choices(overview), key=f"{key}-device",
-                              help="Virtual devices (AUTO, MULTI, HETERO) run on the devices listed after ':'")
-        hint = c2.selectbox("Performance hint", list(HINTS), index=1 if not profile else 0, key=f"{key}-hint",
-                            help="throughput: many parallel streams; latency: one request as fast as possible; "
-                                 "cumulative_throughput: every device of AUTO at once; none: the device default")
-        values: dict[str, Any] = {"device": device, "hint": hint}
-        if not profile:  # the profile always keeps its requests busy asynchronously
-            values["api"] = c3.selectbox("API", list(API_MODES), key=f"{key}-api",
-                                         help="async: a queue of requests (benchmark_app's default); sync: one "
-                                              "request at a time (benchmark_app's default with the latency hint)")
-        c1, c2, c3, c4 = st.columns(4)
-        if sweep:
-            values["batches"] = c1.text_input("Batch sizes", "1,2", key=f"{key}-batches", help="comma-separated")
-            values["nstreams_values"] = c2.text_input("Streams", "1,2", key=f"{key}-streams", help="comma-separated")
-            values["nireq_values"] = c3.text_input("Requests", "", key=f"{key}-nireqs",
-                                                   help="comma-separated; empty = the device's optimal number")
-            values["latency_limit_ms"] = c4.number_input("Latency limit (ms)", min_value=0.0, value=0.0, step=1.0,
-                                                         key=f"{key}-limit", help="0 = no limit")
-        else:
-            values["nstreams"] = c1.number_input("Streams", min_value=0, value=0, key=f"{key}-nstreams",
-                                                 help="0 = from the hint")
-            values["nireq"] = c2.number_input("Requests", min_value=0, value=0, key=f"{key}-nireq",
-                                              help="0 = the device's optimal number")
-            values["batch"] = c3.number_input("Batch", min_value=0, value=0, key=f"{key}-batch",
-                                              help="0 = the model's own")
-            values["nthreads"] = c4.number_input("Threads", min_value=0, value=0, key=f"{key}-nthreads",
-                                                 help="0 = all cores")
-        c1, c2, c3, c4 = st.columns(4)
-        values["infer_precision"] = c1.selectbox(
-            "Compute precision", list(precision_words), format_func=precision_words.get, key=f"{key}-precision",
-            help="What the device computes in (INFERENCE_PRECISION_HINT), whatever the IR's weights are stored in. "
-                 "f32 is exact; the others are listed only when a present device reports them as native; "
-                 "'device default' leaves the choice to the device (it is read back and shown with the result).",
-        )
-        if profile:
-            values["iterations"] = c2.number_input("Profiled inferences", min_value=1, value=50, key=f"{key}-iters",
-                                                   help="inferences per run")
-            values["repeats"] = c3.number_input("Runs", min_value=1, max_value=20, value=DEFAULT_PROFILE_REPEATS,
-                                                key=f"{key}-repeats",
-                                                help="profile runs: each layer keeps the median and the spread")
-        else:
-            budget = c2.radio("Budget", ["seconds", "iterations"], horizontal=True, key=f"{key}-budget")
-            amount = c3.number_input("Amount", min_value=1, value=int(DEFAULT_DURATION_S if not sweep else 5),
-                                     key=f"{key}-amount", help="seconds per run, or inferences per run")
-            values["duration_s" if budget == "seconds" else "iterations"] = amount
-            if not sweep:
-                values["repeats"] = c4.number_input("Repeats", min_value=1, max_value=20, value=3,
-                                                    key=f"{key}-repeats", help="run K times: mean ± spread")
-        c1, c2 = st.columns(2)
-        values["cache"] = c1.checkbox("Model cache", key=f"{key}-cache", help="compile once, load from cache next time")
-        if not profile:
-            from core.datasets.catalog import list_datasets
+def input_choices() -> dict[str, str]:
+    """Random data, or one of the workspace's datasets (its id, as the CLI's --input takes it)."""
+    choices = {InputSource.RANDOM.value: "random data (like benchmark_app)"}
+    choices.update({str(d.id): f"dataset #{d.id}: {d.name}" for d in list_datasets()})
+    return choices
 
-            datasets = {"random": "random data (like benchmark_app)"}
-            datasets.update({str(d.id): f"dataset #{d.id}: {d.name}" for d in list_datasets()})
-            values["input"] = c2.selectbox("Input data", list(datasets), format_func=datasets.get, key=f"{key}-input")
+
+def setting_widget(opt: Option, key: str, column: Any, overview: dict[str, Any]) -> Any:
+    """One setting's widget: from its declaration, with the lists only this page knows (devices
+    present, compute precisions they have natively, datasets) where the setting needs one."""
+    widget_key = f"{key}_{opt.name}"
+    if opt.name == "device":
+        devices = device_choices(overview)
+        index = devices.index(opt.default) if opt.default in devices else 0
+        return column.selectbox(opt.info.label, devices, index=index, key=widget_key, help=opt.info.help)
+    if opt.name == "infer_precision":
+        words = compute_precision_words(overview)
+        return column.selectbox(opt.info.label, list(words), format_func=words.get, key=widget_key, help=opt.info.help)
+    if opt.name == "input":
+        choices = input_choices()
+        return column.selectbox(opt.info.label, list(choices), format_func=choices.get, key=widget_key,
+                                help=opt.info.help)
+    return option_widget(opt, widget_key, container=column)
+
+
+def settings_form(kind: str, request_type: type[BenchmarkSettings], overview: dict[str, Any]) -> dict[str, Any] | None:
+    """The request's page settings laid out in FORM_ROWS; the submitted values (None until submitted)."""
+    key = FORM_KEYS[kind]
+    names = [opt.name for opt in request_type.options() if opt.info.page]
+    rows = [[name for name in row if name in names] for row in FORM_ROWS]
+    rows.append([name for name in names if not any(name in row for row in rows)])
+    values: dict[str, Any] = {}
+    with st.form(key):
+        for row in filter(None, rows):
+            for column, name in zip(st.columns(4), row):
+                values[name] = setting_widget(request_type.option(name), key, column, overview)
         st.caption(" · ".join(overview_compute_lines(overview)))
-        submitted = st.form_submit_button({"benchmark": "Run benchmark", "sweep": "Run group", "profile": "Profile"}[
-            "sweep" if sweep else "profile" if profile else "benchmark"], type="primary")
+        submitted = st.form_submit_button(SUBMIT_LABELS[kind], type="primary")
     return values if submitted else None
 
 
-def _int_list(text: str, label: str) -> list[int]:
+def submit(kind: str, request_type: type[BenchmarkSettings], values: dict[str, Any], variant: Any) -> None:
+    """Form values -> the request (0 in an optional number: not given) -> checked once -> its job."""
+    given = {name: None if value == 0 and request_type.option(name).optional else value for name, value in values.items()}
     try:
-        values = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise UserError(f"{label}: expected whole numbers separated by commas, got {text!r}.") from None
-    if any(v <= 0 for v in values):
-        raise UserError(f"{label}: every value must be positive.")
-    return values
-
-
-def to_settings(values: dict[str, Any]) -> BenchmarkSettings:
-    """Form values -> checked settings (0 / 'default' mean: let the device choose)."""
-    keys = ("device", "hint", "api", "nstreams", "nireq", "batch", "nthreads", "cache", "duration_s", "iterations",
-            "repeats", "input")
-    data = {k: values[k] for k in keys if k in values and values[k] not in (0, None)}
-    for name in ("nstreams", "nireq", "batch", "nthreads", "iterations", "repeats"):
-        if name in data:
-            data[name] = int(data[name])
-    if values.get("infer_precision") not in (None, "default"):
-        data["infer_precision"] = values["infer_precision"]
-    settings = BenchmarkSettings.from_dict(data)
-    validate_settings(settings)
-    return settings
+        request = request_type(**given, variant_id=variant.id)
+    except UserError as exc:
+        show_error(exc)
+        return
+    if submit_request(request, JOB_KEYS[kind]) is not None:
+        st.session_state.pop(VIEW_KEY, None)
 
 
 def fmt(value: float | None, digits: int = 2, unit: str = "") -> str:
@@ -346,15 +313,9 @@ def show_result(result_id: int, scope: str) -> None:
     try:
         result = get_result(result_id)
     except UserError as exc:
-        st.error(error_text(exc.message, exc.hint))
+        show_error(exc)
         return
     {"benchmark": show_benchmark, "sweep": show_sweep, "profile": show_profile}[result.kind](result, scope)
-
-
-def launch(kind: str, entrypoint: str, params: dict[str, Any], variant: Any, device: str) -> None:
-    start_job(kind, entrypoint, {**params, "variant_id": variant.id}, target=f"{variant_label(variant)} on {device}",
-              key=JOB_KEYS[kind], variant_id=variant.id)
-    st.session_state.pop(VIEW_KEY, None)
 
 
 def follow(kind: str) -> None:
@@ -364,8 +325,6 @@ def follow(kind: str) -> None:
         show_result(int(job.result["id"]), kind)
 
 
-RESULTS_TAB = "Stored results"
-LINKED_TAB = "_bench_link_tab"  # a ?result= link opens the stored results (kept: tabs are keyed by it)
 link = links.incoming("benchmark")  # ?variant=3&result=9
 link_problems = links.apply_variant(link, "bench-variant")
 link_result, problem = links.parse_id(link.get("result"), "result")
@@ -392,50 +351,26 @@ with tab_devices:
     show_devices(overview)
 
 with tab_bench:
-    values = settings_form("bench-form", overview)
+    values = settings_form("benchmark", BenchmarkRequest, overview)
     if values is not None and variant is not None:
-        try:
-            settings = to_settings(values)
-            launch("benchmark", BENCHMARK_ENTRYPOINT, {"settings": settings.to_config()}, variant, settings.device)
-        except UserError as exc:
-            st.error(error_text(exc.message, exc.hint))
+        submit("benchmark", BenchmarkRequest, values, variant)
     follow("benchmark")
 
 with tab_sweep:
     st.caption("Every point is a full benchmark (stored on its own). Streams are set explicitly, so the hint is "
                "not used for those points. The sweet spot is the highest throughput whose median latency is "
                "within the limit.")
-    values = settings_form("sweep-form", overview, sweep=True)
+    values = settings_form("sweep", SweepRequest, overview)
     if values is not None and variant is not None:
-        try:
-            batches = _int_list(values.pop("batches"), "Batch sizes")
-            nstreams = _int_list(values.pop("nstreams_values"), "Streams")
-            nireqs = _int_list(values.pop("nireq_values"), "Requests")
-            limit = values.pop("latency_limit_ms") or None
-            settings = to_settings(values)
-            from core.benchmark.sweep import sweep_settings
-
-            for point in sweep_settings(settings, batches, nstreams, nireqs):
-                validate_settings(point)
-            launch("sweep", SWEEP_ENTRYPOINT,
-                   {"settings": settings.to_config(), "batches": batches, "nstreams": nstreams, "nireqs": nireqs,
-                    "latency_limit_ms": limit}, variant, settings.device)
-        except UserError as exc:
-            st.error(error_text(exc.message, exc.hint))
+        submit("sweep", SweepRequest, values, variant)
     follow("sweep")
 
 with tab_profile:
     st.caption("A separate run with performance counters on (counters cost time, so they never touch the FPS "
                "figures). Each kernel lists the original IR layers fused into it.")
-    values = settings_form("profile-form", overview, profile=True)
+    values = settings_form("profile", ProfileRequest, overview)
     if values is not None and variant is not None:
-        try:
-            iterations = int(values.pop("iterations"))
-            settings = to_settings(values)
-            launch("profile", PROFILE_ENTRYPOINT, {"settings": settings.to_config(), "iterations": iterations,
-                                                   "repeats": settings.repeats}, variant, settings.device)
-        except UserError as exc:
-            st.error(error_text(exc.message, exc.hint))
+        submit("profile", ProfileRequest, values, variant)
     follow("profile")
 
 with tab_results:

@@ -28,7 +28,7 @@ from core.jobs import get_job  # noqa: E402
 from core.precision import compute_summary  # noqa: E402
 from core.store import JobState  # noqa: E402
 from pages.ui import links  # noqa: E402
-from pages.ui.jobs import job_panel, start_job  # noqa: E402
+from pages.ui.jobs import job_panel, submit_request  # noqa: E402
 from pages.ui.text import error_text, md_code, md_text  # noqa: E402
 
 # Keys the Graph page reads for its ratio colouring (its own widget keys; see pages/graph.py).
@@ -261,9 +261,7 @@ def _missing_runs(doc: dict[str, Any]) -> None:
         cols[0].text(f"{run['what']} on {run['device']} ({run['model']} / {run['variant']}): {run['why']}")
         cols[0].code(run["command"], language="bash", wrap_lines=True)
         if cols[1].button(run["label"], key=f"compare_missing_{index}", type="primary"):
-            request = job_request(run)
-            start_job(request["kind"], request["entrypoint"], request["params"], target=request["target"],
-                      key=MISSING_JOB_KEY, variant_id=request["variant_id"])
+            submit_request(job_request(run), MISSING_JOB_KEY)
     if st.session_state.get(MISSING_JOB_KEY) is not None:
         job = job_panel(MISSING_JOB_KEY, show_log=False)
         if job is not None and st.session_state[MISSING_JOB_KEY] not in st.session_state.get(MERGED_KEY, []):

@@ -50,7 +50,7 @@ def build_variants(source_xml: Path, name: str = "conv net", subset_size: int = 
 
 def benchmark(variant_id: int, **settings: Any) -> int:
     """A real (short) benchmark of a variant, stored as issue 5's job stores it; the result id."""
-    options = BenchmarkSettings.from_dict({"duration_s": 1.0, **settings})
+    options = BenchmarkSettings.from_params({"duration_s": 1.0, **settings})
     xml = variant_xml(get_variant(variant_id))
     metrics = run_benchmark(xml, options)
     config = {**options.to_config(), "model_path": str(xml)}
@@ -58,7 +58,7 @@ def benchmark(variant_id: int, **settings: Any) -> int:
 
 
 def profile(variant_id: int, iterations: int = 20, **settings: Any) -> int:
-    options = BenchmarkSettings.from_dict({"hint": "latency", **settings})
+    options = BenchmarkSettings.from_params({"hint": "latency", **settings})
     xml = variant_xml(get_variant(variant_id))
     metrics = profile_model(xml, options, iterations=iterations)
     config = {**options.to_config(), "model_path": str(xml), "profile_iterations": metrics["iterations"]}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from benchmark_models import conv_net, fixed_batch_net, no_batch_net
-from core.benchmark import BenchmarkSettings, run_benchmark, validate_settings
+from core.benchmark import BenchmarkSettings, run_benchmark
 from core.benchmark.stats import histogram, latency_summary, percentile, thin
 from core.benchmark.sweep import sweet_spot, sweep_settings
 from core.errors import UserError
@@ -87,22 +88,22 @@ def test_batch_that_cannot_change_is_a_clear_error(models: dict[str, Path], work
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        (BenchmarkSettings(nstreams=99), "accepts 1 to"),
-        (BenchmarkSettings(device="GPU"), "not present"),
-        (BenchmarkSettings(device="NPU.0"), "not present"),
-        (BenchmarkSettings(device="HETERO:GPU,CPU"), "GPU is not present"),
-        (BenchmarkSettings(hint="fast"), "Unknown performance hint"),
-        (BenchmarkSettings(infer_precision="f64"), "Unknown inference precision"),
-        (BenchmarkSettings(repeats=0), "Repeats"),
-        (BenchmarkSettings(batch=0), "positive"),
-        (BenchmarkSettings(duration_s=1, iterations=5), "either a duration"),
-        (BenchmarkSettings(api="sync", nireq=4), "one request at a time"),
-        (BenchmarkSettings(api="callback"), "Unknown API mode"),
+        ({"nstreams": 99}, "accepts 1 to"),
+        ({"device": "GPU"}, "not present"),
+        ({"device": "NPU.0"}, "not present"),
+        ({"device": "HETERO:GPU,CPU"}, "GPU is not present"),
+        ({"hint": "fast"}, "Unknown performance hint"),
+        ({"infer_precision": "f64"}, "Unknown inference precision"),
+        ({"repeats": 0}, "Repeats"),
+        ({"batch": 0}, "positive"),
+        ({"duration_s": 1, "iterations": 5}, "either a duration"),
+        ({"api": "sync", "nireq": 4}, "one request at a time"),
+        ({"api": "callback"}, "Unknown API mode"),
     ],
 )
-def test_bad_settings_are_rejected(settings: BenchmarkSettings, message: str) -> None:
-    with pytest.raises(UserError, match=message):
-        validate_settings(settings)
+def test_bad_settings_are_rejected(settings: dict[str, Any], message: str) -> None:
+    with pytest.raises(UserError, match=message):  # a bad choice already fails building the settings
+        BenchmarkSettings(**settings).check()
 
 
 def test_unsupported_precision_names_the_capabilities() -> None:
@@ -112,12 +113,12 @@ def test_unsupported_precision_names_the_capabilities() -> None:
     if not missing:
         pytest.skip("this CPU supports bf16 and f16")
     with pytest.raises(UserError, match="cannot run inference in"):
-        validate_settings(BenchmarkSettings(infer_precision=missing[0]))
+        BenchmarkSettings(infer_precision=missing[0]).check()
 
 
 def test_virtual_devices_validate_their_parts() -> None:
-    validate_settings(BenchmarkSettings(device="AUTO"))
-    validate_settings(BenchmarkSettings(device="AUTO:CPU"))
+    BenchmarkSettings(device="AUTO").check()
+    BenchmarkSettings(device="AUTO:CPU").check()
 
 
 def test_percentile_matches_benchmark_app() -> None:
@@ -232,11 +233,11 @@ def test_compute_precision_choices_come_from_the_device() -> None:
     assert list(choices)[:2] == ["default", "f32"]
     assert f"({facts['default']})" in choices["default"]
     assert set(choices) == {"default", "f32", *facts["native"]}
-    assert BenchmarkSettings.from_dict({"infer_precision": "BF16"}).infer_precision == "bf16"
-    assert BenchmarkSettings.from_dict({"infer_precision": "default"}).infer_precision is None
+    assert BenchmarkSettings.from_params({"infer_precision": "BF16"}).infer_precision == "bf16"
+    assert BenchmarkSettings.from_params({"infer_precision": "default"}).infer_precision is None
     if "bf16" not in facts["native"]:
         with pytest.raises(UserError) as error:
-            validate_settings(BenchmarkSettings(infer_precision="bf16"))
+            BenchmarkSettings(infer_precision="bf16").check()
         assert "computes natively in" in (error.value.hint or "")
 
 
@@ -256,3 +257,25 @@ def test_noise_verdict_rules() -> None:
     assert verdict(short)["noisy"] is False
     assert noisy_text({"noisy": result}).startswith("noisy: other processes used 45%")
     assert noisy_text({}) == ""
+
+
+def test_one_settings_record_from_text_to_types() -> None:
+    """Form text, CLI words, old job params and stored configs become one typed record: enums,
+    a dataset id as input, benchmark_app's spellings; unknown keys are refused, not dropped."""
+    from core.benchmark.requests import BenchmarkRequest, SweepRequest
+    from core.benchmark.settings import Api, Hint, InputSource, int_list
+
+    settings = BenchmarkSettings(hint="ctput", api="SYNC", input="3", pin="no", infer_precision="None", shape="")
+    assert (settings.hint, settings.api, settings.input, settings.dataset_id) == (
+        Hint.CUMULATIVE_THROUGHPUT, Api.SYNC, InputSource.DATASET, 3)
+    assert (settings.pin, settings.infer_precision, settings.shape) == (False, None, None)
+    assert settings.to_config()["input"] == "3" and "dataset_id" not in settings.to_config()
+    request = BenchmarkRequest(variant_id=7, iterations=5, input="random")
+    assert BenchmarkRequest.from_params(request.to_params()) == request
+    with pytest.raises(UserError, match="Unknown setting"):
+        BenchmarkRequest.from_params({"settings": {"iterations": 5}, "variant_id": 7})
+    assert int_list("1, 2,4", "Batch sizes") == [1, 2, 4] == int_list(["1,2", "4"], "Batch sizes")
+    with pytest.raises(UserError, match="Streams: expected whole numbers"):
+        SweepRequest(nstreams_values=["1", "x"])
+    with pytest.raises(UserError, match="must be positive"):
+        int_list([0], "Requests")

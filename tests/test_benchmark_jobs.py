@@ -128,7 +128,7 @@ def test_job_waits_for_the_device_lock(variant_id: int, workspace: Path) -> None
     with file_lock(lock_names("CPU")[0]):
         runner = threading.Thread(
             target=lambda: outcome.update(job=run_job_inline(
-                "benchmark", BENCHMARK_ENTRYPOINT, {"settings": {"iterations": 8}, "variant_id": variant_id},
+                "benchmark", BENCHMARK_ENTRYPOINT, {"iterations": 8, "variant_id": variant_id},
                 target="t", variant_id=variant_id)),
         )
         runner.start()
@@ -151,7 +151,7 @@ def test_cancel_stops_a_running_benchmark(variant_id: int, workspace: Path) -> N
     outcome: dict[str, object] = {}
     runner = threading.Thread(
         target=lambda: outcome.update(job=run_job_inline(
-            "benchmark", BENCHMARK_ENTRYPOINT, {"settings": {"duration_s": 60}, "variant_id": variant_id},
+            "benchmark", BENCHMARK_ENTRYPOINT, {"duration_s": 60, "variant_id": variant_id},
             target="t", variant_id=variant_id)),
     )
     started = time.monotonic()
@@ -176,7 +176,7 @@ def test_cancel_stops_a_running_benchmark(variant_id: int, workspace: Path) -> N
 def test_sweep_job_stores_points_and_sweet_spot(variant_id: int, workspace: Path) -> None:
     job = run_job_inline(
         "sweep", SWEEP_ENTRYPOINT,
-        {"settings": {"duration_s": 0.3}, "batches": [1, 2], "nstreams": [1, 2], "latency_limit_ms": 1000.0,
+        {"duration_s": 0.3, "batches": [1, 2], "nstreams_values": [1, 2], "latency_limit_ms": 1000.0,
          "variant_id": variant_id},
         target="t", variant_id=variant_id,
     )
@@ -243,7 +243,7 @@ def test_benchmark_waits_for_a_running_quantization(variant_id: int, workspace: 
     quantize_id = holder["job_id"]
 
     bench = threading.Thread(target=lambda: outcome.update(bench=run_job_inline(
-        "benchmark", BENCHMARK_ENTRYPOINT, {"settings": {"iterations": 8}, "variant_id": variant_id},
+        "benchmark", BENCHMARK_ENTRYPOINT, {"iterations": 8, "variant_id": variant_id},
         target="t", variant_id=variant_id)))
     bench.start()
     expected = f"quantization job {quantize_id} is using CPU"

@@ -382,7 +382,7 @@ def test_results_with_the_new_keys_and_a_noisy_mark(measured: Measured) -> None:
     from core.variants import get_variant, variant_xml
 
     xml = variant_xml(get_variant(measured.variants["INT8"]))
-    options = BenchmarkSettings.from_dict({"duration_s": 1.0, "infer_precision": "f32"})
+    options = BenchmarkSettings.from_params({"duration_s": 1.0, "infer_precision": "f32"})
     metrics = run_benchmark(xml, options)
     metrics.update(compute_precision="f32", weight_precision="INT8", runtime_precisions={"f32": 9, "u8": 2},
                    noisy={"noisy": True, "reasons": ["a quantize job was running on CPU"]})
@@ -557,9 +557,8 @@ def test_accuracy_is_picked_per_compute_precision_and_an_f32_stand_in_is_marked(
     assert fp32_run["params"]["dataset_id"] == dataset and fp32_run["params"]["limit"] == 6
     assert fp32_run["params"]["reference_variant_id"] == measured.variants["FP32"]  # the f32 FP32 is the reference
     assert f"--data {dataset}" in fp32_run["command"] and f"--compute-precision {default}" in fp32_run["command"]
-    request = job_request(fp32_run)
-    made = run_job_inline(request["kind"], request["entrypoint"], request["params"], target=request["target"],
-                          variant_id=request["variant_id"])
+    spec = job_request(fp32_run).job()
+    made = run_job_inline(spec.kind, spec.entrypoint, spec.params, target=spec.target, variant_id=spec.variant_id)
     assert made.state == "done", made.error
     after = build_comparison(ids, baseline_id=exact)
     picked = _row(after, measured.benchmarks["FP32"])["accuracy"]

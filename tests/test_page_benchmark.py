@@ -61,14 +61,14 @@ def test_devices_and_absent_ones_are_explained(variant_id: int) -> None:
 def test_stored_benchmark_profile_and_sweep_are_drawn(workspace: Path) -> None:
     vid = _variant(int8_conv_net, "int8", "INT8")
     bench = run_job_inline("benchmark", BENCHMARK_ENTRYPOINT,
-                           {"settings": {"iterations": 20, "repeats": 2, "infer_precision": "f32"},
+                           {"iterations": 20, "repeats": 2, "infer_precision": "f32",
                             "variant_id": vid}, target="t", variant_id=vid)
     prof = run_job_inline("profile", PROFILE_ENTRYPOINT,
-                          {"settings": {"hint": "latency", "infer_precision": "f32"}, "iterations": 5,
+                          {"hint": "latency", "infer_precision": "f32", "iterations": 5,
                            "variant_id": vid}, target="t", variant_id=vid)
     sweep = run_job_inline("sweep", SWEEP_ENTRYPOINT,
-                           {"settings": {"duration_s": 0.2, "infer_precision": "f32"}, "batches": [1],
-                            "nstreams": [1, 2], "latency_limit_ms": 1000.0, "variant_id": vid},
+                           {"duration_s": 0.2, "infer_precision": "f32", "batches": [1],
+                            "nstreams_values": [1, 2], "latency_limit_ms": 1000.0, "variant_id": vid},
                            target="t", variant_id=vid)
     assert bench.state == prof.state == sweep.state == "done"
     at = open_page(PAGE)
@@ -111,11 +111,11 @@ def test_default_compute_is_named_and_noise_is_marked(workspace: Path) -> None:
     default = _default_compute()
     words = {"f32": "FP32", "f16": "FP16"}.get(default, default.upper())
     vid = _variant(int8_conv_net, "int8", "INT8")
-    prof = run_job_inline("profile", PROFILE_ENTRYPOINT, {"settings": {"hint": "latency"}, "iterations": 5,
+    prof = run_job_inline("profile", PROFILE_ENTRYPOINT, {"hint": "latency", "iterations": 5,
                                                          "variant_id": vid}, target="t", variant_id=vid)
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
     try:
-        bench = run_job_inline("benchmark", BENCHMARK_ENTRYPOINT, {"settings": {"duration_s": 2.0},
+        bench = run_job_inline("benchmark", BENCHMARK_ENTRYPOINT, {"duration_s": 2.0,
                                                                    "variant_id": vid}, target="t", variant_id=vid)
     finally:
         for burner in burners:
@@ -140,15 +140,14 @@ def test_form_offers_compute_precisions_of_the_device(variant_id: int) -> None:
 
     facts = device_compute("CPU")
     at = open_page(PAGE)
-    select = at.selectbox(key="bench-form-precision")
+    select = at.selectbox(key="bench-form_infer_precision")
     assert select.options[:2] == [f"device default ({facts['default']})", "f32 (exact)" + (
         " = the default" if facts["default"] == "f32" else "")]
     assert len(select.options) == 1 + len({"f32", *facts["native"]})
     assert "its default compute precision is " + facts["default"] in page_text(at)
     select.set_value("f32")
-    at.radio(key="bench-form-budget").set_value("iterations")
-    at.number_input(key="bench-form-amount").set_value(10)
-    at.number_input(key="bench-form-repeats").set_value(1)
+    at.number_input(key="bench-form_iterations").set_value(10)
+    at.number_input(key="bench-form_repeats").set_value(1)
     _form_button(at, "Run benchmark").click().run()
     assert "**FP32 weights · f32 compute**" in _rerun_until(at, "Median latency")
     from core.benchmark import list_results
@@ -158,7 +157,7 @@ def test_form_offers_compute_precisions_of_the_device(variant_id: int) -> None:
 
 def test_bad_settings_show_an_error_and_start_nothing(variant_id: int) -> None:
     at = open_page(PAGE)
-    at.number_input(key="bench-form-nstreams").set_value(64)
+    at.number_input(key="bench-form_nstreams").set_value(64)
     _form_button(at, "Run benchmark").click().run()
     assert not at.exception, at.exception
     assert any("streams" in rendered(e.value) and "out of range" in rendered(e.value) for e in at.error)
@@ -169,9 +168,8 @@ def test_bad_settings_show_an_error_and_start_nothing(variant_id: int) -> None:
 
 def test_run_a_benchmark_from_the_form(variant_id: int) -> None:
     at = open_page(PAGE)
-    at.radio(key="bench-form-budget").set_value("iterations")
-    at.number_input(key="bench-form-amount").set_value(30)
-    at.number_input(key="bench-form-repeats").set_value(2)
+    at.number_input(key="bench-form_iterations").set_value(30)
+    at.number_input(key="bench-form_repeats").set_value(2)
     _form_button(at, "Run benchmark").click().run()
     assert not at.exception, at.exception
     text = _rerun_until(at, "Median latency")
@@ -185,11 +183,10 @@ def test_run_a_benchmark_from_the_form(variant_id: int) -> None:
 
 def test_run_a_group_from_the_form_marks_the_sweet_spot(variant_id: int) -> None:
     at = open_page(PAGE)
-    at.text_input(key="sweep-form-batches").set_value("1,2")
-    at.text_input(key="sweep-form-streams").set_value("1")
-    at.radio(key="sweep-form-budget").set_value("iterations")
-    at.number_input(key="sweep-form-amount").set_value(20)
-    at.number_input(key="sweep-form-limit").set_value(10_000.0)
+    at.text_input(key="sweep-form_batches").set_value("1,2")
+    at.text_input(key="sweep-form_nstreams_values").set_value("1")
+    at.number_input(key="sweep-form_iterations").set_value(20)
+    at.number_input(key="sweep-form_latency_limit_ms").set_value(10_000.0)
     _form_button(at, "Run group").click().run()
     assert not at.exception, at.exception
     assert "Sweet spot: batch" in _rerun_until(at, "Sweet spot:")
@@ -199,6 +196,6 @@ def test_run_a_group_from_the_form_marks_the_sweet_spot(variant_id: int) -> None
 
 def test_bad_group_values_are_explained(variant_id: int) -> None:
     at = open_page(PAGE)
-    at.text_input(key="sweep-form-streams").set_value("1,x")
+    at.text_input(key="sweep-form_nstreams_values").set_value("1,x")
     _form_button(at, "Run group").click().run()
     assert any("Streams: expected whole numbers" in rendered(e.value) for e in at.error)

@@ -110,8 +110,8 @@ def test_missing_run_is_offered_when_the_default_is_reduced_and_one_click_benchm
     assert not at.exception, at.exception
     jobs = [job for job in list_jobs() if job.id not in before]
     assert len(jobs) == 1 and jobs[0].kind == "benchmark" and jobs[0].variant_id == measured.variants["FP32"]
-    assert jobs[0].params["settings"]["infer_precision"] == "f32"
-    assert jobs[0].params["settings"]["hint"] == "throughput" and jobs[0].params["settings"]["duration_s"] == 1.0
+    assert jobs[0].params["infer_precision"] == "f32"  # the BenchmarkRequest's params
+    assert jobs[0].params["hint"] == "throughput" and jobs[0].params["duration_s"] == 1.0
     # when the job is done its result joins the selection and the offer disappears
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:

@@ -167,7 +167,7 @@ def test_spread_rules_fire_on_the_numbers() -> None:
 
 def test_profile_job_and_cli_shape(models: dict[str, Path], workspace: Path) -> None:
     job = run_job_inline("profile", PROFILE_ENTRYPOINT,
-                         {"settings": {"hint": "latency"}, "model_path": str(models["int8"]), "iterations": 5},
+                         {"hint": "latency", "model_path": str(models["int8"]), "iterations": 5},
                          target="t")
     assert job.state == "done", job.error
     row = get_result(job.result["id"])  # type: ignore[index]
@@ -195,10 +195,10 @@ def test_int8_slower_than_its_fp32_parent_is_a_hint(workspace: Path) -> None:
     child = register_variant(model_id, int8_conv_net(new_artifact_dir("models"), "big", size=96), precision="INT8",
                              method="imported", parent_id=parent)
     settings = {"hint": "latency", "infer_precision": "f32"}
-    first = run_job_inline("profile", PROFILE_ENTRYPOINT, {"settings": settings, "variant_id": parent, "iterations": 5},
+    first = run_job_inline("profile", PROFILE_ENTRYPOINT, {**settings, "variant_id": parent, "iterations": 5},
                            target="t", variant_id=parent)
     assert first.state == "done", first.error
-    second = run_job_inline("profile", PROFILE_ENTRYPOINT, {"settings": settings, "variant_id": child, "iterations": 5},
+    second = run_job_inline("profile", PROFILE_ENTRYPOINT, {**settings, "variant_id": child, "iterations": 5},
                             target="t", variant_id=child)
     assert second.state == "done", second.error
     row = get_result(second.result["id"])  # type: ignore[index]
@@ -207,7 +207,7 @@ def test_int8_slower_than_its_fp32_parent_is_a_hint(workspace: Path) -> None:
     assert any("slower than its parent" in hint and "FP32 IR" in hint for hint in row.metrics["summary"]["hints"])
     # a profile of the parent in another compute precision is not a like-for-like reference
     other = run_job_inline("profile", PROFILE_ENTRYPOINT,
-                           {"settings": {"hint": "latency"}, "variant_id": child, "iterations": 5},
+                           {"hint": "latency", "variant_id": child, "iterations": 5},
                            target="t", variant_id=child)
     default_row = get_result(other.result["id"])  # type: ignore[index]
     if default_row.metrics["compute_precision"] != "f32":

@@ -35,7 +35,7 @@ def _benchmarked(folder: Path, model_name: str, variant_name: str) -> int:
     xml = conv_net(folder, "net", dynamic_batch=False, size=16)
     model_id = create_model(model_name, "ir")
     variant_id = register_variant(model_id, xml, "FP32", "imported", name=variant_name)
-    settings = BenchmarkSettings.from_dict({"duration_s": 0.5, "hint": "latency"})
+    settings = BenchmarkSettings.from_params({"duration_s": 0.5, "hint": "latency"})
     path = variant_xml(get_variant(variant_id))
     metrics = run_benchmark(path, settings)
     return save_result("benchmark", {**settings.to_config(), "model_path": str(path)}, metrics, variant_id, None,

@@ -48,7 +48,7 @@ def _child(parent_id: int, name: str) -> int:
 
 
 def _benchmark(variant_id: int) -> int:
-    settings = BenchmarkSettings.from_dict({"duration_s": 0.3, "hint": "latency"})
+    settings = BenchmarkSettings.from_params({"duration_s": 0.3, "hint": "latency"})
     xml = variant_xml(get_variant(variant_id))
     return save_result("benchmark", {**settings.to_config(), "model_path": str(xml)}, run_benchmark(xml, settings),
                        variant_id, None, settings.device)

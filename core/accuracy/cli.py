@@ -1,4 +1,9 @@
-"""`python -m core accuracy MODEL.xml --data DATASET [--reference PARENT.xml]`."""
+"""`python -m core accuracy MODEL.xml --data DATASET [--reference PARENT.xml]`.
+
+The command builds an `AccuracyRequest` (its options — samples, compute precision — from the
+request's declaration), checks it once and measures the files in this process; `--data` may
+import a folder/archive first, and the preprocessing comes from the model and its flags.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from core.accuracy.evaluate import COMPUTE_OPTIONS, read_model
-from core.accuracy.measure import measure_accuracy
+from core.accuracy.evaluate import read_model
+from core.accuracy.requests import AccuracyRequest
 from core.datasets.catalog import KIND_NPZ, get_dataset, resolve_dataset_argument
 from core.datasets.cli import add_preprocessing_arguments, spec_from_arguments
 from core.datasets.preprocessing import spec_from_model
+from core.requests import add_options, from_args
 
 
 def _accuracy(args: argparse.Namespace) -> Any:
@@ -19,9 +25,11 @@ def _accuracy(args: argparse.Namespace) -> Any:
     spec = None
     if get_dataset(dataset_id).kind != KIND_NPZ:
         spec = spec_from_arguments(args, spec_from_model(read_model(args.model)))
-    reference = Path(args.reference) if args.reference else None
-    result = measure_accuracy(Path(args.model), dataset_id, reference, spec, args.limit,
-                              compute=args.compute_precision)
+    request = from_args(AccuracyRequest, args, model_path=str(Path(args.model).resolve()), dataset_id=dataset_id,
+                        reference_path=str(Path(args.reference).resolve()) if args.reference else None,
+                        preprocessing=spec.to_dict() if spec is not None else None)
+    request.check()
+    result = request.measure()
     # One row per image (worst disagreements first), at the top where a script looks for it.
     result["per_image"] = result["report"].pop("per_image", [])
     return result
@@ -34,12 +42,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("model", help="IR .xml (or ONNX) to measure")
     parser.add_argument("--data", required=True, help="dataset id, image folder/archive or .npz")
     parser.add_argument("--reference", help="reference model (e.g. the FP32 parent) for agreement")
-    parser.add_argument("--limit", type=int, help="measure at most this many samples")
     parser.add_argument("--labels", help="class names, one per line in class-index order (when --data is imported now)")
     parser.add_argument("--annotations", help="val.txt (`file class [class ...]`) or CSV `file,label(s)` for --data "
                                               "imported now")
-    parser.add_argument("--compute-precision", default="f32", choices=COMPUTE_OPTIONS,
-                        help="compute precision of the measured model: f32 (exact, default), default (the "
-                             "device's own choice, e.g. bf16 where it reports BF16), or a native bf16/f16; "
-                             "the reference stays f32")
+    add_options(parser, AccuracyRequest)
     add_preprocessing_arguments(parser)

@@ -11,14 +11,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.analysis.requests import JobSpec
+from core.accuracy.requests import DEFAULT_LIMIT, AccuracyRequest
+from core.benchmark.requests import BenchmarkRequest
+from core.benchmark.settings import Hint
+from core.requests import JobSpec
 from core.store import Result, session_scope
 from core.variants import get_variant
 
-ACCURACY_ENTRYPOINT = "core.accuracy.jobs:accuracy_job"
-BENCHMARK_ENTRYPOINT = "core.benchmark.jobs:benchmark_job"
 MEASURE_DURATION_S = 5.0
-ACCURACY_LIMIT = 300
+ACCURACY_LIMIT = DEFAULT_LIMIT
 
 
 def _latest(kind: str, variant_id: int, **config: Any) -> Result | None:
@@ -68,19 +69,11 @@ def measurement_jobs(parent_id: int, variant_ids: list[int], dataset_id: int | N
                      preprocessing: dict[str, Any] | None = None) -> list[JobSpec]:
     """Accuracy (against the parent, on the analysis data) for each optimized variant, and a
     short throughput benchmark for every variant, parent included."""
-    specs: list[JobSpec] = []
+    requests: list[AccuracyRequest | BenchmarkRequest] = []
     if dataset_id is not None:
-        for variant_id in variant_ids:
-            if variant_id == parent_id:
-                continue
-            specs.append(JobSpec(kind="accuracy", entrypoint=ACCURACY_ENTRYPOINT, variant_id=variant_id,
-                                 target=f"accuracy of #{variant_id} vs #{parent_id}",
-                                 params={"variant_id": variant_id, "dataset_id": dataset_id,
-                                         "reference_variant_id": parent_id, "preprocessing": preprocessing,
-                                         "limit": ACCURACY_LIMIT}))
-    for variant_id in [parent_id, *[v for v in variant_ids if v != parent_id]]:
-        specs.append(JobSpec(kind="benchmark", entrypoint=BENCHMARK_ENTRYPOINT, variant_id=variant_id,
-                             target=f"FPS of #{variant_id} on CPU",
-                             params={"variant_id": variant_id,
-                                     "settings": {"device": "CPU", "hint": "throughput", "duration_s": MEASURE_DURATION_S}}))
-    return specs
+        requests += [AccuracyRequest(variant_id=variant_id, dataset_id=dataset_id, reference_variant_id=parent_id,
+                                     preprocessing=preprocessing, limit=ACCURACY_LIMIT)
+                     for variant_id in variant_ids if variant_id != parent_id]
+    requests += [BenchmarkRequest(variant_id=variant_id, device="CPU", hint=Hint.THROUGHPUT, duration_s=MEASURE_DURATION_S)
+                 for variant_id in [parent_id, *[v for v in variant_ids if v != parent_id]]]
+    return [request.job() for request in requests]

@@ -1,6 +1,8 @@
 """Benchmark and per-layer profiling of model variants, measured the way benchmark_app measures.
 
-- settings.py / devices.py: what can be asked of which device, checked before compiling
+- settings.py / devices.py: the measured settings (declared once, checked before a job exists) and
+  what can be asked of which device
+- requests.py: BenchmarkRequest, ProfileRequest, SweepRequest — the settings plus the model, as jobs
 - inputs.py: read the IR, set the batch, input data (random or a dataset)
 - engine.py: the measurement loop (benchmark_app's), repeats, figures; watchdog.py guards it
 - profile.py / profile_summary.py: per-layer runs with counters (repeated: median and spread per
@@ -17,7 +19,7 @@ from core.benchmark.engine import run_benchmark
 from core.benchmark.lock import device_lock
 from core.benchmark.profile import profile_model
 from core.benchmark.results import get_result, list_results, result_to_dict, save_result
-from core.benchmark.settings import BenchmarkSettings, validate_settings
+from core.benchmark.settings import BenchmarkSettings
 from core.benchmark.sweep import run_sweep, sweet_spot
 
 __all__ = [
@@ -33,5 +35,4 @@ __all__ = [
     "save_result",
     "supported_precisions",
     "sweet_spot",
-    "validate_settings",
 ]

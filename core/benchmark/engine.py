@@ -24,7 +24,7 @@ from typing import Any
 
 from core.benchmark import hygiene
 from core.benchmark.inputs import PreparedModel, dataset_inputs, random_inputs, read_model
-from core.benchmark.settings import BenchmarkSettings, compile_config, validate_settings
+from core.benchmark.settings import Api, BenchmarkSettings, InputSource, compile_config
 from core.benchmark.stats import histogram, latency_summary, mean_std, thin
 from core.benchmark.watchdog import LoopWatch
 from core.errors import UserError
@@ -183,16 +183,12 @@ def _fill_inputs(requests: list[Any], compiled: Any, prepared: PreparedModel, se
     import openvino as ov
 
     model = prepared.model
-    if settings.input in ("", "random", "None"):
+    if settings.input is InputSource.RANDOM:
         sets = random_inputs(compiled, len(requests), data_shapes=prepared.data_shapes)
     elif prepared.data_shapes:
         raise UserError("-data_shape works with random input only here.", "Leave --input at random, or drop -data_shape.")
     else:
-        try:
-            dataset_id = int(settings.input)
-        except ValueError:
-            raise UserError(f"Input must be 'random' or a dataset id, got {settings.input!r}.") from None
-        sets = dataset_inputs(compiled, model, dataset_id, len(requests))
+        sets = dataset_inputs(compiled, model, int(settings.dataset_id or 0), len(requests))
     for request_index, request in enumerate(requests):
         for port_index, array in sets[request_index % len(sets)].items():
             if port_index in prepared.data_shapes:  # a dynamic input: the tensor brings its shape
@@ -212,10 +208,10 @@ def reporter(progress: Progress | None) -> Progress:
 def load_and_compile(
     xml_path: Path, settings: BenchmarkSettings, report: Progress, perf_count: bool = False
 ) -> tuple[PreparedModel, Any, float, dict[str, Any]]:
-    """Validate, read (with the batch) and compile: the common start of every measurement."""
-    validate_settings(settings)
+    """Read (with the batch) and compile: the common start of every measurement (the settings
+    were checked once, before the job: `BenchmarkSettings.check()`)."""
     report(0.01, "Reading the model")
-    random_input = settings.input in ("", "random", "None")  # dataset samples keep the model's own types
+    random_input = settings.input is InputSource.RANDOM  # dataset samples keep the model's own types
     prepared = read_model(Path(xml_path), settings.batch, benchmark_app_feeds=random_input, shape=settings.shape,
                           data_shape=settings.data_shape, layout=settings.layout)
     report(0.03, f"Compiling for {settings.device}" + (" with performance counters" if perf_count else ""))
@@ -235,7 +231,7 @@ def run_benchmark(
     prepared, compiled, compile_ms, config = load_and_compile(xml_path, settings, report, perf_count=settings.perf_counts)
     nstreams_actual = _compiled_property(compiled, "NUM_STREAMS")
     optimal = _compiled_property(compiled, "OPTIMAL_NUMBER_OF_INFER_REQUESTS")
-    sync = settings.api == "sync"
+    sync = settings.api is Api.SYNC
     nireq = 1 if sync else settings.nireq or (optimal if isinstance(optimal, int) and optimal > 0 else 1)
     queue = None if sync else ov.AsyncInferQueue(compiled, nireq)
     requests = [compiled.create_infer_request()] if queue is None else [queue[i] for i in range(len(queue))]

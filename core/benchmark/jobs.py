@@ -16,35 +16,22 @@ from typing import Any
 from core.benchmark.devices import precision_notes
 from core.benchmark.engine import run_benchmark
 from core.benchmark.lock import device_lock
-from core.benchmark.profile import DEFAULT_PROFILE_ITERATIONS, DEFAULT_PROFILE_REPEATS, profile_model
+from core.benchmark.profile import profile_model
 from core.benchmark.profile_summary import variant_hints
-from core.benchmark.results import latest_profile, save_result, variant_for_path
-from core.benchmark.settings import BenchmarkSettings, validate_settings
+from core.benchmark.requests import BenchmarkRequest, ProfileRequest, SweepRequest, resolve_model
+from core.benchmark.results import latest_profile, save_result
+from core.benchmark.settings import BenchmarkSettings
 from core.benchmark.sweep import run_sweep
-from core.errors import UserError
 from core.jobs import JobContext
+from core.precision import ir_weight_precision, precision_label, weight_precision
+from core.system_info import core_instance
+from core.variants import get_variant
 
-BENCHMARK_ENTRYPOINT = "core.benchmark.jobs:benchmark_job"
-PROFILE_ENTRYPOINT = "core.benchmark.jobs:profile_job"
-SWEEP_ENTRYPOINT = "core.benchmark.jobs:sweep_job"
-
-
-def resolve_model(variant_id: int | None, model_path: str | None) -> tuple[Path, int | None]:
-    """(IR path, variant id) for a variant or a plain IR file."""
-    from core.variants import get_variant, variant_xml
-    from core.workspace import resolve
-
-    if variant_id is not None:
-        variant = get_variant(int(variant_id))
-        return variant_xml(variant), variant.id
-    if not model_path:
-        raise UserError("No model given.", "Pick a model variant, or pass an IR .xml file.")
-    path = resolve(model_path)
-    if path.suffix.lower() != ".xml":
-        raise UserError(f"{path.name} is not an OpenVINO IR (.xml).", "Convert the model first (import page).")
-    if not path.is_file() or not path.with_suffix(".bin").is_file():
-        raise UserError(f"The IR {path} is missing its .xml or .bin file.")
-    return path, variant_for_path(path)
+BENCHMARK_ENTRYPOINT = BenchmarkRequest.ENTRYPOINT
+PROFILE_ENTRYPOINT = ProfileRequest.ENTRYPOINT
+SWEEP_ENTRYPOINT = SweepRequest.ENTRYPOINT
+__all__ = ["BENCHMARK_ENTRYPOINT", "PROFILE_ENTRYPOINT", "SWEEP_ENTRYPOINT", "benchmark_job", "profile_job",
+           "resolve_model", "sweep_job"]
 
 
 def _variant_precision(variant_id: int | None, xml_path: Path | None = None) -> str | None:
@@ -52,22 +39,15 @@ def _variant_precision(variant_id: int | None, xml_path: Path | None = None) -> 
     if variant_id is None:
         if xml_path is None:
             return None
-        from core.precision import ir_weight_precision
-        from core.system_info import core_instance
-
         try:
             return ir_weight_precision(core_instance().read_model(str(xml_path)))
         except Exception:  # unreadable here: the label says "?" rather than guess
             return None
-    from core.variants import get_variant
-
     return get_variant(variant_id).precision
 
 
 def label_precisions(metrics: dict[str, Any], weights: str | None) -> None:
     """Add the weight axis and the label beside the compute axis the measurement read back."""
-    from core.precision import precision_label, weight_precision
-
     metrics["weight_precision"] = weight_precision(weights) if weights else None
     metrics["precision_label"] = precision_label(weights, metrics.get("compute_precision"))
 
@@ -78,11 +58,10 @@ def _config(settings: BenchmarkSettings, xml_path: Path) -> dict[str, Any]:
     return config
 
 
-def benchmark_job(ctx: JobContext, settings: dict[str, Any], variant_id: int | None = None,
-                  model_path: str | None = None) -> dict[str, Any]:
-    xml_path, variant_id = resolve_model(variant_id, model_path)
-    options = BenchmarkSettings.from_dict(settings)
-    validate_settings(options)
+def benchmark_job(ctx: JobContext, **params: Any) -> dict[str, Any]:
+    """A BenchmarkRequest's job (checked before it was submitted): measure, label, store."""
+    options = BenchmarkRequest.from_params(params)
+    xml_path, variant_id = options.model()
     with device_lock(options.device, ctx):
         metrics = run_benchmark(xml_path, options, progress=ctx.progress)
     weights = _variant_precision(variant_id, xml_path)
@@ -115,16 +94,13 @@ def benchmark_job(ctx: JobContext, settings: dict[str, Any], variant_id: int | N
     }
 
 
-def profile_job(ctx: JobContext, settings: dict[str, Any], variant_id: int | None = None,
-                model_path: str | None = None, iterations: int = DEFAULT_PROFILE_ITERATIONS,
-                repeats: int = DEFAULT_PROFILE_REPEATS) -> dict[str, Any]:
-    xml_path, variant_id = resolve_model(variant_id, model_path)
-    options = BenchmarkSettings.from_dict(settings)
-    options.repeats = int(repeats)
-    validate_settings(options)
+def profile_job(ctx: JobContext, **params: Any) -> dict[str, Any]:
+    """A ProfileRequest's job: `repeats` runs of `iterations` inferences with counters, stored."""
+    options = ProfileRequest.from_params(params)
+    xml_path, variant_id = options.model()
     with device_lock(options.device, ctx):
-        metrics = profile_model(xml_path, options, progress=ctx.progress, iterations=int(iterations),
-                                repeats=int(repeats))
+        metrics = profile_model(xml_path, options, progress=ctx.progress, iterations=options.iterations,
+                                repeats=options.repeats)
     weights = _variant_precision(variant_id, xml_path)
     label_precisions(metrics, weights)
     metrics["notes"] = precision_notes(weights, metrics.get("compute_precision"), options.device,
@@ -136,7 +112,7 @@ def profile_job(ctx: JobContext, settings: dict[str, Any], variant_id: int | Non
         metrics["parent_profile"] = parent
     config = _config(options, xml_path)
     config.pop("duration_s", None)  # a profile is bounded by its inference count, not by time
-    config["iterations"] = int(iterations)
+    config["iterations"] = options.iterations
     config["profile_iterations"] = metrics["iterations"]
     result_id = save_result("profile", config, metrics, variant_id, ctx.job_id, options.device)
     ctx.log("stored profile result %s: %d layers, %.3f ms (%s)", result_id, len(metrics["layers"]), metrics["total_ms"],
@@ -151,8 +127,6 @@ def _parent_profile(variant_id: int | None, device: str, compute: str | None, ba
     """The parent variant's latest profile on the same device, compute precision and batch."""
     if variant_id is None:
         return None
-    from core.variants import get_variant
-
     variant = get_variant(variant_id)
     if variant.parent_id is None:
         return None
@@ -163,14 +137,10 @@ def _parent_profile(variant_id: int | None, device: str, compute: str | None, ba
             "total_ms": row.metrics.get("total_ms"), "compute_precision": compute}
 
 
-def sweep_job(ctx: JobContext, settings: dict[str, Any], batches: list[int] | None = None,
-              nstreams: list[int] | None = None, nireqs: list[int] | None = None,
-              latency_limit_ms: float | None = None, variant_id: int | None = None,
-              model_path: str | None = None) -> dict[str, Any]:
-    xml_path, variant_id = resolve_model(variant_id, model_path)
-    base = BenchmarkSettings.from_dict(settings)
-    validate_settings(base)
-
+def sweep_job(ctx: JobContext, **params: Any) -> dict[str, Any]:
+    """A SweepRequest's job: every point benchmarked and stored, then the matrix and its sweet spot."""
+    base = SweepRequest.from_params(params)
+    xml_path, variant_id = base.model()
     weights = _variant_precision(variant_id, xml_path)
 
     def store_point(point_settings: BenchmarkSettings, metrics: dict[str, Any]) -> int:
@@ -182,17 +152,14 @@ def sweep_job(ctx: JobContext, settings: dict[str, Any], batches: list[int] | No
         return save_result("benchmark", config, metrics, variant_id, ctx.job_id, point_settings.device)
 
     with device_lock(base.device, ctx):
-        metrics = run_sweep(xml_path, base, list(batches or []), list(nstreams or []), list(nireqs or []),
-                            latency_limit_ms, progress=ctx.progress, on_point=store_point)
-    from core.precision import precision_label
-
+        metrics = run_sweep(xml_path, base, progress=ctx.progress, on_point=store_point)
     for point in metrics["points"]:
         point["precision_label"] = precision_label(weights, point.get("compute_precision"))
     computes = sorted({p.get("compute_precision") or "?" for p in metrics["points"]})
     metrics["compute_precision"] = computes[0] if len(computes) == 1 else None
     label_precisions(metrics, weights)
     config = _config(base, xml_path)
-    config.update(batches=batches or [], nstreams_values=nstreams or [], nireq_values=nireqs or [])
+    config.update(batches=base.batches, nstreams_values=base.nstreams_values, nireq_values=base.nireq_values)
     result_id = save_result("sweep", config, metrics, variant_id, ctx.job_id, base.device)
     return {"id": result_id, "precision_label": metrics["precision_label"], "points": len(metrics["points"]),
             "sweet_spot": metrics["sweet_spot"], "noisy_points": sum(1 for p in metrics["points"] if p.get("noisy"))}

@@ -10,11 +10,14 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.benchmark.engine import Progress, run_benchmark
-from core.benchmark.settings import BenchmarkSettings, validate_settings
+from core.benchmark.settings import BenchmarkSettings, Hint
 from core.errors import UserError
+
+if TYPE_CHECKING:  # the request is built on this module's plan (check), not the other way round
+    from core.benchmark.requests import SweepRequest
 
 MAX_POINTS = 36
 DEFAULT_POINT_DURATION_S = 5.0
@@ -22,6 +25,7 @@ DEFAULT_POINT_DURATION_S = 5.0
 
 def sweep_settings(base: BenchmarkSettings, batches: list[int], nstreams: list[int], nireqs: list[int]) -> list[BenchmarkSettings]:
     """One settings object per matrix point; streams are set explicitly, so the hint is none."""
+    base = base.measured()
     if not batches:
         batches = [base.batch or 0]
     points = []
@@ -32,7 +36,7 @@ def sweep_settings(base: BenchmarkSettings, batches: list[int], nstreams: list[i
                 batch=batch or None,
                 nstreams=streams if streams is not None else base.nstreams,
                 nireq=nireq if nireq is not None else base.nireq,
-                hint="none" if streams is not None else base.hint,
+                hint=Hint.NONE if streams is not None else base.hint,
                 repeats=1,
                 duration_s=base.duration_s or (None if base.iterations else DEFAULT_POINT_DURATION_S),
             )
@@ -56,20 +60,20 @@ def sweet_spot(points: list[dict[str, Any]], latency_limit_ms: float | None) -> 
     return max(fitting, key=lambda item: item[1]["throughput_fps"])[0]
 
 
+def sweep_plan(sweep: SweepRequest) -> list[BenchmarkSettings]:
+    """The points of a group run (checked with the request, measured by `run_sweep`)."""
+    return sweep_settings(sweep, sweep.batches, sweep.nstreams_values, sweep.nireq_values)
+
+
 def run_sweep(
     xml_path: Path,
-    base: BenchmarkSettings,
-    batches: list[int],
-    nstreams: list[int],
-    nireqs: list[int],
-    latency_limit_ms: float | None,
+    sweep: SweepRequest,
     progress: Progress | None = None,
     on_point: Any = None,
 ) -> dict[str, Any]:
     """Benchmark each point; `on_point(settings, metrics)` may store it and return its id."""
-    plan = sweep_settings(base, batches, nstreams, nireqs)
-    for settings in plan:
-        validate_settings(settings)
+    latency_limit_ms = sweep.latency_limit_ms
+    plan = sweep_plan(sweep)
     points: list[dict[str, Any]] = []
     for index, settings in enumerate(plan):
         def point_progress(fraction: float | None, message: str, index: int = index) -> None:

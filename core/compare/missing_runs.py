@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.accuracy.requests import AccuracyRequest
+from core.benchmark.requests import BenchmarkRequest
 from core.compare.commands import benchmark_command
 from core.compare.selection import Entry
 from core.precision import device_compute, precision_label
@@ -172,17 +174,10 @@ def missing_accuracy_runs(entries: list[Entry]) -> list[dict[str, Any]]:
     return runs
 
 
-def job_request(run: dict[str, Any]) -> dict[str, Any]:
-    """The benchmark job that makes `run` (kind, entrypoint, params, target, variant id), as the
-    Benchmark page submits it: the page hands these to `start_job` (core.jobs.submit_job).
-    An accuracy run becomes the accuracy job the Optimize page submits."""
+def job_request(run: dict[str, Any]) -> BenchmarkRequest | AccuracyRequest:
+    """The request that makes `run`: the benchmark the Benchmark page would submit with these
+    settings, or the accuracy measurement (same dataset, reference, limit, preprocessing) in the
+    row's compute precision. A page submits it with `submit_request`, a script runs `job()`."""
     if run.get("kind") == "accuracy":
-        return {"kind": "accuracy", "entrypoint": "core.accuracy.jobs:accuracy_job", "params": dict(run["params"]),
-                "target": f"accuracy · {run['model']} / {run['variant']} in {run['compute']} compute on {run['device']}",
-                "variant_id": run["variant_id"]}
-    from core.benchmark.jobs import BENCHMARK_ENTRYPOINT
-
-    return {"kind": "benchmark", "entrypoint": BENCHMARK_ENTRYPOINT,
-            "params": {"settings": dict(run["settings"]), "variant_id": run["variant_id"]},
-            "target": f"{run['model']} / {run['variant']} ({run['what']}) on {run['device']}",
-            "variant_id": run["variant_id"]}
+        return AccuracyRequest.from_params(dict(run["params"]))
+    return BenchmarkRequest(**run["settings"], variant_id=run["variant_id"])

@@ -38,8 +38,7 @@ def test_benchmark_and_profile_from_the_page(server_factory, page, tmp_path: Pat
 
     # Benchmark tab: 200 iterations, 2 repeats
     bench_form = main.get_by_test_id("stForm").filter(visible=True).first
-    bench_form.get_by_text("iterations", exact=True).click()
-    bench_form.get_by_role("spinbutton", name="Amount").fill("200")
+    bench_form.get_by_role("spinbutton", name="Iterations", exact=True).fill("200")
     bench_form.get_by_role("spinbutton", name="Repeats").fill("2")
     bench_form.get_by_role("button", name="Run benchmark").click()
     expect(main.get_by_text("Median latency").filter(visible=True).first).to_be_visible(timeout=120_000)

@@ -25,7 +25,7 @@ TALL = {"width": 1400, "height": 4600}  # Streamlit scrolls inside its own conta
 
 
 def _job(entrypoint: str, variant_id: int, settings: dict, kind: str, **params: int) -> int:  # type: ignore[type-arg]
-    job = run_job_inline(kind, entrypoint, {"settings": settings, "variant_id": variant_id, **params},
+    job = run_job_inline(kind, entrypoint, {**settings, "variant_id": variant_id, **params},
                          target=f"variant {variant_id}", variant_id=variant_id, timeout_s=300)
     assert job.state == "done", (job.error, job.error_hint)
     return int(job.result["id"])
