@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from core.accuracy.evaluate import read_model
+from core.accuracy.requests import AccuracyRequest
 from core.datasets import PreprocessSpec, dataset_to_dict, list_datasets
 from core.datasets.catalog import KIND_NPZ, get_dataset
 from core.datasets.defaults import spec_for_variant
@@ -41,7 +42,7 @@ from pages.ui import links
 from pages.ui.datasets import RANDOM, dataset_problems, pick_dataset, preprocessing_form, show_preview, upload_dataset
 from pages.ui.forms import option_widget
 from pages.ui.frame import page_setup
-from pages.ui.jobs import job_panel, start_job, submit_request
+from pages.ui.jobs import job_panel, submit_request
 from pages.ui.pickers import pick_variant, variant_label
 from pages.ui.text import md_code, md_text, plural
 
@@ -276,19 +277,17 @@ def measure_existing_variant(variant: Variant, data: Any, spec: PreprocessSpec |
     problem = dataset_problems(variant, "accuracy").get(data)
     if problem is not None:
         st.error(md_text(problem) + " It cannot be scored for this model: pick another dataset in section 1.")
-    computes = dict(compute_choices("CPU"))  # f32 first: the exact figure is the default, as before
-    compute = st.selectbox("Compute precision", ["f32", *[c for c in computes if c != "f32"]], key="accuracy_compute",
-                           format_func=lambda c: computes.get(c, c),
-                           help="What the variant computes in while measured (the reference stays f32): the device "
-                                "default shows what its reduced compute costs in accuracy.")
+    limit = option_widget(AccuracyRequest.option("limit"), "accuracy_limit")
+    # The choices are what this device reports (f32 first: the exact figure is the default).
+    computes, declared = dict(compute_choices("CPU")), AccuracyRequest.option("compute_precision")
+    compute = st.selectbox(declared.info.label, ["f32", *[c for c in computes if c != "f32"]], key="accuracy_compute",
+                           format_func=lambda c: computes.get(c, c), help=declared.info.help)
     if st.button("Measure accuracy", key="accuracy_start", disabled=blocked or problem is not None):
-        start_job(
-            "accuracy", "core.accuracy.jobs:accuracy_job",
-            {"variant_id": variant.id, "dataset_id": data, "reference_variant_id": reference,
-             "preprocessing": spec.to_dict() if spec is not None else None, "compute_precision": compute},
-            target=f"accuracy · {variant_label(variant)}", key=ACCURACY_JOB_KEY, variant_id=variant.id,
-        )
-        st.rerun()
+        request = AccuracyRequest(variant_id=variant.id, dataset_id=data, reference_variant_id=reference,
+                                  preprocessing=spec.to_dict() if spec is not None else None,
+                                  compute_precision=compute, limit=limit)
+        if submit_request(request, ACCURACY_JOB_KEY) is not None:
+            st.rerun()
     finished_accuracy = job_panel(ACCURACY_JOB_KEY)
     if finished_accuracy is not None and finished_accuracy.state == "done" and finished_accuracy.result:
         accuracy = stored_metrics(finished_accuracy.result["result_id"])

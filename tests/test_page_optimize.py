@@ -19,11 +19,13 @@ from orientation_data import (
 )
 from quantize_models import outlier_classifier
 
+from core.accuracy.requests import AccuracyRequest
 from core.datasets import import_dataset
 from core.jobs import wait_for_job
 from core.precision import device_compute
 from core.variants import create_model, get_variant, register_variant
 from tests.conftest import open_page, page_text, rendered
+from tests.one_shape import assert_page_offers
 
 PAGE = "pages/optimize.py"
 
@@ -207,6 +209,10 @@ def test_accuracy_in_the_device_default_compute_from_the_select(workspace: Path)
     at.selectbox(key="optimize_dataset").select(labelled).run()
     select = at.selectbox(key="accuracy_compute")
     assert select.value == "f32" and select.options[0].startswith("f32")
+    # The form is the AccuracyRequest's: its limit widget, and the compute select's label and help.
+    assert_page_offers(at, AccuracyRequest, "accuracy", skip=("compute_precision",))
+    declared = AccuracyRequest.option("compute_precision").info
+    assert (select.label, select.help) == (declared.label, declared.help)
     select.set_value("default").run()
     at.button(key="accuracy_start").click().run()
     job = wait_for_job(at.session_state["optimize_accuracy_job"], timeout_s=180)
