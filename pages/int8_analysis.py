@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.analysis.before_after import before_after_rows, measurement_jobs
+from core.analysis.before_after import before_after_rows, measurement_requests
 from core.analysis.inputs import UPLOAD_SUFFIXES, store_image
 from core.analysis.requests import DEFAULT_KEEP_IN_FLOAT, LayerErrorRequest, OutputsRequest, RequantizeRequest
 from core.datasets import dataset_to_dict, list_datasets
@@ -24,7 +24,7 @@ from core.variants import get_variant, list_variants
 from core.workspace import resolve
 from pages.ui.forms import option_widget, option_widgets
 from pages.ui.frame import page_setup
-from pages.ui.jobs import job_panel, show_error, start_job, submit_request
+from pages.ui.jobs import job_panel, show_error, submit_request
 from pages.ui.pickers import variant_label
 
 page_setup(
@@ -230,11 +230,9 @@ def before_after(reference: Variant, optimized: Variant, dataset_id: int | None)
     table([{"Variant": f"#{r['variant_id']} {r['name']}", "Precision": r["precision"], "Kept in float": r["kept_in_float"],
             "Accuracy": r["accuracy"], "FPS": round(r["fps"], 1) if r["fps"] else None} for r in rows], key="analysis_before_after")
     if st.button("Measure accuracy and FPS (accuracy + benchmark jobs)", key="analysis_measure"):
-        job_ids = []
-        for spec in measurement_jobs(reference.id, ids, dataset_id):
-            job_ids.append(start_job(spec.kind, spec.entrypoint, spec.params, target=spec.target,
-                                     key=f"{MEASURE_JOBS}_{spec.kind}_{spec.variant_id}", variant_id=spec.variant_id))
-        st.session_state[MEASURE_JOBS] = job_ids
+        job_ids = [submit_request(request, f"{MEASURE_JOBS}_{request.KIND}_{request.variant_id}")
+                   for request in measurement_requests(reference.id, ids, dataset_id)]
+        st.session_state[MEASURE_JOBS] = [job_id for job_id in job_ids if job_id is not None]
         st.rerun()
     for key in [k for k in st.session_state if str(k).startswith(f"{MEASURE_JOBS}_")]:
         job_panel(key, show_log=False)

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from core.accuracy.requests import DEFAULT_LIMIT, AccuracyRequest
 from core.benchmark.requests import BenchmarkRequest
 from core.benchmark.settings import Hint
-from core.requests import JobSpec
 from core.store import Result, session_scope
 from core.variants import get_variant
 
@@ -65,8 +64,8 @@ def before_after_rows(parent_id: int, variant_ids: list[int]) -> list[dict[str, 
     return rows
 
 
-def measurement_jobs(parent_id: int, variant_ids: list[int], dataset_id: int | None,
-                     preprocessing: dict[str, Any] | None = None) -> list[JobSpec]:
+def measurement_requests(parent_id: int, variant_ids: list[int], dataset_id: int | None,
+                         preprocessing: dict[str, Any] | None = None) -> list[AccuracyRequest | BenchmarkRequest]:
     """Accuracy (against the parent, on the analysis data) for each optimized variant, and a
     short throughput benchmark for every variant, parent included."""
     requests: list[AccuracyRequest | BenchmarkRequest] = []
@@ -76,4 +75,4 @@ def measurement_jobs(parent_id: int, variant_ids: list[int], dataset_id: int | N
                      for variant_id in variant_ids if variant_id != parent_id]
     requests += [BenchmarkRequest(variant_id=variant_id, device="CPU", hint=Hint.THROUGHPUT, duration_s=MEASURE_DURATION_S)
                  for variant_id in [parent_id, *[v for v in variant_ids if v != parent_id]]]
-    return [request.job() for request in requests]
+    return requests
