@@ -128,7 +128,7 @@ def main() -> int:
     os.environ["OVWB_WORKSPACE"] = str(workdir / "workspace")
     os.environ["OVWB_NO_SAMPLE"] = "1"
     from core.benchmark import BenchmarkSettings, run_benchmark
-    from core.config import disable_telemetry
+    from core.telemetry import disable_telemetry
     from core.precision import compute_precision, compute_summary, device_compute, quantized_compute_seen
     from core.store import init_db
 

@@ -22,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from core.commands import add_command
 from core.errors import UserError
 
 FLOP_OPS = ("Convolution", "GroupConvolution", "ConvolutionBackpropData", "MatMul")
@@ -259,7 +260,5 @@ def _card_command(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "card", "model card: inputs/outputs, ops, parameters, GFLOPs, task guess", _card_command)
     parser.add_argument("model", help="model file/folder (any importable format) or a variant id")

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.commands import add_command
 from core.errors import UserError
 from core.store import Dataset, Job, JobState, Model, session_scope
 from core.workspace import new_artifact_dir, remove_artifact_dir
@@ -174,6 +175,4 @@ def ensure_sample_queued() -> int | None:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     add_command(subparsers, "sample", "add the first-run sample (model + images) to the workspace", lambda _a: seed_sample())

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.commands import add_command
 from core.errors import UserError
 from core.store import Dataset, Job, JobState, Model, Result, Variant, session_scope
 from core.workspace import remove_artifact_dir, resolve, workspace_root
@@ -368,8 +369,6 @@ def _sweep(args: Any) -> Any:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "storage", "what uses disk in the workspace; delete models, variants, datasets, results",
                          _summary)
     actions = parser.add_subparsers(dest="action")

@@ -11,6 +11,8 @@ import platform
 from importlib import metadata
 from typing import Any
 
+from core.commands import add_command
+
 VIRTUAL_DEVICES = {
     "AUTO": "picks the best available device per model, starting on CPU while others compile",
     "MULTI": "runs requests on several devices at once (deprecated in favour of AUTO's cumulative throughput)",
@@ -147,6 +149,4 @@ def system_info() -> dict[str, Any]:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     add_command(subparsers, "info", "versions and the inference devices of this machine", lambda _a: system_info())

@@ -18,6 +18,7 @@ from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, PROFILE_ENTRYPOINT, SWEEP_
 from core.benchmark.results import KINDS, get_result, list_results, result_to_dict
 from core.benchmark.settings import (API_MODES, BENCHMARK_APP_DEFAULT_DURATION_S, DEFAULT_DURATION_S, HINT_ALIASES,
                                      BenchmarkSettings, parse_yes_no, validate_settings)
+from core.commands import add_command
 from core.errors import UserError
 
 JOB_SLACK_S = 600.0
@@ -220,8 +221,6 @@ def _results(args: argparse.Namespace) -> Any:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "benchmark", "measure FPS and latency like benchmark_app, and store the result",
                          _benchmark)
     _add_model_and_device(parser)

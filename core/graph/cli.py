@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from core.commands import add_command
 from core.errors import UserError
 from core.graph.api import COLOUR_MODES, colour_scene, lay_out
 from core.graph.export import export_png, export_svg, graph_json
@@ -105,8 +106,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "graph", "the model graph with layout, colours and metrics (JSON, SVG, PNG)", run)
     parser.add_argument("model", help="IR .xml (or any model file OpenVINO reads, or a variant id)")
     parser.add_argument("--profile", type=int, help="id of a stored profile result of this model")

@@ -15,11 +15,11 @@ from typing import Any, Callable
 
 from sqlalchemy import update
 
-from core.config import disable_telemetry
 from core.errors import UserError
 from core.jobs.context import JobCancelled, JobContext
 from core.store import Job, JobState, session_scope
 from core.store.models import utcnow
+from core.telemetry import disable_telemetry
 from core.workspace import private_files
 
 
