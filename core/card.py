@@ -24,6 +24,7 @@ from typing import Any
 
 from core.commands import add_command
 from core.errors import UserError
+from core.ov_core import core_instance
 
 FLOP_OPS = ("Convolution", "GroupConvolution", "ConvolutionBackpropData", "MatMul")
 SHAPE_TYPES = {"i32", "i64", "boolean", "u64", "u32"}
@@ -238,7 +239,6 @@ def card_for_path(path: Path) -> dict[str, Any]:
 
 def card_for_variant(variant_id: int) -> dict[str, Any]:
     """The stored card of a variant (computed and saved now if an older row has none)."""
-    from core.system_info import core_instance
     from core.variants import get_variant, update_variant, variant_xml
 
     variant = get_variant(variant_id)

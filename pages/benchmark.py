@@ -29,7 +29,7 @@ from core.benchmark.results import result_label
 from core.benchmark.settings import API_MODES, DEFAULT_DURATION_S
 from core.errors import UserError
 from core.precision import compute_choices
-from core.system_info import range_text
+from core.devices import range_text
 from pages.ui import links
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job

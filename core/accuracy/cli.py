@@ -6,12 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from core.accuracy.evaluate import COMPUTE_OPTIONS, read_model
+from core.accuracy.evaluate import COMPUTE_OPTIONS
 from core.accuracy.measure import measure_accuracy
 from core.commands import add_command
 from core.datasets.catalog import KIND_NPZ, get_dataset, resolve_dataset_argument
 from core.datasets.cli import add_preprocessing_arguments, spec_from_arguments
 from core.datasets.preprocessing import spec_from_model
+from core.ov_core import read_model
 
 
 def _accuracy(args: argparse.Namespace) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.accuracy.measure import measure_accuracy
-from core.benchmark.lock import compute_lock
+from core.device_lock import compute_lock
 from core.jobs import JobContext
 from core.variants import get_variant, update_variant, variant_xml
 

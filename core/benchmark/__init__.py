@@ -1,24 +1,25 @@
 """Benchmark and per-layer profiling of model variants, measured the way benchmark_app measures.
 
-- settings.py / devices.py: what can be asked of which device, checked before compiling
+- settings.py / devices.py: what can be asked of which device, checked before compiling (the
+  devices themselves: core/devices.py)
 - inputs.py: read the IR, set the batch, input data (random or a dataset)
 - engine.py: the measurement loop (benchmark_app's), repeats, figures; watchdog.py guards it
 - profile.py / profile_summary.py: per-layer runs with counters (repeated: median and spread per
   layer, unstable layers), summaries and hints that fire on the numbers
 - hygiene.py: machine load before/after, other processes' CPU time, the "noisy" verdict
 - sweep.py: batch x streams matrix and the sweet spot under a latency limit
-- results.py: stored rows; jobs.py: job functions (both precision axes on every result);
-  lock.py: the host-wide device lock, also held by our heavy jobs (`compute_lock`)
+- results.py: stored rows; jobs.py: job functions (both precision axes on every result),
+  holding the host-wide device lock (core/device_lock.py) that our heavy jobs hold too
 - cli.py: `python -m core benchmark | profile | sweep | results`
 """
 
-from core.benchmark.devices import devices_overview, supported_precisions
 from core.benchmark.engine import run_benchmark
-from core.benchmark.lock import device_lock
 from core.benchmark.profile import profile_model
 from core.benchmark.results import get_result, list_results, result_to_dict, save_result
 from core.benchmark.settings import BenchmarkSettings, validate_settings
 from core.benchmark.sweep import run_sweep, sweet_spot
+from core.device_lock import device_lock
+from core.devices import devices_overview, supported_precisions
 
 __all__ = [
     "BenchmarkSettings",

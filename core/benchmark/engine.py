@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from core.benchmark import hygiene
-from core.benchmark.inputs import PreparedModel, dataset_inputs, random_inputs, read_model
+from core.benchmark.inputs import PreparedModel, dataset_inputs, prepare_model, random_inputs
 from core.benchmark.settings import BenchmarkSettings, compile_config, validate_settings
 from core.benchmark.stats import histogram, latency_summary, mean_std, thin
 from core.benchmark.watchdog import LoopWatch
 from core.errors import UserError
+from core.ov_core import core_instance
 
 log = logging.getLogger("ovwb.benchmark")
 
@@ -67,8 +68,6 @@ def cache_dir() -> str:
 
 
 def compile_prepared(prepared: PreparedModel, settings: BenchmarkSettings, perf_count: bool = False) -> tuple[Any, float, dict[str, Any]]:
-    from core.system_info import core_instance
-
     config = compile_config(settings, cache_dir() if settings.cache else None, perf_count=perf_count)
     started = time.perf_counter()
     try:
@@ -216,7 +215,7 @@ def load_and_compile(
     validate_settings(settings)
     report(0.01, "Reading the model")
     random_input = settings.input in ("", "random", "None")  # dataset samples keep the model's own types
-    prepared = read_model(Path(xml_path), settings.batch, benchmark_app_feeds=random_input, shape=settings.shape,
+    prepared = prepare_model(Path(xml_path), settings.batch, benchmark_app_feeds=random_input, shape=settings.shape,
                           data_shape=settings.data_shape, layout=settings.layout)
     report(0.03, f"Compiling for {settings.device}" + (" with performance counters" if perf_count else ""))
     compiled, compile_ms, config = compile_prepared(prepared, settings, perf_count=perf_count)

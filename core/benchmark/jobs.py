@@ -15,14 +15,15 @@ from typing import Any
 
 from core.benchmark.devices import precision_notes
 from core.benchmark.engine import run_benchmark
-from core.benchmark.lock import device_lock
 from core.benchmark.profile import DEFAULT_PROFILE_ITERATIONS, DEFAULT_PROFILE_REPEATS, profile_model
 from core.benchmark.profile_summary import variant_hints
 from core.benchmark.results import latest_profile, save_result, variant_for_path
 from core.benchmark.settings import BenchmarkSettings, validate_settings
 from core.benchmark.sweep import run_sweep
+from core.device_lock import device_lock
 from core.errors import UserError
 from core.jobs import JobContext
+from core.ov_core import core_instance
 
 BENCHMARK_ENTRYPOINT = "core.benchmark.jobs:benchmark_job"
 PROFILE_ENTRYPOINT = "core.benchmark.jobs:profile_job"
@@ -53,8 +54,6 @@ def _variant_precision(variant_id: int | None, xml_path: Path | None = None) -> 
         if xml_path is None:
             return None
         from core.precision import ir_weight_precision
-        from core.system_info import core_instance
-
         try:
             return ir_weight_precision(core_instance().read_model(str(xml_path)))
         except Exception:  # unreadable here: the label says "?" rather than guess

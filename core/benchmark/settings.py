@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from core.benchmark.devices import HINTS, PRECISION_CAPABILITY, check_device, device_ranges, physical_devices_of
+from core.benchmark.devices import HINTS, check_device
+from core.devices import PRECISION_CAPABILITY, device_ranges, physical_devices_of
 from core.errors import UserError
 
 DEFAULT_DURATION_S = 10.0

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.device_lock import compute_lock
 from core.jobs import JobContext
 
 
 def convert_job(ctx: JobContext, model_id: int, options: dict[str, Any] | None = None, run_check: bool = True) -> dict[str, Any]:
-    from core.benchmark.lock import compute_lock
     from core.convert.service import convert_model_to_variant
 
     with compute_lock(ctx):  # conversion and its check load the CPU: a benchmark waits for them

@@ -14,6 +14,7 @@ from typing import Any
 from core.convert.check import check_digest, check_log_lines, conversion_check
 from core.convert.options import ConvertOptions
 from core.convert.run import convert_to_ir
+from core.ov_core import core_instance
 from core.workspace import new_artifact_dir, remove_artifact_dir
 
 Progress = Callable[[float, str], None]
@@ -34,7 +35,6 @@ def convert_model_to_variant(
     """Convert model `model_id`'s original files with `options`; store and return the variant."""
     from core.card import model_card
     from core.importer.service import source_of_model
-    from core.system_info import core_instance
     from core.variants import register_variant
 
     if not isinstance(options, ConvertOptions):

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from core.datasets.preprocessing import PreprocessSpec, spec_from_model
+from core.ov_core import read_model
 
 
 def spec_for_xml(xml_path: Path | str, hints: dict[str, Any] | None = None) -> PreprocessSpec:
-    from core.accuracy.evaluate import read_model
-
     return spec_from_model(read_model(xml_path), hints)
 
 

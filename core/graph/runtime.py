@@ -14,6 +14,7 @@ from typing import Any
 
 from core.benchmark.profile_rows import rt_value
 from core.graph.model import Edge, Graph, Node
+from core.ov_core import core_instance, read_model
 
 RT_KEYS = ("layerType", "execOrder", "runtimePrecision", "outputPrecisions", "primitiveType", "outputLayouts")
 RUNTIME_CACHE_VERSION = 1
@@ -72,9 +73,6 @@ def _cache_file(xml_path: Path, device: str) -> Path:
 
 def runtime_graph(xml_path: Path | str, device: str = "CPU", use_cache: bool = True) -> Graph:
     """Compile `xml_path` on `device` and return its runtime graph (cached per file version)."""
-    from core.graph.extract import read_model
-    from core.system_info import core_instance
-
     path = Path(xml_path)
     cache = _cache_file(path, device) if use_cache else None
     if cache and cache.is_file():

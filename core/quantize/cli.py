@@ -11,12 +11,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from core.accuracy.evaluate import read_model
 from core.commands import add_command
 from core.datasets.catalog import resolve_dataset_argument
 from core.datasets.cli import add_preprocessing_arguments, spec_from_arguments
 from core.datasets.preprocessing import spec_from_model
 from core.errors import UserError
+from core.ov_core import read_model
 from core.quantize.options import DROP_TYPES, METRICS, PRESETS, TARGET_DEVICES, QuantizeOptions, split_names
 from core.quantize.pipeline import COMPRESS_MODES, compress_ir, quantize_ir
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.accuracy.evaluate import Progress
-from core.benchmark.lock import compute_lock
+from core.device_lock import compute_lock
 from core.jobs import JobContext
 from core.quantize.options import QuantizeOptions
 from core.quantize.pipeline import compress_ir, quantize_ir
