@@ -34,7 +34,7 @@ from core.workspace import private_files
 # Top-level modules that contribute commands; each has `register(subparsers)`. Every
 # feature package with a `cli.py` (core/benchmark/cli.py, ...) is found on its own, so
 # features never edit a shared list.
-TOP_LEVEL_COMMAND_MODULES = ["core.system_info", "core.variants", "core.sample", "core.card", "core.storage"]
+TOP_LEVEL_COMMAND_MODULES = ["core.system_info", "core.variants", "core.sample", "core.card_service", "core.storage"]
 CORE_DIR = Path(__file__).resolve().parent
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.accuracy.measure import measure_accuracy
+from core.accuracy.results import store_accuracy_result
 from core.device_lock import compute_lock
 from core.jobs import JobContext
 from core.variants import get_variant, update_variant, variant_xml
@@ -23,8 +24,6 @@ def accuracy_job(
     is asked for the variant only (the reference stays f32); the stored metrics carry the precision
     read back from the compiled model. Variant.accuracy (the headline a variant is listed with) is
     only filled from an f32 measurement, so it always means "what the IR costs in exact arithmetic"."""
-    from core.quantize.jobs import store_accuracy_result
-
     variant = get_variant(variant_id)
     reference_id = reference_variant_id if reference_variant_id is not None else variant.parent_id
     reference_xml = variant_xml(get_variant(reference_id)) if reference_id is not None else None

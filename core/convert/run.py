@@ -17,11 +17,11 @@ from typing import Any
 
 from core.convert.options import ConvertOptions
 from core.convert.preprocess import apply_preprocessing, port_name
-from core.convert.rtinfo import write_conversion
 from core.errors import UserError
 from core.importer.formats import SourceModel
 from core.importer.frontends import read_source_model
 from core.ov_core import core_instance
+from core.rtinfo import write_conversion
 
 Log = Callable[[str], None]
 

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from core.card import ir_card
 from core.convert.check import check_digest, check_log_lines, conversion_check
 from core.convert.options import ConvertOptions
 from core.convert.run import convert_to_ir
-from core.ov_core import core_instance
 from core.workspace import new_artifact_dir, remove_artifact_dir
 
 Progress = Callable[[float, str], None]
@@ -33,7 +33,6 @@ def convert_model_to_variant(
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Convert model `model_id`'s original files with `options`; store and return the variant."""
-    from core.card import model_card
     from core.importer.service import source_of_model
     from core.variants import register_variant
 
@@ -55,8 +54,7 @@ def convert_model_to_variant(
         result = convert_to_ir(source, options, out_dir, record)
         xml = Path(result["xml"])
         progress(0.6, "Computing the model card")
-        card = model_card(core_instance().read_model(str(xml)), [xml, xml.with_suffix(".bin")], xml)
-        card["source_format"] = source.format
+        card = ir_card(xml, source.format)
         check: dict[str, Any] = {"status": "skipped", "reason": "not requested", "outputs": []}
         if run_check:
             progress(0.75, "Conversion check: the original in its own runtime vs the IR in f32 compute")

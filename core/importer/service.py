@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from core.card import source_card
 from core.errors import UserError
 from core.importer.archives import archive_stem, extract_archive, is_archive
 from core.importer.formats import SourceModel, detect_models
@@ -32,14 +33,6 @@ def unpack_archives(folder: Path) -> set[Path]:
     for index, archive in enumerate(archives):
         extract_archive(archive, archive.parent / f"{archive_stem(archive)}.unpacked{index or ''}")
     return set(archives)
-
-
-def _card(model: Any, source: SourceModel) -> dict[str, Any]:
-    from core.card import model_card
-
-    card = model_card(model, source.files, source.path if source.format == "ir" else None)
-    card["source_format"] = source.format
-    return card
 
 
 def _store_rows(source: SourceModel, card: dict[str, Any], name: str, folder: Path, warnings: list[str]) -> dict[str, Any]:
@@ -107,7 +100,7 @@ def import_stored(folder: Path, name: str | None = None, progress: Progress = _n
 
                 warnings += ir_weights_check(source.path)
             model = read_source_model(source, **(convert_args or {}) if source.format != "ir" else {})
-            card = _card(model, source)
+            card = source_card(model, source)
             if card["dynamic"]:
                 dynamic = [f"{i['name']} {i['shape']}" for i in card["inputs"] if not i["static"]]
                 warnings.append("Dynamic input shapes: " + ", ".join(dynamic) + ". Set static shapes when converting for the best speed.")
