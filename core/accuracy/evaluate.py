@@ -11,7 +11,7 @@ model really uses is read back and stored, never assumed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -21,15 +21,11 @@ from core.datasets.feeding import SampleSource
 from core.errors import UserError
 from core.ov_core import core_instance
 from core.ov_core import read_model  # noqa: F401 - still imported from here by core/analysis/requests.py and pages/optimize.py
+from core.progress import Progress, no_progress
 
-Progress = Callable[[float | None, str], None]
 ACCURACY_CONFIG = {"INFERENCE_PRECISION_HINT": "f32"}
 # What `compute_precision` may ask for: f32 (exact, the default), the device default, or a native one.
 COMPUTE_OPTIONS = ("f32", "default", "bf16", "f16")
-
-
-def no_progress(_fraction: float | None, _message: str) -> None:
-    return None
 
 
 def check_compute_option(compute: str, device: str = "CPU") -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,11 +28,10 @@ from core.benchmark.stats import histogram, latency_summary, mean_std, thin
 from core.benchmark.watchdog import LoopWatch
 from core.errors import UserError
 from core.ov_core import core_instance
+from core.progress import Progress
 
 log = logging.getLogger("ovwb.benchmark")
 
-# progress(fraction 0..1 or None, message); may raise (JobCancelled) to stop the run.
-Progress = Callable[[float | None, str], None]
 FIRST_INFERENCE_TIMEOUT_S = 600.0
 MIN_STALL_S = 30.0
 

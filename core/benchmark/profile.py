@@ -19,7 +19,6 @@ from typing import Any
 from core.benchmark import hygiene
 from core.benchmark.engine import (
     FIRST_INFERENCE_TIMEOUT_S,
-    Progress,
     load_and_compile,
     precision_readback,
     reporter,
@@ -30,6 +29,7 @@ from core.benchmark.profile_summary import MIN_TOTAL_JITTER_MS, summarise_layers
 from core.benchmark.settings import BenchmarkSettings
 from core.devices import device_ranges, physical_devices_of
 from core.errors import UserError
+from core.progress import Progress
 
 DEFAULT_PROFILE_ITERATIONS = 50
 DEFAULT_PROFILE_MAX_S = 30.0

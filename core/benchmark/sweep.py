@@ -12,9 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from core.benchmark.engine import Progress, run_benchmark
+from core.benchmark.engine import run_benchmark
 from core.benchmark.settings import BenchmarkSettings, validate_settings
 from core.errors import UserError
+from core.progress import Progress
 
 MAX_POINTS = 36
 DEFAULT_POINT_DURATION_S = 5.0

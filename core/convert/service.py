@@ -15,21 +15,15 @@ from core.card import ir_card
 from core.convert.check import check_digest, check_log_lines, conversion_check
 from core.convert.options import ConvertOptions
 from core.convert.run import convert_to_ir
+from core.progress import Progress, no_progress
 from core.workspace import new_artifact_dir, remove_artifact_dir
-
-Progress = Callable[[float, str], None]
-
-
-def _no_progress(_fraction: float, _message: str) -> None:
-    return None
-
 
 def convert_model_to_variant(
     model_id: int,
     options: ConvertOptions | dict[str, Any] | None = None,
     run_check: bool = True,
     job_id: int | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Convert model `model_id`'s original files with `options`; store and return the variant."""
@@ -108,7 +102,7 @@ def import_and_convert(
     name: str | None = None,
     options: ConvertOptions | dict[str, Any] | None = None,
     run_check: bool = True,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> dict[str, Any]:
     """One call from files to a stored IR variant (CLI `convert`, the first-run sample)."""
     from core.importer.service import delete_imported_model, import_paths

@@ -16,10 +16,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from core.accuracy.evaluate import Progress
 from core.accuracy.results import store_accuracy_result
 from core.device_lock import compute_lock
 from core.jobs import JobContext
+from core.progress import Progress
 from core.quantize.options import QuantizeOptions
 from core.quantize.pipeline import compress_ir, quantize_ir
 from core.variants import get_variant, register_variant, variant_xml

@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.accuracy.evaluate import Progress, evaluate, headline, no_progress
+from core.accuracy.evaluate import evaluate, headline
 from core.datasets.feeding import MIN_SAMPLES, RANDOM_DATA_WARNING, RandomSource, SampleSource, open_source
 from core.datasets.preprocessing import PreprocessSpec, require_choice
 from core.errors import UserError
 from core.ov_core import read_model
+from core.progress import Progress, no_progress
 from core.quantize.calibration import calibration_split
 from core.quantize.compression import compress_weights, fp16_runtime_note, save_ir
 from core.quantize.layers import precision_summary, weight_precisions

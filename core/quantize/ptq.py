@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from core.accuracy.evaluate import Progress, compile_for_accuracy, infer_outputs, no_progress, output_names
+from core.accuracy.evaluate import compile_for_accuracy, infer_outputs, output_names
 from core.accuracy.metrics import AgreementReport, LabelAccuracy, class_scores, classifier_output_index
 from core.datasets.feeding import SampleSource
 from core.errors import UserError
+from core.progress import Progress, no_progress
 from core.quantize.calibration import (
     CountingTransform,
     calibration_split,
