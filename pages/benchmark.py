@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.benchmark import BenchmarkSettings, devices_overview, get_result, list_results, validate_settings
+from core.benchmark import BenchmarkSettings, get_result, list_results, validate_settings
 from core.benchmark.charts import (
     latency_histogram_figure,
     repeats_figure,
@@ -29,7 +29,7 @@ from core.benchmark.results import result_label
 from core.benchmark.settings import API_MODES, DEFAULT_DURATION_S
 from core.errors import UserError
 from core.precision import compute_choices
-from core.devices import range_text
+from core.devices import devices_overview, range_text
 from pages.ui import links
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, start_job

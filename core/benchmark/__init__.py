@@ -18,13 +18,9 @@ from core.benchmark.profile import profile_model
 from core.benchmark.results import get_result, list_results, result_to_dict, save_result
 from core.benchmark.settings import BenchmarkSettings, validate_settings
 from core.benchmark.sweep import run_sweep, sweet_spot
-from core.device_lock import device_lock
-from core.devices import devices_overview, supported_precisions
 
 __all__ = [
     "BenchmarkSettings",
-    "device_lock",
-    "devices_overview",
     "get_result",
     "list_results",
     "profile_model",
@@ -32,7 +28,6 @@ __all__ = [
     "run_benchmark",
     "run_sweep",
     "save_result",
-    "supported_precisions",
     "sweet_spot",
     "validate_settings",
 ]

@@ -126,9 +126,3 @@ def dataset_problem(dataset: Dataset, model: Any, purpose: str = "accuracy") -> 
     if problem is None and purpose in ("accuracy", "validation"):
         problem = label_problem(dataset, model)
     return problem
-
-
-def require_fit(dataset: Dataset, model: Any, purpose: str = "accuracy") -> None:
-    problem = dataset_problem(dataset, model, purpose)
-    if problem is not None:
-        raise UserError(problem, FIT_HINT)
