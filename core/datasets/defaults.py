@@ -12,6 +12,7 @@ from typing import Any
 
 from core.datasets.preprocessing import PreprocessSpec, spec_from_model
 from core.ov_core import read_model
+from core.variants import get_variant, variant_xml
 
 
 def spec_for_xml(xml_path: Path | str, hints: dict[str, Any] | None = None) -> PreprocessSpec:
@@ -19,8 +20,6 @@ def spec_for_xml(xml_path: Path | str, hints: dict[str, Any] | None = None) -> P
 
 
 def spec_for_variant(variant_id: int) -> PreprocessSpec:
-    from core.variants import get_variant, variant_xml
-
     variant = get_variant(variant_id)
     hints = (variant.model.info or {}).get("preprocessing") if variant.model is not None else None
     return spec_for_xml(variant_xml(variant), hints if isinstance(hints, dict) else None)

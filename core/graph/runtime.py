@@ -15,6 +15,8 @@ from typing import Any
 from core.benchmark.profile_rows import rt_value
 from core.graph.model import Edge, Graph, Node
 from core.ov_core import core_instance, read_model
+from core.system_info import package_version
+from core.workspace import workspace_root
 
 RT_KEYS = ("layerType", "execOrder", "runtimePrecision", "outputPrecisions", "primitiveType", "outputLayouts")
 RUNTIME_CACHE_VERSION = 1
@@ -59,9 +61,6 @@ def runtime_graph_from_compiled(compiled: Any, name: str) -> Graph:
 
 
 def _cache_file(xml_path: Path, device: str) -> Path:
-    from core.system_info import package_version
-    from core.workspace import workspace_root
-
     stat = xml_path.stat()
     bin_path = xml_path.with_suffix(".bin")
     bin_mtime = bin_path.stat().st_mtime_ns if bin_path.exists() else 0
