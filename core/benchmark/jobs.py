@@ -54,6 +54,7 @@ def _variant_precision(variant_id: int | None, xml_path: Path | None = None) -> 
         if xml_path is None:
             return None
         from core.precision import ir_weight_precision
+
         try:
             return ir_weight_precision(core_instance().read_model(str(xml_path)))
         except Exception:  # unreadable here: the label says "?" rather than guess

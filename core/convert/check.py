@@ -147,6 +147,7 @@ def default_compute_summary(info: dict[str, Any] | None) -> str | None:
 
 def _compile(xml: Path, device: str, compute: str | None) -> tuple[Any, str | None]:
     from core.precision import compute_precision
+
     config = {"INFERENCE_PRECISION_HINT": compute} if compute else {}
     compiled = core_instance().compile_model(str(xml), device, config)
     try:
