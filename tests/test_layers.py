@@ -32,7 +32,8 @@ FLOORS: list[set[str]] = [
     #    the IR's rt_info keys, the JSON schemas of the CLI.
     {"core.errors", "core.config", "core.safe_output", "core.locks", "core.requests", "core.commands",
      "core.progress", "core.ov_core", "core.rtinfo", "core.schema"},
-    # 2. The workspace folder, and the no-telemetry switch that scratches into it.
+    # 2. The workspace folder, and the no-telemetry switch that scratches into it (core/__init__.py
+    #    throws that switch when the package is imported).
     {"core.workspace", "core.telemetry", "core"},
     # 3. The database and the log files.
     {"core.store", "core.logs"},
