@@ -95,7 +95,7 @@ def predictions(xml: Path, infer_precision: str | None, base: dict[str, Any], li
     from core.accuracy.metrics import class_scores, classifier_output_index
     from core.datasets.feeding import open_source
     from core.precision import compute_precision, runtime_precisions_of
-    from core.system_info import core_instance
+    from core.ov_core import core_instance
 
     model = read_model(xml)
     config = {"INFERENCE_PRECISION_HINT": infer_precision} if infer_precision else {}
@@ -128,7 +128,7 @@ def main() -> int:
     os.environ["OVWB_WORKSPACE"] = str(workdir / "workspace")
     os.environ["OVWB_NO_SAMPLE"] = "1"
     from core.benchmark import BenchmarkSettings, run_benchmark
-    from core.config import disable_telemetry
+    from core.telemetry import disable_telemetry
     from core.precision import compute_precision, compute_summary, device_compute, quantized_compute_seen
     from core.store import init_db
 

@@ -97,7 +97,7 @@ def main() -> int:
     import openvino as ov
     from models_onnx import light_zoo_model
 
-    from core.config import disable_telemetry
+    from core.telemetry import disable_telemetry
     from core.datasets import import_dataset, open_source, spec_from_model
     from core.jobs import run_job_inline
     from core.quantize.calibration import sample_order

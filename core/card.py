@@ -2,10 +2,14 @@
 
 Computed once from an `ov.Model` (so it is the same for every source format) when a
 model is imported or a variant is made, and stored in Variant.card / Model.info["card"].
+This module only computes; the card of a file or a stored variant (and `python -m core
+card`) is core/card_service.py.
+
 Keys (all JSON): inputs / outputs (name, names, shape, type, layout), ops (count per type),
 op_total, parameters, weights_bytes (per element type), gflops (+ flops_note),
 files (name → bytes) and files_total, ir_version, opsets, quantized (+ fake_quantize,
-low_precision_weights), precision, task (+ task_reason), dynamic, ovwb_preprocessing.
+low_precision_weights), precision, task (+ task_reason), dynamic, ovwb_preprocessing, and
+source_format when the card knows where the model came from.
 
 GFLOPs count multiply-adds of Convolution, GroupConvolution, ConvolutionBackpropData and
 MatMul as 2 FLOPs each (the convention of DL Workbench and most papers); element-wise ops
@@ -15,14 +19,14 @@ dimensions the estimate is left empty rather than guessed.
 
 from __future__ import annotations
 
-import argparse
 import math
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from core.errors import UserError
+from core.ov_core import read_model
+from core.rtinfo import read_preprocessing
 
 FLOP_OPS = ("Convolution", "GroupConvolution", "ConvolutionBackpropData", "MatMul")
 SHAPE_TYPES = {"i32", "i64", "boolean", "u64", "u32"}
@@ -180,14 +184,10 @@ def _ir_version(xml: Path | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _preprocessing_info(model: Any) -> Any:
-    from core.convert.rtinfo import read_preprocessing
-
-    return read_preprocessing(model)
-
-
-def model_card(model: Any, files: list[Path] | None = None, xml: Path | None = None) -> dict[str, Any]:
-    """The card of an `ov.Model`; `files` (sizes) and `xml` (IR version) when on disk."""
+def model_card(model: Any, files: list[Path] | None = None, xml: Path | None = None,
+               source_format: str | None = None) -> dict[str, Any]:
+    """The card of an `ov.Model`; `files` (sizes) and `xml` (IR version) when on disk, and the
+    format of the files it came from (onnx, ir, tflite ...) when known."""
     inputs = [_port_info(p, p.get_node().get_layout()) for p in model.inputs]
     outputs = [_port_info(p, p.get_node().get_layout()) for p in model.outputs]
     ops = Counter(node.get_type_name() for node in model.get_ordered_ops())
@@ -219,47 +219,24 @@ def model_card(model: Any, files: list[Path] | None = None, xml: Path | None = N
         "precision": guess_precision(weights_bytes, fake_quantize, low_precision),
         "task": task,
         "task_reason": task_reason,
-        "ovwb_preprocessing": _preprocessing_info(model),
+        "ovwb_preprocessing": read_preprocessing(model),
+        **({"source_format": source_format} if source_format else {}),
     }
 
 
-def card_for_path(path: Path) -> dict[str, Any]:
-    """The card of a model file or folder on disk, read without storing anything."""
-    from core.importer.formats import source_for_path
-    from core.importer.frontends import read_source_model
-
-    source = source_for_path(path)
-    model = read_source_model(source)
-    card = model_card(model, source.files, source.path if source.format == "ir" else None)
-    card["source_format"] = source.format
-    return card
+def ir_card(xml: Path, source_format: str | None = None) -> dict[str, Any]:
+    """The card of an IR on disk (its .xml and .bin), e.g. a variant just written."""
+    return model_card(read_model(xml), [xml, xml.with_suffix(".bin")], xml, source_format)
 
 
-def card_for_variant(variant_id: int) -> dict[str, Any]:
-    """The stored card of a variant (computed and saved now if an older row has none)."""
-    from core.system_info import core_instance
-    from core.variants import get_variant, update_variant, variant_xml
+class CardSource(Protocol):
+    """What a card needs of a model's original files (the importer's SourceModel has it)."""
 
-    variant = get_variant(variant_id)
-    if variant.card:
-        return variant.card
-    xml = variant_xml(variant)
-    card = model_card(core_instance().read_model(str(xml)), [xml, xml.with_suffix(".bin")], xml)
-    update_variant(variant_id, card=card)
-    return card
+    format: str
+    path: Path
+    files: list[Path]
 
 
-def _card_command(args: argparse.Namespace) -> dict[str, Any]:
-    target = str(args.model)
-    if target.isdigit() and not Path(target).exists():
-        return card_for_variant(int(target))
-    if not Path(target).exists():
-        raise UserError(f"{target} is neither a file/folder nor a variant id.", "Pass a model path or an id from `python -m core models`.")
-    return card_for_path(Path(target))
-
-
-def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
-    parser = add_command(subparsers, "card", "model card: inputs/outputs, ops, parameters, GFLOPs, task guess", _card_command)
-    parser.add_argument("model", help="model file/folder (any importable format) or a variant id")
+def source_card(model: Any, source: CardSource) -> dict[str, Any]:
+    """The card of a model read from its original files (an IR's own .xml gives its IR version)."""
+    return model_card(model, source.files, source.path if source.format == "ir" else None, source.format)

@@ -1,7 +1,7 @@
 """`python -m core COMMAND ... [--json]` — everything a page does, scriptable.
 
 Each feature (a package's `cli.py`) has `register(subparsers)` that adds its commands with
-`add_command(...)`; a handler returns JSON-able data. With --json that data is printed as
+`core.commands.add_command(...)`; a handler returns JSON-able data. With --json that data is printed as
 JSON; without, a readable rendering. A UserError exits with status 2 and its message
 (as {"error": ..., "hint": ...} with --json) — never a bare traceback.
 
@@ -22,46 +22,25 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from core.config import disable_telemetry
 from core.errors import UserError
+from core.schema.version import SCHEMA_VERSION
+from core.telemetry import disable_telemetry
 from core.workspace import private_files
 
 # Top-level modules that contribute commands; each has `register(subparsers)`. Every
 # feature package with a `cli.py` (core/benchmark/cli.py, ...) is found on its own, so
 # features never edit a shared list.
-TOP_LEVEL_COMMAND_MODULES = ["core.system_info", "core.variants", "core.sample", "core.card", "core.storage"]
+TOP_LEVEL_COMMAND_MODULES = ["core.system_info", "core.variants", "core.sample", "core.card_service", "core.storage"]
 CORE_DIR = Path(__file__).resolve().parent
 
 
 def command_modules() -> list[str]:
     packages = sorted(p.parent.name for p in CORE_DIR.glob("*/cli.py"))
     return TOP_LEVEL_COMMAND_MODULES + [f"core.{name}.cli" for name in packages]
-
-
-Handler = Callable[[argparse.Namespace], Any]
-
-
-def add_command(subparsers: Any, name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
-    # allow_abbrev=False: `--nstr` is not silently taken for `--nstreams` (benchmark_app/ovc lines
-    # must mean exactly what they say). -v is accepted after the command too; SUPPRESS keeps the
-    # top-level value when it is not repeated here.
-    parser = subparsers.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
-    parser.add_argument("--json", action="store_true",
-                        help="print the result as JSON (its schema: python -m core schema COMMAND)")
-    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress to stderr")
-    # The command's path ("storage delete") names its JSON Schema; set beside the handler so a
-    # nested command overrides its parent's exactly as the handler does.
-    parser.set_defaults(handler=handler, command_path=_command_path(parser))
-    return parser
-
-
-def _command_path(parser: argparse.ArgumentParser) -> str:
-    """"storage delete" from the prog "python -m core storage delete"."""
-    return parser.prog.split(" core ", 1)[-1].strip()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,8 +116,6 @@ def _check_path_arguments(args: argparse.Namespace) -> None:
 
 def json_document(result: Any) -> dict[str, Any]:
     """The one place `schema_version` is added: dicts get the key, lists become {"items": [...]}."""
-    from core.schema.version import SCHEMA_VERSION
-
     if isinstance(result, dict):
         return {"schema_version": SCHEMA_VERSION, **{k: v for k, v in result.items() if k != "schema_version"}}
     if isinstance(result, (list, tuple)):

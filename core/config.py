@@ -84,14 +84,6 @@ class DatabaseUrl:
         return (DatabaseUrl, (self._url,))
 
 
-def disable_telemetry() -> None:
-    """No telemetry from OpenVINO, NNCF or ONNX Runtime, and no ~/intel folder: see
-    core/telemetry.py (already run when `core` is imported; kept for existing callers)."""
-    from core.telemetry import disable_telemetry as disable
-
-    disable()
-
-
 def get_settings() -> Settings:
     """Read the settings now (not at import), so tests can point at a fresh workspace."""
     workspace = Path(os.environ.get("OVWB_WORKSPACE", "workspace")).expanduser().resolve()

@@ -6,8 +6,8 @@ weight precision alone credits the IR for what the device did on its own, so eve
 label, chart and report carries both axes, and every statement about the hardware is read
 from what the device reports (never written down as a fact about "this CPU").
 
-This module is a floor: it imports nothing of core but the OpenVINO core instance, so every
-feature (benchmark, profile, compare, convert check, accuracy, pages) can use it.
+This module stands low: it imports nothing of core but the OpenVINO core instance, so every
+feature (devices, benchmark, profile, compare, convert check, accuracy, pages) can use it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import functools
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
+
+from core.ov_core import core_instance
 
 # Short names of compute (element) types, as OpenVINO's Type.get_type_name() spells them.
 _COMPUTE_ALIASES = {
@@ -75,8 +77,6 @@ def precision_key(weights: str | None, compute: str | None) -> str:
 
 @functools.lru_cache(maxsize=16)
 def _device_properties(device: str) -> tuple[tuple[str, ...], str | None]:
-    from core.system_info import core_instance
-
     core = core_instance()
     try:
         capabilities = tuple(str(c) for c in core.get_property(device, "OPTIMIZATION_CAPABILITIES"))

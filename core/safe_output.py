@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -27,10 +26,6 @@ def json_for_html_script(text: str) -> str:
     for char, escape in _HTML_JSON_ESCAPES.items():
         text = text.replace(char, escape)
     return text
-
-
-def dumps_for_html_script(value: Any, **kwargs: Any) -> str:
-    return json_for_html_script(json.dumps(value, **kwargs))
 
 
 def _is_number_text(text: str) -> bool:

@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.commands import add_command
+from core.device_lock import compute_lock
 from core.errors import UserError
 from core.store import Dataset, Job, JobState, Model, session_scope
 from core.workspace import new_artifact_dir, remove_artifact_dir
@@ -147,8 +149,6 @@ def seed_sample(progress: Any = None) -> dict[str, Any]:
 def seed_sample_job(ctx: Any) -> dict[str, Any]:
     """The sample's conversion check computes on the CPU: hold it, as every heavy job does, so a
     benchmark started meanwhile waits instead of measuring beside it."""
-    from core.benchmark.lock import compute_lock
-
     with compute_lock(ctx):
         return seed_sample(progress=ctx.progress)
 
@@ -174,6 +174,4 @@ def ensure_sample_queued() -> int | None:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     add_command(subparsers, "sample", "add the first-run sample (model + images) to the workspace", lambda _a: seed_sample())

@@ -23,9 +23,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.commands import add_command
 from core.errors import UserError
 from core.store import Dataset, Job, JobState, Model, Result, Variant, session_scope
-from core.workspace import remove_artifact_dir, resolve, workspace_root
+from core.workspace import remove_artifact_dir, resolve, sweep_tmp, workspace_root
 
 KINDS = ("model", "variant", "dataset", "result")
 AREAS = ("models", "uploads", "datasets", "exports", "logs", "cache", "tmp", "locks")
@@ -321,8 +322,6 @@ def abandoned_uploads(max_age_s: float = DEFAULT_STAGE_AGE_S) -> list[Path]:
 
 def sweep_abandoned(max_age_s: float = DEFAULT_STAGE_AGE_S) -> dict[str, Any]:
     """Remove abandoned upload stages and old tmp/ scratch; what was removed and how much."""
-    from core.workspace import sweep_tmp
-
     removed = abandoned_uploads(max_age_s)
     freed = sum(path_bytes(p) for p in removed)
     for path in removed:
@@ -368,8 +367,6 @@ def _sweep(args: Any) -> Any:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "storage", "what uses disk in the workspace; delete models, variants, datasets, results",
                          _summary)
     actions = parser.add_subparsers(dest="action")

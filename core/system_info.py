@@ -1,4 +1,4 @@
-"""What this machine offers: library versions, and the inference devices OpenVINO sees.
+"""What this machine offers: library versions, the machine, and the inference devices OpenVINO sees.
 
 Users choose hardware from our numbers, so the home page and every stored result say which
 CPU and which OpenVINO produced them.
@@ -6,33 +6,14 @@ CPU and which OpenVINO produced them.
 
 from __future__ import annotations
 
-import functools
+import os
 import platform
 from importlib import metadata
 from typing import Any
 
-VIRTUAL_DEVICES = {
-    "AUTO": "picks the best available device per model, starting on CPU while others compile",
-    "MULTI": "runs requests on several devices at once (deprecated in favour of AUTO's cumulative throughput)",
-    "HETERO": "splits one model across devices, op by op, by what each device supports",
-    "BATCH": "automatic batching for devices that gain from large batches (GPU)",
-}
-
-# Properties worth showing; each device answers only some of them.
-DEVICE_PROPERTIES = [
-    "FULL_DEVICE_NAME",
-    "DEVICE_TYPE",
-    "DEVICE_ARCHITECTURE",
-    "OPTIMIZATION_CAPABILITIES",
-    "RANGE_FOR_STREAMS",
-    "RANGE_FOR_ASYNC_INFER_REQUESTS",
-    "OPTIMAL_NUMBER_OF_INFER_REQUESTS",
-    "INFERENCE_NUM_THREADS",
-    "NUM_STREAMS",
-    "INFERENCE_PRECISION_HINT",
-    "PERFORMANCE_HINT",
-    "EXECUTION_DEVICES",
-]
+from core.commands import add_command
+from core.config import get_settings, masked_url
+from core.devices import devices_overview
 
 
 def package_version(name: str) -> str | None:
@@ -40,56 +21,6 @@ def package_version(name: str) -> str | None:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
-
-
-@functools.lru_cache(maxsize=1)
-def core_instance():  # type: ignore[no-untyped-def]
-    """One ov.Core per process: creating it loads plugins (~100 ms)."""
-    import openvino as ov
-
-    return ov.Core()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return str(value)
-
-
-def range_text(label: str, values: Any) -> str:
-    """A device range property as a person reads it: "Streams: 1–8", "Async requests: 1",
-    "Requests: 2–16 (step 2)". OpenVINO reports (low, high[, step]); printing (1, 1, 1) verbatim
-    read "Async requests: 1–1 (step 1)"."""
-    low, high, *rest = [*values, *[values[-1]] * (2 - len(values))] if values else [0, 0]
-    step = rest[0] if rest else 1
-    if low == high:
-        return f"{label}: {low}"
-    return f"{label}: {low}–{high}" + (f" (step {step})" if step not in (0, 1) else "")
-
-
-def device_info(device: str) -> dict[str, Any]:
-    core = core_instance()
-    properties: dict[str, Any] = {}
-    supported = set(core.get_property(device, "SUPPORTED_PROPERTIES"))
-    for name in DEVICE_PROPERTIES:
-        if name in supported:
-            try:
-                properties[name] = _plain(core.get_property(device, name))
-            except Exception:  # some properties raise on some plugins; skip, don't fail the page
-                continue
-    from core.precision import compute_summary, device_compute
-
-    return {
-        "device": device,
-        "full_name": properties.get("FULL_DEVICE_NAME", device),
-        "capabilities": properties.get("OPTIMIZATION_CAPABILITIES", []),
-        "properties": properties,
-        # native compute precisions and the default, as the device reports them (see core/precision.py)
-        "compute": device_compute(device),
-        "compute_summary": compute_summary(device),
-    }
 
 
 def cpu_model() -> str:
@@ -105,8 +36,6 @@ def cpu_model() -> str:
 
 def machine_summary() -> dict[str, Any]:
     """Stored with every result, so last week's numbers can be compared with today's."""
-    import os
-
     return {
         "host": platform.node(),
         "cpu": cpu_model(),
@@ -120,17 +49,14 @@ def machine_summary() -> dict[str, Any]:
 
 def store_summary() -> dict[str, str]:
     """Where this app keeps its state, as a person may read it: the password masked."""
-    from core.config import get_settings, masked_url
-
     settings = get_settings()
     kind = settings.database_url.split(":", 1)[0].split("+", 1)[0]
     return {"workspace": str(settings.workspace), "database": masked_url(settings.database_url), "kind": kind}
 
 
 def system_info() -> dict[str, Any]:
-    core = core_instance()
-    devices = [device_info(d) for d in core.available_devices]
-    present = {d["device"].split(".")[0] for d in devices}
+    """Versions, the machine, and the device overview (core/devices.py) under the keys `info` prints."""
+    overview = devices_overview()
     return {
         "versions": {
             "openvino": package_version("openvino"),
@@ -144,19 +70,11 @@ def system_info() -> dict[str, Any]:
         },
         "machine": machine_summary(),
         "store": store_summary(),
-        "devices": devices,
-        "virtual_devices": [
-            {"device": name, "what": what, "usable": bool(present)} for name, what in VIRTUAL_DEVICES.items()
-        ],
-        "absent_devices": [
-            {"device": name, "why": f"OpenVINO found no {name} on this machine (no driver or hardware)."}
-            for name in ("GPU", "NPU")
-            if name not in present
-        ],
+        "devices": overview["devices"],
+        "virtual_devices": overview["virtual"],
+        "absent_devices": overview["absent"],
     }
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     add_command(subparsers, "info", "versions and the inference devices of this machine", lambda _a: system_info())

@@ -29,6 +29,9 @@ import sys
 from types import ModuleType
 from typing import Any
 
+from core.config import get_settings
+from core.workspace import make_private_dir
+
 _ort_disabled = False
 ORT_IMPORT_DIRS = ("TMPDIR", "XDG_CACHE_HOME")  # where onnxruntime's import writes its ids
 _installed = False
@@ -87,9 +90,6 @@ class _OnnxRuntimeTelemetryOff(importlib.abc.MetaPathFinder):
 def _ort_scratch() -> str | None:
     """A private folder in the workspace for what ONNX Runtime writes at import."""
     try:
-        from core.config import get_settings
-        from core.workspace import make_private_dir
-
         return str(make_private_dir(get_settings().workspace / "scratch" / "onnxruntime"))
     except OSError:
         return None

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core.commands import add_command
 from core.errors import UserError
 from core.store import Model, Variant, session_scope
 from core.workspace import resolve, to_relative
@@ -131,8 +132,6 @@ def variant_to_dict(variant: Variant) -> dict[str, Any]:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     add_command(
         subparsers,
         "models",

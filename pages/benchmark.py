@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.benchmark import devices_overview, get_result, list_results
+from core.benchmark import get_result, list_results
 from core.benchmark.charts import (
     latency_histogram_figure,
     repeats_figure,
@@ -28,8 +28,8 @@ from core.benchmark.settings import BenchmarkSettings, InputSource
 from core.datasets.catalog import list_datasets
 from core.errors import UserError
 from core.precision import compute_choices
+from core.devices import devices_overview, range_text
 from core.requests import Option
-from core.system_info import range_text
 from pages.ui import links
 from pages.ui.forms import option_widget
 from pages.ui.frame import page_setup

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.jobs import list_jobs
-from core.system_info import range_text, system_info
+from core.devices import range_text
+from core.system_info import system_info
 from core.variants import list_models
 from pages.ui.frame import page_setup
 from pages.ui.jobs import jobs_table

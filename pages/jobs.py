@@ -13,7 +13,7 @@ page_setup("Jobs", "Long work runs outside the browser: close the tab, come back
 
 
 @st.fragment(run_every=1.0)
-def all_jobs() -> None:
+def jobs_overview() -> None:
     reconcile_interrupted_jobs()
     jobs = list_jobs(limit=200)
     if not jobs:
@@ -24,15 +24,15 @@ def all_jobs() -> None:
     st.caption(f"{len(active)} queued or running · {len(jobs)} shown")
 
 
-all_jobs()
+jobs_overview()
 
 st.subheader("Job details")
-all_jobs = list_jobs(limit=200)
-if all_jobs:
+recent_jobs = list_jobs(limit=200)
+if recent_jobs:
     job_id = st.selectbox(
         "Job",
-        [j.id for j in all_jobs],
-        format_func=lambda i: next(f"#{j.id} {j.kind} · {j.target} · {j.state}" for j in all_jobs if j.id == i),
+        [j.id for j in recent_jobs],
+        format_func=lambda i: next(f"#{j.id} {j.kind} · {j.target} · {j.state}" for j in recent_jobs if j.id == i),
     )
 
     @st.fragment(run_every=1.0)

@@ -107,7 +107,7 @@ def test_bad_settings_are_rejected(settings: dict[str, Any], message: str) -> No
 
 
 def test_unsupported_precision_names_the_capabilities() -> None:
-    from core.benchmark.devices import supported_precisions
+    from core.devices import supported_precisions
 
     missing = [p for p in ("bf16", "f16") if p not in supported_precisions("CPU")]
     if not missing:
@@ -179,7 +179,8 @@ def test_dataset_images_as_input(models: dict[str, Path], workspace: Path, tmp_p
 
 
 def test_fp16_ir_on_a_cpu_without_fp16_is_explained() -> None:
-    from core.benchmark.devices import precision_notes, supported_precisions
+    from core.benchmark.devices import precision_notes
+    from core.devices import supported_precisions
 
     if "f16" in supported_precisions("CPU"):
         pytest.skip("this CPU computes in f16")

@@ -14,7 +14,7 @@ import pytest
 
 from benchmark_models import conv_net
 from core.benchmark.jobs import BENCHMARK_ENTRYPOINT, SWEEP_ENTRYPOINT
-from core.benchmark.lock import lock_names
+from core.device_lock import lock_names
 from core.locks import file_lock
 from core.benchmark.results import get_result, list_results
 from core.benchmark.watchdog import LoopWatch

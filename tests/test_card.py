@@ -9,7 +9,8 @@ import openvino as ov
 import pytest
 from openvino import opset13 as ops
 
-from core.card import card_for_path, card_for_variant, model_card
+from core.card import model_card
+from core.card_service import card_for_path, card_for_variant
 from core.importer import import_paths
 from core.store import Variant, session_scope
 from tests.models_onnx import light_zoo_model, make_qdq_onnx, make_tiny_cnn_ir, make_tiny_cnn_onnx

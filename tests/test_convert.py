@@ -19,12 +19,12 @@ from core.convert import ConvertOptions, InputSpec, convert_model_to_variant, im
 from core.convert.check import check_summary, conversion_check
 from core.convert.references import Reference, find_runtime, module_installed, reference_for
 from core.convert.options import parse_input_specs, parse_layout, parse_values
-from core.convert.rtinfo import read_conversion, read_preprocessing
 from core.errors import UserError
 from core.importer import import_paths
 from core.importer.formats import source_for_path
 from core.precision import device_compute
 from core.jobs import run_job_inline
+from core.rtinfo import read_conversion, read_preprocessing
 from core.store import Variant, session_scope
 from tests.models_frameworks import cached_paddle_model, cached_tensorflow_models, framework_installed
 from tests.models_imagenet import make_imagenet_classifier_onnx

@@ -37,6 +37,7 @@ from core.datasets import (
 from core.datasets.catalog import load_manifest
 from core.datasets.feeding import read_image
 from core.errors import UserError
+from core.rtinfo import write_preprocessing
 from core.store import Dataset, session_scope
 
 
@@ -232,8 +233,6 @@ def test_preprocessing_matches_the_training_recipe(orientation_xml: Path) -> Non
 
 def _ir_with_embedded_normalisation(folder: Path, orientation_xml: Path) -> Path:
     """Embed reverse/mean/scale with PrePostProcessor and record it the way our convert does."""
-    from core.convert.rtinfo import write_preprocessing
-
     model = ov.Core().read_model(orientation_xml)
     ppp = ov.preprocess.PrePostProcessor(model)
     ppp.input().tensor().set_layout(ov.Layout("NCHW"))

@@ -5,7 +5,7 @@
 - `headline(report)`: the one figure to compare (top1, top1_agreement or cosine).
 """
 
-from core.accuracy.evaluate import evaluate, headline, read_model
+from core.accuracy.evaluate import evaluate, headline
 from core.accuracy.measure import measure_accuracy
 
-__all__ = ["evaluate", "headline", "measure_accuracy", "read_model"]
+__all__ = ["evaluate", "headline", "measure_accuracy"]

@@ -11,11 +11,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from core.accuracy.evaluate import read_model
 from core.accuracy.requests import AccuracyRequest
+from core.commands import add_command
 from core.datasets.catalog import KIND_NPZ, get_dataset, resolve_dataset_argument
 from core.datasets.cli import add_preprocessing_arguments, spec_from_arguments
 from core.datasets.preprocessing import spec_from_model
+from core.ov_core import read_model
 from core.requests import add_options, from_args
 
 
@@ -36,8 +37,6 @@ def _accuracy(args: argparse.Namespace) -> Any:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "accuracy", "top-1/top-5 with labels, or agreement with a reference model", _accuracy)
     parser.add_argument("model", help="IR .xml (or ONNX) to measure")
     parser.add_argument("--data", required=True, help="dataset id, image folder/archive or .npz")

@@ -11,8 +11,7 @@ model really uses is read back and stored, never assumed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -20,28 +19,13 @@ import numpy as np
 from core.accuracy.metrics import AgreementReport, LabelAccuracy, class_scores, classifier_output_index, confidence
 from core.datasets.feeding import SampleSource
 from core.errors import UserError
+from core.ov_core import core_instance
+from core.ov_core import read_model  # noqa: F401 - still imported from here by core/analysis/requests.py and pages/optimize.py
+from core.progress import Progress, no_progress
 
-Progress = Callable[[float | None, str], None]
 ACCURACY_CONFIG = {"INFERENCE_PRECISION_HINT": "f32"}
 # What `compute_precision` may ask for: f32 (exact, the default), the device default, or a native one.
 COMPUTE_OPTIONS = ("f32", "default", "bf16", "f16")
-
-
-def no_progress(_fraction: float | None, _message: str) -> None:
-    return None
-
-
-def read_model(xml_path: Path | str) -> Any:
-    """ov.Model from an IR (or any format OpenVINO reads); UserError if it cannot."""
-    from core.system_info import core_instance
-
-    path = Path(xml_path)
-    if not path.is_file():
-        raise UserError(f"The model file {path} does not exist.")
-    try:
-        return core_instance().read_model(str(path))
-    except RuntimeError as exc:
-        raise UserError(f"OpenVINO cannot read {path.name}: {str(exc).splitlines()[0]}") from exc
 
 
 def check_compute_option(compute: str, device: str = "CPU") -> str:
@@ -68,8 +52,6 @@ def accuracy_config(compute: str = "f32") -> dict[str, str]:
 
 
 def compile_for_accuracy(model: Any, device: str = "CPU", compute: str = "f32") -> Any:
-    from core.system_info import core_instance
-
     return core_instance().compile_model(model, device, accuracy_config(compute))
 
 

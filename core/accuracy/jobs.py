@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from core.accuracy.requests import AccuracyRequest
-from core.benchmark.lock import compute_lock
+from core.accuracy.results import store_accuracy_result
+from core.device_lock import compute_lock
 from core.jobs import JobContext
 from core.variants import get_variant, update_variant
 
@@ -16,8 +17,6 @@ def accuracy_job(ctx: JobContext, **params: Any) -> dict[str, Any]:
     metrics carry the precision read back from the compiled model. Variant.accuracy (the headline a
     variant is listed with) is only filled from an f32 measurement, so it always means "what the IR
     costs in exact arithmetic"."""
-    from core.quantize.jobs import store_accuracy_result
-
     request = AccuracyRequest.from_params(params)
     variant = get_variant(int(request.variant_id))  # type: ignore[arg-type]
     reference_id = request.reference_id()

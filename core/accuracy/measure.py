@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core.accuracy.evaluate import Progress, evaluate, headline, no_progress, read_model
+from core.accuracy.evaluate import evaluate, headline
 from core.datasets.feeding import MIN_SAMPLES, open_source
 from core.datasets.preprocessing import PreprocessSpec
 from core.errors import UserError
+from core.ov_core import read_model
+from core.progress import Progress, no_progress
 
 
 def measure_accuracy(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core.analysis.requests import LayerErrorRequest, OutputsRequest, RequantizeRequest
+from core.commands import add_command
 from core.datasets.catalog import resolve_dataset_argument
 from core.errors import UserError
 from core.jobs import run_request_inline
@@ -59,8 +60,6 @@ def _requantize(args: argparse.Namespace) -> Any:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "outputs", "two models' outputs side by side on a dataset or one image "
                          "(top-k, boxes, masks or difference maps), worst disagreement first", _outputs)
     parser.add_argument("a", help="variant id or IR .xml (e.g. the FP32 parent)")

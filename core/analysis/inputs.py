@@ -14,11 +14,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from core.accuracy.evaluate import read_model
 from core.analysis.models import default_preprocessing
 from core.datasets.feeding import _check_images, open_source, read_image
 from core.datasets.preprocessing import PreprocessSpec, preprocess_image, spec_from_model
 from core.errors import UserError
+from core.ov_core import read_model
 from core.workspace import new_artifact_dir, resolve, to_relative
 
 ORIGINAL_NAME_FILE = "original_name.txt"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.accuracy.evaluate import Progress, no_progress, read_model
 from core.analysis.inputs import open_inputs
 from core.analysis.layer_error import layer_error, suggested_ignored_scope
 from core.analysis.models import class_names
@@ -18,6 +17,8 @@ from core.analysis.outputs import compare_outputs
 from core.analysis.requests import DEFAULT_KEEP_IN_FLOAT, LayerErrorRequest, OutputsRequest, dataset_source
 from core.benchmark.results import save_result
 from core.jobs import JobContext
+from core.ov_core import read_model
+from core.progress import Progress, no_progress
 from core.workspace import new_artifact_dir, remove_artifact_dir, to_relative
 
 RANKING_IN_SUMMARY = 10

@@ -27,11 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from core.accuracy.evaluate import ACCURACY_CONFIG, Progress, no_progress, read_model
+from core.accuracy.evaluate import ACCURACY_CONFIG
 from core.benchmark.engine import peak_rss_mb
 from core.datasets.feeding import SampleSource
 from core.errors import UserError
-from core.system_info import core_instance
+from core.ov_core import core_instance, read_model
+from core.progress import Progress, no_progress
 
 # Ops whose outputs say nothing about numerical error (shapes, constants, graph ends).
 SKIPPED_TYPES = frozenset({"Parameter", "Constant", "Result", "ShapeOf", "Convert", "FakeQuantize"})

@@ -17,12 +17,13 @@ from typing import Any
 import cv2
 import numpy as np
 
-from core.accuracy.evaluate import Progress, compile_for_accuracy, no_progress, output_names
+from core.accuracy.evaluate import compile_for_accuracy, output_names
 from core.accuracy.metrics import class_scores, classifier_output_index
 from core.analysis.drawing import draw_boxes, heat_map, overlay_mask, png
 from core.analysis.inputs import model_view
 from core.analysis.requests import Layout
 from core.errors import UserError
+from core.progress import Progress, no_progress
 
 NMS_IOU = 0.45
 MATCH_IOU = 0.5

@@ -7,9 +7,6 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-STATUS_COLOURS = {"executed": "#1f77b4", "optimized_out": "#bbbbbb", "not_run": "#dddddd"}
-
-
 def _with_label(title: str, data: dict[str, Any]) -> str:
     """A chart title with the precision words of its numbers ("FP32 weights · bf16 compute")."""
     label = data.get("precision_label") or (f"{data['compute_precision']} compute" if data.get("compute_precision") else "")

@@ -17,6 +17,7 @@ from core.benchmark.requests import BenchmarkRequest, ProfileRequest, SweepReque
 from core.benchmark.results import KINDS, get_result, list_results, result_to_dict
 from core.benchmark.settings import (BENCHMARK_APP_DEFAULT_DURATION_S, DEFAULT_DURATION_S, HINT_ALIASES, Api,
                                      BenchmarkSettings, Hint, parse_yes_no)
+from core.commands import add_command
 from core.errors import UserError
 from core.jobs import run_job_inline
 from core.requests import JobSpec, Request, add_options, from_args
@@ -191,8 +192,6 @@ def _results(args: argparse.Namespace) -> Any:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "benchmark", "measure FPS and latency like benchmark_app, and store the result",
                          _benchmark)
     add_request_options(parser, BenchmarkRequest)

@@ -17,22 +17,21 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.benchmark import hygiene
-from core.benchmark.inputs import PreparedModel, dataset_inputs, random_inputs, read_model
+from core.benchmark.inputs import PreparedModel, dataset_inputs, prepare_model, random_inputs
 from core.benchmark.settings import Api, BenchmarkSettings, InputSource, compile_config
 from core.benchmark.stats import histogram, latency_summary, mean_std, thin
 from core.benchmark.watchdog import LoopWatch
 from core.errors import UserError
+from core.ov_core import core_instance
+from core.progress import Progress
 
 log = logging.getLogger("ovwb.benchmark")
 
-# progress(fraction 0..1 or None, message); may raise (JobCancelled) to stop the run.
-Progress = Callable[[float | None, str], None]
 FIRST_INFERENCE_TIMEOUT_S = 600.0
 MIN_STALL_S = 30.0
 
@@ -67,8 +66,6 @@ def cache_dir() -> str:
 
 
 def compile_prepared(prepared: PreparedModel, settings: BenchmarkSettings, perf_count: bool = False) -> tuple[Any, float, dict[str, Any]]:
-    from core.system_info import core_instance
-
     config = compile_config(settings, cache_dir() if settings.cache else None, perf_count=perf_count)
     started = time.perf_counter()
     try:
@@ -212,7 +209,7 @@ def load_and_compile(
     were checked once, before the job: `BenchmarkSettings.check()`)."""
     report(0.01, "Reading the model")
     random_input = settings.input is InputSource.RANDOM  # dataset samples keep the model's own types
-    prepared = read_model(Path(xml_path), settings.batch, benchmark_app_feeds=random_input, shape=settings.shape,
+    prepared = prepare_model(Path(xml_path), settings.batch, benchmark_app_feeds=random_input, shape=settings.shape,
                           data_shape=settings.data_shape, layout=settings.layout)
     report(0.03, f"Compiling for {settings.device}" + (" with performance counters" if perf_count else ""))
     compiled, compile_ms, config = compile_prepared(prepared, settings, perf_count=perf_count)

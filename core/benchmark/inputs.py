@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import UserError
+from core.ov_core import read_model
 
 IMAGE_COLOURS_MAX = 4  # benchmark_app's rule for telling channels from spatial dims
 
@@ -191,7 +192,7 @@ def _name(port: Any) -> str:
     return sorted(names)[0] if names else port.get_node().get_friendly_name()
 
 
-def read_model(xml_path: Path, batch: int | None, benchmark_app_feeds: bool = True, shape: str | None = None,
+def prepare_model(xml_path: Path, batch: int | None, benchmark_app_feeds: bool = True, shape: str | None = None,
                data_shape: str | None = None, layout: str | None = None) -> PreparedModel:
     """Read the IR and give every input a static shape (with `batch` when asked); with
     `benchmark_app_feeds`, image inputs take u8 like benchmark_app's (see the module doc).
@@ -199,13 +200,8 @@ def read_model(xml_path: Path, batch: int | None, benchmark_app_feeds: bool = Tr
     benchmark_app's -layout, -shape and -data_shape apply first, in its order: the layout
     names the batch, -shape reshapes the model, and an input with a -data_shape stays as
     -shape left it (dynamic) and is fed tensors of that shape."""
-    from core.system_info import core_instance
-
     started = time.perf_counter()
-    try:
-        model = core_instance().read_model(str(xml_path))
-    except Exception as exc:  # a broken or foreign file: say so plainly
-        raise UserError(f"OpenVINO cannot read {Path(xml_path).name}: {str(exc).splitlines()[0][:300]}") from exc
+    model = read_model(xml_path)
     read_ms = (time.perf_counter() - started) * 1000
     for port in model.inputs:
         if not port.get_names():

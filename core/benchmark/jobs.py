@@ -15,16 +15,16 @@ from typing import Any
 
 from core.benchmark.devices import precision_notes
 from core.benchmark.engine import run_benchmark
-from core.benchmark.lock import device_lock
 from core.benchmark.profile import profile_model
 from core.benchmark.profile_summary import variant_hints
 from core.benchmark.requests import BenchmarkRequest, ProfileRequest, SweepRequest, resolve_model
 from core.benchmark.results import latest_profile, save_result
 from core.benchmark.settings import BenchmarkSettings
 from core.benchmark.sweep import run_sweep
+from core.device_lock import device_lock
 from core.jobs import JobContext
+from core.ov_core import core_instance
 from core.precision import ir_weight_precision, precision_label, weight_precision
-from core.system_info import core_instance
 from core.variants import get_variant
 
 BENCHMARK_ENTRYPOINT = BenchmarkRequest.ENTRYPOINT
@@ -152,7 +152,8 @@ def sweep_job(ctx: JobContext, **params: Any) -> dict[str, Any]:
         return save_result("benchmark", config, metrics, variant_id, ctx.job_id, point_settings.device)
 
     with device_lock(base.device, ctx):
-        metrics = run_sweep(xml_path, base, progress=ctx.progress, on_point=store_point)
+        metrics = run_sweep(xml_path, base, base.batches, base.nstreams_values, base.nireq_values,
+                            base.latency_limit_ms, progress=ctx.progress, on_point=store_point)
     for point in metrics["points"]:
         point["precision_label"] = precision_label(weights, point.get("compute_precision"))
     computes = sorted({p.get("compute_precision") or "?" for p in metrics["points"]})

@@ -19,7 +19,6 @@ from typing import Any
 from core.benchmark import hygiene
 from core.benchmark.engine import (
     FIRST_INFERENCE_TIMEOUT_S,
-    Progress,
     load_and_compile,
     precision_readback,
     reporter,
@@ -28,7 +27,9 @@ from core.benchmark.engine import (
 from core.benchmark.inputs import random_inputs
 from core.benchmark.profile_summary import MIN_TOTAL_JITTER_MS, summarise_layers
 from core.benchmark.settings import BenchmarkSettings
+from core.devices import device_ranges, physical_devices_of
 from core.errors import UserError
+from core.progress import Progress
 
 DEFAULT_PROFILE_ITERATIONS = 50
 DEFAULT_PROFILE_MAX_S = 30.0
@@ -249,8 +250,6 @@ def compiled_int(compiled: Any, name: str) -> int | None:
 
 
 def _device_capabilities(device: str) -> list[str]:
-    from core.benchmark.devices import device_ranges, physical_devices_of
-
     caps: set[str] = set()
     for name in physical_devices_of(device):
         caps.update(device_ranges(name)["capabilities"])

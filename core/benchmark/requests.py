@@ -16,7 +16,7 @@ from typing import Any
 from core.benchmark.profile import DEFAULT_PROFILE_ITERATIONS, DEFAULT_PROFILE_REPEATS, MAX_PROFILE_REPEATS
 from core.benchmark.results import variant_for_path
 from core.benchmark.settings import Api, BenchmarkSettings, Hint, InputSource, int_list
-from core.benchmark.sweep import DEFAULT_POINT_DURATION_S, sweep_plan
+from core.benchmark.sweep import DEFAULT_POINT_DURATION_S, sweep_settings
 from core.errors import UserError
 from core.requests import JobSpec, option
 from core.variants import get_variant, variant_xml
@@ -143,7 +143,7 @@ class SweepRequest(_Measure):
 
     def check(self) -> None:
         super().check()
-        for point in sweep_plan(self):
+        for point in sweep_settings(self, self.batches, self.nstreams_values, self.nireq_values):
             point.check()
 
     @property

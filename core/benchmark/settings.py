@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from core.benchmark.devices import HINTS, PRECISION_CAPABILITY, check_device, device_ranges, physical_devices_of
+from core.benchmark.devices import HINTS, check_device
+from core.devices import PRECISION_CAPABILITY, device_ranges, physical_devices_of
 from core.errors import UserError
 from core.precision import compute_precision, device_compute
 from core.requests import Request, choice, option

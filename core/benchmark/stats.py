@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -58,8 +57,3 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
         return 0.0, 0.0
     mean = float(statistics.fmean(values))
     return mean, float(statistics.stdev(values)) if len(values) > 1 else 0.0
-
-
-def relative_spread(values: Sequence[float]) -> dict[str, Any]:
-    mean, std = mean_std(values)
-    return {"mean": mean, "std": std, "cv_percent": 100.0 * std / mean if mean else 0.0}

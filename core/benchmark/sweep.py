@@ -10,14 +10,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from core.benchmark.engine import Progress, run_benchmark
+from core.benchmark.engine import run_benchmark
 from core.benchmark.settings import BenchmarkSettings, Hint
 from core.errors import UserError
-
-if TYPE_CHECKING:  # the request is built on this module's plan (check), not the other way round
-    from core.benchmark.requests import SweepRequest
+from core.progress import Progress
 
 MAX_POINTS = 36
 DEFAULT_POINT_DURATION_S = 5.0
@@ -60,20 +58,19 @@ def sweet_spot(points: list[dict[str, Any]], latency_limit_ms: float | None) -> 
     return max(fitting, key=lambda item: item[1]["throughput_fps"])[0]
 
 
-def sweep_plan(sweep: SweepRequest) -> list[BenchmarkSettings]:
-    """The points of a group run (checked with the request, measured by `run_sweep`)."""
-    return sweep_settings(sweep, sweep.batches, sweep.nstreams_values, sweep.nireq_values)
-
-
 def run_sweep(
     xml_path: Path,
-    sweep: SweepRequest,
+    base: BenchmarkSettings,
+    batches: list[int],
+    nstreams: list[int],
+    nireqs: list[int],
+    latency_limit_ms: float | None = None,
     progress: Progress | None = None,
     on_point: Any = None,
 ) -> dict[str, Any]:
-    """Benchmark each point; `on_point(settings, metrics)` may store it and return its id."""
-    latency_limit_ms = sweep.latency_limit_ms
-    plan = sweep_plan(sweep)
+    """Benchmark each point of the matrix (plain values in: the request that checked them sits a
+    floor above); `on_point(settings, metrics)` may store it and return its id."""
+    plan = sweep_settings(base, batches, nstreams, nireqs)
     points: list[dict[str, Any]] = []
     for index, settings in enumerate(plan):
         def point_progress(fraction: float | None, message: str, index: int = index) -> None:

@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from core.commands import add_command
 from core.compare.comparison import LATENCY_STATS, Limits, build_comparison
 from core.compare.report import to_csv, to_html
 from core.compare.selection import PROFILE_KIND, result_kinds
@@ -85,8 +86,6 @@ def _compare(args: argparse.Namespace) -> Any:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "compare", "compare benchmark results side by side; export an HTML/CSV report",
                          _compare)
     parser.add_argument("result_ids", type=int, nargs="+", metavar="RESULT_ID",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.compare.accuracy import AccuracyFigure
+from core.variants import get_variant
 
 PREFIX = "python -m core"
 # Our hint names -> benchmark_app's -hint spellings.
@@ -114,8 +115,6 @@ def ovc_command(variant_id: int | None) -> str | None:
     (the variant itself, or the converted IR it was made from). None when there are none."""
     if variant_id is None:
         return None
-    from core.variants import get_variant
-
     try:
         variant = get_variant(variant_id)
         steps = 0

@@ -22,6 +22,7 @@ from core.compare.selection import Entry, load_entries, load_profile
 from core.errors import UserError
 from core.precision import device_compute
 from core.system_info import package_version
+from core.variants import get_variant, variant_xml
 
 NOISY_STD_SHARE = 0.10
 LATENCY_STATS = ("median", "avg", "p90", "p99", "min", "max")
@@ -50,8 +51,6 @@ def _reference_xml(entry: Entry) -> str | None:
     figure = entry.accuracy
     if figure is None or figure.reference_variant_id is None:
         return None
-    from core.variants import get_variant, variant_xml
-
     try:
         return str(variant_xml(get_variant(figure.reference_variant_id)))
     except UserError:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.compare.accuracy import AccuracyFigure
-from core.compare.selection import Entry
+from core.compare.selection import LIKE_FOR_LIKE_SETTINGS, Entry
 
 
 def ratio(value: float | None, reference: float | None) -> float | None:
@@ -71,8 +71,6 @@ def differences(entry: Entry, other: Entry) -> dict[str, Any]:
     is what the ratio measures. Two axes at once (say INT8·bf16 against FP32·f32) and the
     ratio credits one for what the other did.
     """
-    from core.compare.selection import LIKE_FOR_LIKE_SETTINGS
-
     diff: dict[str, Any] = {}
     if entry.weight_precision != other.weight_precision:
         diff["weights"] = f"{entry.weight_precision} vs {other.weight_precision}"

@@ -15,6 +15,7 @@ from typing import Any
 
 from core.compare.charts import comparison_figures
 from core.compare.table import layer_records, table_records, type_records
+from core.precision import compute_summary
 from core.safe_output import json_for_html_script, safe_records
 
 STYLE = """
@@ -129,8 +130,6 @@ def _missing_section(doc: dict[str, Any]) -> str:
 
 
 def _devices_section(doc: dict[str, Any]) -> str:
-    from core.precision import compute_summary
-
     return "".join(f"<p class='caption'>{html.escape(compute_summary(device))}</p>" for device in doc.get("devices") or {})
 
 

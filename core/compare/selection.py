@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from core.compare.accuracy import AccuracyFigure, accuracy_by_variant, accuracy_in_compute, figure_for
 from core.errors import UserError
-from core.precision import compute_precision, precision_key, precision_label
+from core.precision import compute_precision, precision_key, precision_label, runtime_precision_counts
 from core.store import Result, Variant, session_scope
 from core.workspace import resolve
 
@@ -70,8 +70,6 @@ def result_compute(metrics: dict[str, Any], config: dict[str, Any]) -> str | Non
     """read_compute for any result kind: a profile without stored runtime precisions has them in
     its layer rows (the executed layers' precisions), read before falling back to the request."""
     if not metrics.get("runtime_precisions") and metrics.get("layers"):
-        from core.precision import runtime_precision_counts
-
         metrics = {**metrics, "runtime_precisions": runtime_precision_counts(
             r.get("precision") for r in metrics["layers"] if r.get("status") == "executed")}
     return read_compute(metrics, config)[0]

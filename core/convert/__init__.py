@@ -1,5 +1,5 @@
 """Convert imported models to OpenVINO IR: shapes, cuts, layout, mean/scale/reverse
-(Model Optimizer semantics, recorded in rt_info — see rtinfo.py), FP16 weights, and the
+(Model Optimizer semantics, recorded in rt_info — see core/rtinfo.py), FP16 weights, and the
 ONNX Runtime vs OpenVINO conversion check.
 
 Entry points: `convert_model_to_variant(model_id, options)` for an imported model,

@@ -23,6 +23,7 @@ from typing import Any
 from core.convert.preprocess import raw_to_model_input
 from core.convert.references import Reference, reference_for
 from core.importer.formats import FORMAT_LABELS, SourceModel
+from core.ov_core import core_instance
 
 CHECK_COMPUTE = "f32"
 # Tolerances of the f32-compute verdict, keyed by "FP16 weights?".
@@ -146,7 +147,6 @@ def default_compute_summary(info: dict[str, Any] | None) -> str | None:
 
 def _compile(xml: Path, device: str, compute: str | None) -> tuple[Any, str | None]:
     from core.precision import compute_precision
-    from core.system_info import core_instance
 
     config = {"INFERENCE_PRECISION_HINT": compute} if compute else {}
     compiled = core_instance().compile_model(str(xml), device, config)

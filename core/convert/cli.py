@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from core.commands import add_command
 from core.convert.requests import ConvertRequest, request_from_args
 from core.errors import UserError
 from core.importer.requests import ImportRequest
@@ -92,8 +93,6 @@ def _true_false(text: str) -> bool:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "import", "import model files/folders/archives into the workspace", _import)
     parser.add_argument("paths", nargs="+", help="model files (.onnx, .xml+.bin, .tflite, .pb, .pdmodel+.pdiparams, .pt), folders or archives")
     add_options(parser, ImportRequest)

@@ -6,13 +6,13 @@ from typing import Any
 
 from core.convert.options import ConvertOptions
 from core.convert.requests import ConvertRequest
+from core.device_lock import compute_lock
 from core.jobs import JobContext
 
 
 def convert_job(ctx: JobContext, options: dict[str, Any] | None = None, **params: Any) -> dict[str, Any]:
     """Convert the request's model. `options` (an already parsed ConvertOptions record, as a
     variant's lineage stores it) is the form earlier callers use; the page and CLI send the request."""
-    from core.benchmark.lock import compute_lock
     from core.convert.service import convert_model_to_variant
 
     request = ConvertRequest.from_params(params)

@@ -4,7 +4,7 @@ MO users know: `--reverse_input_channels --mean_values R,G,B --scale_values R,G,
 RGB model gives an IR that takes BGR 0..255 images straight from OpenCV. The order is
 fixed — reverse first, then subtract mean, then divide by scale — and mean/scale are
 given in the model's own channel order. We build exactly that with
-`ov.preprocess.PrePostProcessor` and record it in rt_info (see core.convert.rtinfo).
+`ov.preprocess.PrePostProcessor` and record it in rt_info (see core/rtinfo.py).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from core.convert.options import ALL_INPUTS, ConvertOptions
-from core.convert.rtinfo import write_preprocessing
 from core.errors import UserError
+from core.rtinfo import write_preprocessing
 
 
 def port_name(port: Any, index: int, kind: str = "input") -> str:

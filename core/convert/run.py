@@ -17,10 +17,11 @@ from typing import Any
 
 from core.convert.options import ConvertOptions
 from core.convert.preprocess import apply_preprocessing, port_name
-from core.convert.rtinfo import write_conversion
 from core.errors import UserError
 from core.importer.formats import SourceModel
 from core.importer.frontends import read_source_model
+from core.ov_core import core_instance
+from core.rtinfo import write_conversion
 
 Log = Callable[[str], None]
 
@@ -109,8 +110,6 @@ def convert_to_ir(source: SourceModel, options: ConvertOptions, out_dir: Path, l
             warnings.simplefilter("always")
             if source.format == "ir":
                 if options.extensions:  # an IR's custom ops come from the library, loaded into the Core
-                    from core.system_info import core_instance
-
                     for path in options.extensions:
                         core_instance().add_extension(path)
                 model = _reshape_ir(read_source_model(source), options)

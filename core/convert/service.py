@@ -11,30 +11,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from core.card import ir_card
 from core.convert.check import check_digest, check_log_lines, conversion_check
 from core.convert.options import ConvertOptions
 from core.convert.run import convert_to_ir
+from core.progress import Progress, no_progress
 from core.workspace import new_artifact_dir, remove_artifact_dir
-
-Progress = Callable[[float, str], None]
-
-
-def _no_progress(_fraction: float, _message: str) -> None:
-    return None
-
 
 def convert_model_to_variant(
     model_id: int,
     options: ConvertOptions | dict[str, Any] | None = None,
     run_check: bool = True,
     job_id: int | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Convert model `model_id`'s original files with `options`; store and return the variant."""
-    from core.card import model_card
     from core.importer.service import source_of_model
-    from core.system_info import core_instance
     from core.variants import register_variant
 
     if not isinstance(options, ConvertOptions):
@@ -55,8 +48,7 @@ def convert_model_to_variant(
         result = convert_to_ir(source, options, out_dir, record)
         xml = Path(result["xml"])
         progress(0.6, "Computing the model card")
-        card = model_card(core_instance().read_model(str(xml)), [xml, xml.with_suffix(".bin")], xml)
-        card["source_format"] = source.format
+        card = ir_card(xml, source.format)
         check: dict[str, Any] = {"status": "skipped", "reason": "not requested", "outputs": []}
         if run_check:
             progress(0.75, "Conversion check: the original in its own runtime vs the IR in f32 compute")
@@ -110,7 +102,7 @@ def import_and_convert(
     name: str | None = None,
     options: ConvertOptions | dict[str, Any] | None = None,
     run_check: bool = True,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> dict[str, Any]:
     """One call from files to a stored IR variant (CLI `convert`, the first-run sample)."""
     from core.importer.service import delete_imported_model, import_paths

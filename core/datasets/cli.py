@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from core.commands import add_command
 from core.datasets.catalog import dataset_to_dict, get_dataset, import_dataset, list_datasets
 from core.datasets.preprocessing import COLOR_ORDERS, LAYOUTS, RESIZE_MODES, PreprocessSpec, parse_floats
 from core.errors import UserError
@@ -57,8 +58,6 @@ def _import(args: argparse.Namespace) -> Any:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = subparsers.add_parser("dataset", help="calibration/validation datasets: import, list")
     actions = parser.add_subparsers(dest="action", required=True)
     importer = add_command(actions, "import", "import a folder, zip/tar of images, or .npz", _import)

@@ -11,17 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from core.datasets.preprocessing import PreprocessSpec, spec_from_model
+from core.ov_core import read_model
+from core.variants import get_variant, variant_xml
 
 
 def spec_for_xml(xml_path: Path | str, hints: dict[str, Any] | None = None) -> PreprocessSpec:
-    from core.accuracy.evaluate import read_model
-
     return spec_from_model(read_model(xml_path), hints)
 
 
 def spec_for_variant(variant_id: int) -> PreprocessSpec:
-    from core.variants import get_variant, variant_xml
-
     variant = get_variant(variant_id)
     hints = (variant.model.info or {}).get("preprocessing") if variant.model is not None else None
     return spec_for_xml(variant_xml(variant), hints if isinstance(hints, dict) else None)

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from core.datasets.catalog import KIND_NPZ, NPZ_LABELS_KEY, class_names_of, get_dataset, label_set, load_manifest
+from core.datasets.fitness import FIT_HINT, label_problem
 from core.datasets.preprocessing import (
     PreprocessSpec,
     embedded_steps,
@@ -268,8 +269,6 @@ def open_source(
         spec.check()
         _check_images(spec, model)
         source = ImageSource(dataset, spec)
-    from core.datasets.fitness import FIT_HINT, label_problem
-
     problem = label_problem(dataset, model)
     if problem is not None:
         if purpose in ("accuracy", "validation"):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.datasets.catalog import KIND_NPZ, class_names_of
+from core.datasets.preprocessing import spec_from_model
 from core.errors import UserError
 from core.store import Dataset
 
@@ -99,8 +100,6 @@ def label_problem(dataset: Dataset, model: Any) -> str | None:
 
 def input_problem(dataset: Dataset, model: Any) -> str | None:
     """Why the dataset's samples cannot feed the model at all (images vs a non-image input, tensor names)."""
-    from core.datasets.preprocessing import spec_from_model
-
     if dataset.kind == KIND_NPZ:
         arrays = (dataset.info or {}).get("arrays") or {}
         wanted = {port.get_any_name(): port for port in model.inputs}
@@ -126,9 +125,3 @@ def dataset_problem(dataset: Dataset, model: Any, purpose: str = "accuracy") -> 
     if problem is None and purpose in ("accuracy", "validation"):
         problem = label_problem(dataset, model)
     return problem
-
-
-def require_fit(dataset: Dataset, model: Any, purpose: str = "accuracy") -> None:
-    problem = dataset_problem(dataset, model, purpose)
-    if problem is not None:
-        raise UserError(problem, FIT_HINT)

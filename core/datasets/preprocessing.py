@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from core.errors import UserError
+from core.rtinfo import read_preprocessing
 
 IMAGENET_MEAN_255 = [123.675, 116.28, 103.53]
 IMAGENET_SCALE_255 = [58.395, 57.12, 57.375]
@@ -148,8 +149,6 @@ def _guess_layout(port: Any) -> str:
 
 def embedded_steps(model: Any, input_name: str) -> list[str]:
     """Preprocessing steps our convert embedded into the IR for this input (from rt_info)."""
-    from core.convert.rtinfo import read_preprocessing
-
     record = read_preprocessing(model).get(input_name) or {}
     steps = []
     if record.get("reverse_channels"):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.datasets.feeding import ImageSource, SampleSource
+from core.datasets.catalog import get_dataset, load_manifest
+from core.datasets.feeding import ImageSource, SampleSource, read_image
 from core.datasets.preprocessing import tensor_to_preview
+from core.errors import UserError
 
 
 def preview_samples(source: SampleSource, count: int = 4) -> list[dict[str, Any]]:
@@ -49,10 +51,6 @@ def thumbnail_data_urls(dataset_id: int, files: list[str], size: int = 48) -> di
     import base64
 
     import cv2
-
-    from core.datasets.catalog import get_dataset, load_manifest
-    from core.datasets.feeding import read_image
-    from core.errors import UserError
 
     try:
         root, manifest = load_manifest(get_dataset(dataset_id))

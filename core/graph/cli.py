@@ -6,20 +6,24 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from core.analysis.results import load_layer_error_rows
+from core.commands import add_command
 from core.errors import UserError
 from core.graph.api import COLOUR_MODES, colour_scene, lay_out
+from core.graph.diff import diff_graphs
 from core.graph.export import export_png, export_svg, graph_json
 from core.graph.extract import graph_from_file
 from core.graph.profile import attribute_layers, load_profile_file, load_profile_result
+from core.graph.runtime import runtime_graph
 from core.graph.search import find_in_view
+from core.graph.svg import standalone_svg
+from core.variants import get_variant, variant_xml
 
 
 def _model_path(text: str) -> Path:
     path = Path(text)
     if path.is_file() or not text.isdigit():
         return path
-    from core.variants import get_variant, variant_xml
-
     return variant_xml(get_variant(int(text)))  # a variant id works too
 
 
@@ -33,15 +37,11 @@ def _profile(result_id: int | None, json_file: str | None) -> list[dict[str, Any
 
 def _diff(args: argparse.Namespace, path: Path) -> dict[str, Any]:
     """`graph A --diff B`: what B added, removed or changed relative to A (B is drawn)."""
-    from core.graph.diff import diff_graphs
-
     other = _model_path(args.diff)
     graph_a, graph_b = graph_from_file(path), graph_from_file(other)
     diff = diff_graphs(graph_a, graph_b)
     written = {}
     if args.svg:
-        from core.graph.svg import standalone_svg
-
         scene = lay_out(graph_b, fold=not args.no_fold, collapse=args.collapse, engine=args.engine)
         colouring = colour_scene(scene, "diff", diff=diff, baseline_label=path.stem)
         Path(args.svg).write_bytes(standalone_svg(graph_b, scene.view, scene.layout, colouring))
@@ -59,8 +59,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.diff:
         return _diff(args, path)
     if args.runtime:
-        from core.graph.runtime import runtime_graph
-
         graph = runtime_graph(path, args.device)
     else:
         graph = graph_from_file(path)
@@ -68,8 +66,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     baseline = _profile(args.baseline_profile, args.baseline_json)
     layer_error = None
     if args.layer_error is not None:
-        from core.analysis.results import load_layer_error_rows
-
         layer_error = load_layer_error_rows(args.layer_error)
     mode = args.colour or ("error" if layer_error else "ratio" if baseline else "time" if profile else "type")
     scene = lay_out(graph, fold=not args.no_fold, collapse=args.collapse, engine=args.engine)
@@ -105,8 +101,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "graph", "the model graph with layout, colours and metrics (JSON, SVG, PNG)", run)
     parser.add_argument("model", help="IR .xml (or any model file OpenVINO reads, or a variant id)")
     parser.add_argument("--profile", type=int, help="id of a stored profile result of this model")

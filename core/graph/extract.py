@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import UserError
 from core.graph.model import Edge, Graph, Node
 from core.graph.weights import constant_stats
+from core.ov_core import read_model
 
 
 def _plain(value: Any) -> Any:
@@ -41,19 +41,6 @@ def _port(output: Any) -> dict[str, Any]:
         "shape": str(output.get_partial_shape()),
         "element_type": output.get_element_type().get_type_name(),
     }
-
-
-def read_model(xml_path: Path | str) -> Any:
-    """Read a model with the shared Core; a bad file becomes a UserError, not a traceback."""
-    from core.system_info import core_instance
-
-    path = Path(xml_path)
-    if not path.is_file():
-        raise UserError(f"There is no model file {path}.", "Give the path of an IR .xml (its .bin next to it).")
-    try:
-        return core_instance().read_model(str(path))
-    except Exception as exc:
-        raise UserError(f"OpenVINO cannot read {path.name}: {str(exc).splitlines()[0][:300]}") from exc
 
 
 def extract_graph(model: Any, name: str | None = None, kind: str = "ir", weight_stats: bool = True) -> Graph:

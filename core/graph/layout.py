@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from core.errors import UserError
+from core.graph.blocks import cut_positions
+from core.workspace import workspace_root
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +56,6 @@ def _key(node_ids: list[str], edges: list[tuple[str, str]], engine: str) -> str:
 
 
 def _cache_dir() -> Path:
-    from core.workspace import workspace_root
-
     folder = workspace_root() / "cache" / "graph-layout"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -172,8 +172,6 @@ def _chunks(node_ids: list[str], edges: list[tuple[str, str]]) -> list[list[str]
     the end of the order would "jump over" everything. Piece k>0 starts with the cut node
     that ends piece k-1 (its anchor), so the two can be stitched at that node.
     """
-    from core.graph.blocks import cut_positions
-
     has_pred = {b for _, b in edges}
     has_succ = {a for a, _ in edges}
     core_order = [n for n in node_ids if n in has_pred and n in has_succ]

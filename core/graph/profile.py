@@ -21,6 +21,7 @@ from typing import Any
 
 from core.benchmark.profile_rows import EXECUTED, layer_originals, layer_status
 from core.errors import UserError
+from core.store import Result, session_scope
 
 
 
@@ -116,8 +117,6 @@ def load_profile_file(path: Path | str) -> list[dict[str, Any]]:
 
 def load_profile_result(result_id: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Rows and description (variant, device, date) of a stored profile Result."""
-    from core.store import Result, session_scope
-
     with session_scope() as session:
         result = session.get(Result, result_id)
         if result is None:
@@ -134,8 +133,6 @@ def load_profile_result(result_id: int) -> tuple[list[dict[str, Any]], dict[str,
 def list_profiles(variant_id: int | None = None) -> list[dict[str, Any]]:
     """Stored profile Results (newest first), for the pickers."""
     from sqlalchemy import select
-
-    from core.store import Result, session_scope
 
     with session_scope() as session:
         query = select(Result).where(Result.kind == "profile").order_by(Result.id.desc())

@@ -14,6 +14,9 @@ from typing import Any
 
 from core.benchmark.profile_rows import rt_value
 from core.graph.model import Edge, Graph, Node
+from core.ov_core import core_instance, read_model
+from core.system_info import package_version
+from core.workspace import workspace_root
 
 RT_KEYS = ("layerType", "execOrder", "runtimePrecision", "outputPrecisions", "primitiveType", "outputLayouts")
 RUNTIME_CACHE_VERSION = 1
@@ -58,9 +61,6 @@ def runtime_graph_from_compiled(compiled: Any, name: str) -> Graph:
 
 
 def _cache_file(xml_path: Path, device: str) -> Path:
-    from core.system_info import package_version
-    from core.workspace import workspace_root
-
     stat = xml_path.stat()
     bin_path = xml_path.with_suffix(".bin")
     bin_mtime = bin_path.stat().st_mtime_ns if bin_path.exists() else 0
@@ -72,9 +72,6 @@ def _cache_file(xml_path: Path, device: str) -> Path:
 
 def runtime_graph(xml_path: Path | str, device: str = "CPU", use_cache: bool = True) -> Graph:
     """Compile `xml_path` on `device` and return its runtime graph (cached per file version)."""
-    from core.graph.extract import read_model
-    from core.system_info import core_instance
-
     path = Path(xml_path)
     cache = _cache_file(path, device) if use_cache else None
     if cache and cache.is_file():

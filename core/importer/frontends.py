@@ -18,6 +18,7 @@ from typing import Any
 
 from core.errors import UserError
 from core.importer.formats import FORMAT_LABELS, SourceModel
+from core.ov_core import core_instance
 
 FRONTEND_OF_FORMAT = {"onnx": "onnx", "ir": "ir", "tflite": "tflite", "tf": "tf", "paddle": "paddle", "pytorch": "pytorch"}
 
@@ -185,8 +186,6 @@ def _load_torch(source: SourceModel) -> Any:
 def read_source_model(source: SourceModel, **convert_args: Any) -> Any:
     """The model as an `ov.Model` (nothing saved yet); `convert_args` go to ov.convert_model."""
     import openvino as ov
-
-    from core.system_info import core_instance
 
     require_frontend(source.format, source.path.name)
     try:

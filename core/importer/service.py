@@ -8,23 +8,17 @@ any row already written is removed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from core.card import source_card
 from core.errors import UserError
 from core.importer.archives import archive_stem, extract_archive, is_archive
 from core.importer.formats import SourceModel, detect_models
 from core.importer.frontends import read_source_model
 from core.importer.storage import store_path, store_stream, upload_limit_bytes
+from core.progress import Progress, no_progress
 from core.workspace import new_artifact_dir, remove_artifact_dir, resolve, to_relative
-
-Progress = Callable[[float, str], None]
-
-
-def _no_progress(_fraction: float, _message: str) -> None:
-    return None
-
 
 def unpack_archives(folder: Path) -> set[Path]:
     """Unpack every archive in the upload folder next to itself; returns the archives."""
@@ -32,14 +26,6 @@ def unpack_archives(folder: Path) -> set[Path]:
     for index, archive in enumerate(archives):
         extract_archive(archive, archive.parent / f"{archive_stem(archive)}.unpacked{index or ''}")
     return set(archives)
-
-
-def _card(model: Any, source: SourceModel) -> dict[str, Any]:
-    from core.card import model_card
-
-    card = model_card(model, source.files, source.path if source.format == "ir" else None)
-    card["source_format"] = source.format
-    return card
 
 
 def _store_rows(source: SourceModel, card: dict[str, Any], name: str, folder: Path, warnings: list[str]) -> dict[str, Any]:
@@ -88,7 +74,7 @@ def delete_imported_model(model_id: int) -> None:
             s.delete(row)
 
 
-def import_stored(folder: Path, name: str | None = None, progress: Progress = _no_progress,
+def import_stored(folder: Path, name: str | None = None, progress: Progress = no_progress,
                   convert_args: dict[str, Any] | None = None) -> dict[str, Any]:
     """Import what is already in the upload `folder` (owned by this call: removed on failure).
     `convert_args` reach ov.convert_model (`convert --extension`: a custom op must be readable to import)."""
@@ -107,7 +93,7 @@ def import_stored(folder: Path, name: str | None = None, progress: Progress = _n
 
                 warnings += ir_weights_check(source.path)
             model = read_source_model(source, **(convert_args or {}) if source.format != "ir" else {})
-            card = _card(model, source)
+            card = source_card(model, source)
             if card["dynamic"]:
                 dynamic = [f"{i['name']} {i['shape']}" for i in card["inputs"] if not i["static"]]
                 warnings.append("Dynamic input shapes: " + ", ".join(dynamic) + ". Set static shapes when converting for the best speed.")
@@ -146,7 +132,7 @@ def import_stored(folder: Path, name: str | None = None, progress: Progress = _n
         raise
 
 
-def import_paths(paths: list[Path], name: str | None = None, progress: Progress = _no_progress,
+def import_paths(paths: list[Path], name: str | None = None, progress: Progress = no_progress,
                  convert_args: dict[str, Any] | None = None) -> dict[str, Any]:
     """Copy the user's files/folders/archives into the workspace and import them.
 

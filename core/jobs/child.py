@@ -15,10 +15,10 @@ from typing import Any, Callable
 
 from sqlalchemy import update
 
-from core.config import disable_telemetry
 from core.errors import UserError
 from core.jobs.context import JobCancelled, JobContext
 from core.store import Job, JobState, db_now, session_scope
+from core.telemetry import disable_telemetry
 from core.workspace import private_files
 
 

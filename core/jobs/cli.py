@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from core.commands import add_command
 from core.errors import UserError
 from core.store import Job
 from core.store.models import utcnow
@@ -56,8 +57,6 @@ def _cancel(args: argparse.Namespace) -> Any:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "jobs", "list recent jobs and their state", _list)
     parser.add_argument("--limit", type=int, default=50)
     parser = add_command(subparsers, "job", "one job with its log", _show)

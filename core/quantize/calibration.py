@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from core.accuracy.evaluate import Progress, no_progress
 from core.datasets.feeding import SampleSource
+from core.progress import Progress, no_progress
 
 
 class CountingTransform:

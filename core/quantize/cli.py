@@ -11,11 +11,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from core.accuracy.evaluate import read_model
+from core.commands import add_command
 from core.datasets.catalog import resolve_dataset_argument
 from core.datasets.cli import add_preprocessing_arguments, spec_from_arguments
 from core.datasets.preprocessing import spec_from_model
 from core.errors import UserError
+from core.ov_core import read_model
 from core.quantize.pipeline import compress_ir, quantize_ir
 from core.quantize.requests import CompressRequest, QuantizeRequest
 from core.requests import add_options, from_args
@@ -71,8 +72,6 @@ def _compress(args: argparse.Namespace) -> Any:
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "quantize", "INT8 post-training quantization with NNCF (optionally accuracy-aware)", _quantize)
     parser.add_argument("model", help="IR .xml (or ONNX) to quantize")
     parser.add_argument("-o", "--output", required=True, help="output folder; writes <name>.xml/.bin there")

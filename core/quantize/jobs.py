@@ -16,13 +16,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from core.accuracy.evaluate import Progress
-from core.benchmark.lock import compute_lock
+from core.accuracy.results import store_accuracy_result
+from core.device_lock import compute_lock
 from core.jobs import JobContext
+from core.progress import Progress
 from core.quantize.pipeline import compress_ir, quantize_ir
 from core.quantize.requests import CompressRequest, QuantizeRequest
-from core.store import Result, session_scope
-from core.system_info import machine_summary
 from core.variants import get_variant, register_variant, variant_xml
 from core.workspace import new_artifact_dir, remove_artifact_dir
 
@@ -44,15 +43,6 @@ def _lineage(parent_id: int, result: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def store_accuracy_result(variant_id: int, accuracy: dict[str, Any], config: dict[str, Any], job_id: int | None) -> int:
-    with session_scope() as s:
-        row = Result(kind="accuracy", variant_id=variant_id, job_id=job_id, device=accuracy["report"].get("device"),
-                     config=config, metrics=accuracy, machine=machine_summary())
-        s.add(row)
-        s.flush()
-        return row.id
-
-
 def _publish(xml_in_tmp: Path) -> Path:
     """Move a finished IR from its tmp folder into a new models/ folder (a rename, same disk)."""
     folder = new_artifact_dir("models")
@@ -62,7 +52,7 @@ def _publish(xml_in_tmp: Path) -> Path:
     return folder / xml_in_tmp.name
 
 
-def _finish(ctx_job_id: int | None, parent_id: int, model_id: int, result: dict[str, Any], name: str) -> dict[str, Any]:
+def _store_new_variant(ctx_job_id: int | None, parent_id: int, model_id: int, result: dict[str, Any], name: str) -> dict[str, Any]:
     params = _lineage(parent_id, result)
     xml = _publish(Path(result["xml"]))
     result.update(xml=str(xml), bin=str(xml.with_suffix(".bin")))
@@ -128,7 +118,8 @@ def quantize_job(ctx: JobContext, options: dict[str, Any] | None = None, **param
                 progress=stage_aware_progress(ctx),
             )
         data = " (random data)" if request.dataset_id is None else ""
-        return _finish(ctx.job_id, parent.id, parent.model_id, result, f"{request.method_label()} of #{parent.id}{data}")
+        return _store_new_variant(ctx.job_id, parent.id, parent.model_id, result,
+                                  f"{request.method_label()} of #{parent.id}{data}")
     except BaseException:
         remove_artifact_dir(folder)
         raise
@@ -145,7 +136,7 @@ def compress_job(ctx: JobContext, **params: Any) -> dict[str, Any]:
                 request.ratio if request.int4 else None, request.group_size if request.int4 else None,
                 request.dataset_id, request.preprocessing, progress=stage_aware_progress(ctx),
             )
-        return _finish(ctx.job_id, parent.id, parent.model_id, result, f"{request.name()} of #{parent.id}")
+        return _store_new_variant(ctx.job_id, parent.id, parent.model_id, result, f"{request.name()} of #{parent.id}")
     except BaseException:
         remove_artifact_dir(folder)
         raise

@@ -12,15 +12,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.accuracy.evaluate import Progress, evaluate, headline, no_progress, read_model
+from core.accuracy.evaluate import evaluate, headline
 from core.datasets.feeding import MIN_SAMPLES, RANDOM_DATA_WARNING, RandomSource, SampleSource, open_source
 from core.datasets.preprocessing import PreprocessSpec
 from core.errors import UserError
+from core.ov_core import read_model
+from core.progress import Progress, no_progress
 from core.requests import choice
 from core.quantize.calibration import calibration_split
 from core.quantize.compression import compress_weights, fp16_runtime_note, save_ir
 from core.quantize.layers import precision_summary, weight_precisions
-from core.quantize.requests import DEFAULT_ACCURACY_SAMPLES, CompressMode, QuantizeRequest
+from core.quantize.options import DEFAULT_ACCURACY_SAMPLES, CompressMode, QuantizeOptions
 from core.quantize.ptq import quantize_int8, quantize_int8_with_accuracy_control
 from core.system_info import package_version
 
@@ -60,7 +62,7 @@ def accuracy_section(report: dict[str, Any], samples_from: str) -> dict[str, Any
 def prepare_quantization(
     xml_in: Path,
     dataset_id: int | None,
-    options: QuantizeRequest,
+    options: QuantizeOptions,
     spec: dict[str, Any] | PreprocessSpec | None = None,
     validation_dataset_id: int | None = None,
 ) -> tuple[Any, SampleSource, SampleSource | None, list[str]]:
@@ -102,7 +104,7 @@ def quantize_ir(
     xml_in: Path,
     xml_out: Path,
     dataset_id: int | None,
-    options: QuantizeRequest,
+    options: QuantizeOptions,
     spec: dict[str, Any] | PreprocessSpec | None = None,
     validation_dataset_id: int | None = None,
     measure_accuracy: bool = True,

@@ -10,14 +10,15 @@ import contextlib
 import logging
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from core.accuracy.evaluate import Progress, compile_for_accuracy, infer_outputs, no_progress, output_names
+from core.accuracy.evaluate import compile_for_accuracy, infer_outputs, output_names
 from core.accuracy.metrics import AgreementReport, LabelAccuracy, class_scores, classifier_output_index
 from core.datasets.feeding import SampleSource
 from core.errors import UserError
+from core.progress import Progress, no_progress
 from core.quantize.calibration import (
     CountingTransform,
     calibration_split,
@@ -25,9 +26,7 @@ from core.quantize.calibration import (
     nncf_output_to_stderr,
     sample_order,
 )
-
-if TYPE_CHECKING:
-    from core.quantize.requests import QuantizeRequest
+from core.quantize.options import QuantizeOptions
 
 
 IF_BRANCH_LINE = re.compile(r"dataset for then body is (\d+), else body is (\d+)")
@@ -87,7 +86,7 @@ def _nncf_failure(exc: Exception, branches: _IfBranchCounts | None = None) -> Us
 
 
 def quantize_int8(
-    model: Any, source: SampleSource, options: QuantizeRequest, progress: Progress = no_progress,
+    model: Any, source: SampleSource, options: QuantizeOptions, progress: Progress = no_progress,
     start: float = 0.05, end: float = 0.7,
 ) -> Any:
     import nncf
@@ -168,7 +167,7 @@ def quantize_int8_with_accuracy_control(
     model: Any,
     source: SampleSource,
     validation: SampleSource,
-    options: QuantizeRequest,
+    options: QuantizeOptions,
     progress: Progress = no_progress,
 ) -> tuple[Any, dict[str, Any]]:
     import nncf

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from core.errors import UserError
 from core.schema.commands import COMMANDS, DEFINITIONS
 from core.schema.version import SCHEMA_VERSION
 
@@ -40,8 +41,6 @@ def command_names() -> list[str]:
 
 def schema_for(command: str) -> dict[str, Any]:
     """The full JSON Schema document of `command`'s --json output (success or error)."""
-    from core.errors import UserError
-
     name = " ".join(command.split())
     if name not in COMMANDS:
         raise UserError(f"There is no command {command!r} with a JSON document.",

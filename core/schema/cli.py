@@ -9,18 +9,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from core.commands import add_command
+from core.schema import index, schema_for
+
 
 def _schema(args: argparse.Namespace) -> Any:
-    from core.schema import index, schema_for
-
     if not args.cmd:
         return index()
     return schema_for(" ".join(args.cmd))
 
 
 def register(subparsers: Any) -> None:
-    from core.cli import add_command
-
     parser = add_command(subparsers, "schema", "JSON Schema of a command's --json output; without CMD: every command",
                          _schema)
     parser.add_argument("cmd", nargs="*", metavar="CMD", help="command, e.g. benchmark or 'storage delete'")

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.config import disable_telemetry, get_settings
+from core.config import get_settings
+from core.telemetry import disable_telemetry
 
 APP_DIR = Path(__file__).resolve().parents[2]
 ROUTER_FLAG = "_ovwb_router_ran"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from core.devices import physical_devices_of
 from core.locks import file_lock
 
 
@@ -24,8 +25,6 @@ def lock_names(device: str) -> list[str]:
     "AUTO:GPU,CPU" and "HETERO:GPU,CPU" hold both devices; a bare "AUTO"/"MULTI" may pick
     any present device, so it holds all of them. Sorted, so two runs never deadlock.
     """
-    from core.benchmark.devices import physical_devices_of
-
     return sorted({f"device-{name}" for name in physical_devices_of(device)})
 
 
