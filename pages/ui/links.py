@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from core.variants import list_variants
 from pages.ui.text import md_text
 
 LINK_PARAMS: dict[str, tuple[str, ...]] = {
@@ -137,8 +138,6 @@ def apply_variant(params: dict[str, str], widget_key: str) -> list[str]:
         return [problem]
     if variant_id is None:
         return []
-    from core.variants import list_variants
-
     if variant_id not in {v.id for v in list_variants()}:
         return [f"There is no model variant #{variant_id} in this workspace."]
     preset_variant(variant_id, widget_key)
