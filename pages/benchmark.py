@@ -28,10 +28,11 @@ from core.benchmark.settings import BenchmarkSettings, InputSource
 from core.datasets.catalog import list_datasets
 from core.errors import UserError
 from core.precision import compute_choices
-from core.devices import devices_overview, range_text
+from core.devices import devices_overview
 from core.requests import Option
 from pages.ui import links
 from pages.ui.forms import option_widget
+from pages.ui.devices import device_cards
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, show_error, submit_request
 from pages.ui.pickers import pick_variant
@@ -71,21 +72,7 @@ def device_choices(overview: dict[str, Any]) -> list[str]:
 
 
 def show_devices(overview: dict[str, Any]) -> None:
-    for device in overview["devices"]:
-        props = device["properties"]
-        with st.container(border=True):
-            st.markdown(f"**{md_text(device['device'])}** — {md_text(device['full_name'])}")
-            cols = st.columns(4)
-            cols[0].markdown("Capabilities: " + ", ".join(f"`{c}`" for c in device["capabilities"]))
-            if "RANGE_FOR_STREAMS" in props:
-                cols[1].markdown(range_text("Streams", props["RANGE_FOR_STREAMS"]))
-            if "RANGE_FOR_ASYNC_INFER_REQUESTS" in props:
-                cols[2].markdown(range_text("Async requests", props["RANGE_FOR_ASYNC_INFER_REQUESTS"]))
-            cols[3].markdown("Inference precisions: " + ", ".join(f"`{p}`" for p in device["precisions"]))
-            if device.get("compute_summary"):
-                st.caption(device["compute_summary"])
-            with st.expander("All properties"):
-                st.json(props)
+    device_cards(overview["devices"])
     st.markdown("**Virtual devices**")
     st.dataframe(
         pd.DataFrame([{"Device": v["device"], "What it does": v["what"], "Note here": v["why"] or "usable",

@@ -12,28 +12,24 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.compare.charts import accuracy_scatter, fps_bars, latency_bars, latency_distributions, layer_type_bars
+from core.compare.choices import default_baseline, default_profiles, default_selection, result_choices
+from core.compare.comparison import LATENCY_STATS, Limits, build_comparison, layers_of
+from core.compare.missing_runs import job_request
+from core.compare.report import to_csv, to_html, to_json
+from core.compare.table import layer_records, table_records, type_records
+from core.errors import UserError
+from core.jobs import get_job
+from core.precision import compute_summary
+from core.store import JobState
+from pages.ui import links
 from pages.ui.frame import page_setup
+from pages.ui.jobs import job_panel, show_error, submit_request
+from pages.ui.text import md_code, md_text
 
 page_setup("Compare", "Results side by side: ratios to a baseline, trade-offs under your limits, per-layer differences, "
                       "and a report to share.")
 
-from core.compare.charts import accuracy_scatter, fps_bars, latency_bars, latency_distributions, layer_type_bars  # noqa: E402
-from core.compare.choices import default_baseline, default_profiles, default_selection, result_choices  # noqa: E402
-from core.compare.comparison import LATENCY_STATS, Limits, build_comparison, layers_of  # noqa: E402
-from core.compare.missing_runs import job_request  # noqa: E402
-from core.compare.report import to_csv, to_html, to_json  # noqa: E402
-from core.compare.table import layer_records, table_records, type_records  # noqa: E402
-from core.errors import UserError  # noqa: E402
-from core.jobs import get_job  # noqa: E402
-from core.precision import compute_summary  # noqa: E402
-from core.store import JobState  # noqa: E402
-from pages.ui import links  # noqa: E402
-from pages.ui.jobs import job_panel, submit_request  # noqa: E402
-from pages.ui.text import error_text, md_code, md_text  # noqa: E402
-
-# Keys the Graph page reads for its ratio colouring (its own widget keys; see pages/graph.py).
-GRAPH_KEYS = {"variant": "_ovwb_last_variant", "colour": "graph_colour", "profile": "graph_profile",
-              "baseline": "graph_baseline", "baseline_profile": "graph_baseline_profile", "kind": "graph_kind"}
 ALL_MODELS = -1
 MISSING_JOB_KEY = "compare_run_job"  # the job of the last "missing run" clicked
 MERGED_KEY = "_compare_missing_merged"  # job ids whose result was already added to the selection
@@ -164,18 +160,6 @@ def _charts(doc: dict[str, Any]) -> None:
     st.plotly_chart(latency_distributions(doc), key="compare_distribution", width="stretch")
 
 
-def _open_graph(layers: dict[str, Any]) -> None:
-    """Pre-set the Graph page's own choices: variant B's IR, coloured by time B / time A."""
-    a, b = layers["a"], layers["b"]
-    st.session_state[GRAPH_KEYS["variant"]] = b["variant_id"]
-    st.session_state[GRAPH_KEYS["kind"]] = "ir"
-    st.session_state[GRAPH_KEYS["colour"]] = "ratio"
-    st.session_state[GRAPH_KEYS["profile"]] = b["result_id"]
-    st.session_state[GRAPH_KEYS["baseline"]] = a["variant_id"]
-    st.session_state[GRAPH_KEYS["baseline_profile"]] = a["result_id"]
-    st.switch_page("pages/graph.py")
-
-
 def _pick_profiles(doc: dict[str, Any] | None) -> tuple[int, int] | None:
     profiles = result_choices("profile")
     if len(profiles) < 2:
@@ -231,7 +215,7 @@ def _layers(layers: dict[str, Any]) -> None:
                  column_config=LAYER_COLUMNS, key="compare_layer_table")
     if a["variant_id"] is not None and b["variant_id"] is not None:
         if st.button("Open the graph of B coloured by time B / time A", key="compare_open_graph"):
-            _open_graph(layers)
+            links.open_graph(b["variant_id"], colour="ratio", profile=b["result_id"], baseline=a["result_id"])
 
 
 def _merge_finished_missing_run() -> None:
@@ -298,7 +282,7 @@ else:
     try:
         doc = build_comparison(selected, baseline, limits)
     except UserError as exc:
-        st.error(error_text(exc.message, exc.hint))
+        show_error(exc)
 
 if doc is not None:
     st.success(f"**Recommendation** ({md_text(doc['limits']['text'])}): {md_text(doc['recommendation']['text'])}")
@@ -319,7 +303,7 @@ if profile_pair is not None:
         if doc is not None:
             doc = {**doc, "layers": layers_doc}
     except UserError as exc:
-        st.error(error_text(exc.message, exc.hint))
+        show_error(exc)
 
 if doc is not None:
     st.subheader("Share")

@@ -19,9 +19,11 @@ from core.analysis.inputs import UPLOAD_SUFFIXES, store_image
 from core.analysis.requests import DEFAULT_KEEP_IN_FLOAT, LayerErrorRequest, OutputsRequest, RequantizeRequest
 from core.datasets import dataset_to_dict, list_datasets
 from core.errors import UserError
-from core.store import Result, Variant, session_scope
+from core.store import Variant
+from core.store.reads import stored_metrics
 from core.variants import get_variant, list_variants
 from core.workspace import resolve
+from pages.ui import links
 from pages.ui.forms import option_widget, option_widgets
 from pages.ui.frame import page_setup
 from pages.ui.jobs import job_panel, show_error, submit_request
@@ -91,23 +93,6 @@ def pick_inputs() -> tuple[int | None, str | None]:
     dataset_id = st.selectbox("Dataset", list(datasets), key="analysis_dataset",
                               format_func=lambda i: f"#{i} · {datasets[i]['name']} · {datasets[i]['items']} items")
     return dataset_id, None
-
-
-def load_result(job_result: dict[str, Any] | None) -> dict[str, Any]:
-    if not job_result or "result_id" not in job_result:
-        return {}
-    with session_scope() as session:
-        row = session.get(Result, job_result["result_id"])
-        return dict(row.metrics) if row is not None else {}
-
-
-def open_graph_coloured_by_error(variant_id: int, result_id: int) -> None:
-    """The Graph page, on the analysed variant, coloured by this analysis (its own widget keys)."""
-    st.session_state["_ovwb_last_variant"] = variant_id
-    st.session_state["graph_kind"] = "ir"
-    st.session_state["graph_colour"] = "error"
-    st.session_state["graph_layer_error"] = result_id
-    st.switch_page("pages/graph.py")
 
 
 def table(rows: list[dict[str, Any]], key: str | None = None) -> None:
@@ -254,7 +239,7 @@ if st.button("Compare outputs", type="primary", key="analysis_outputs", disabled
                           image_path=image_path, **outputs_form), OUTPUTS_JOB)
 finished = job_panel(OUTPUTS_JOB, show_log=False)
 if finished is not None and finished.state == "done":
-    show_outputs(load_result(finished.result))
+    show_outputs(stored_metrics((finished.result or {}).get("result_id")))
 
 st.subheader("2 · Layer-by-layer error")
 if dataset_id is None:
@@ -266,7 +251,7 @@ else:
         submit(LayerErrorRequest(parent=str(reference.id), variant=str(optimized.id), dataset_id=dataset_id,
                                  **layers_form), LAYERS_JOB)
 layers_job = job_panel(LAYERS_JOB, show_log=False)
-layer_report = load_result(layers_job.result) if layers_job is not None and layers_job.state == "done" else {}
+layer_report = stored_metrics((layers_job.result or {}).get("result_id")) if layers_job is not None and layers_job.state == "done" else {}
 if layer_report:
     cols = st.columns(4)
     cols[0].metric("Layers compared", layer_report["layers_compared"])
@@ -279,7 +264,7 @@ if layer_report:
     table(ranking_rows(layer_report), key="analysis_ranking")
     if optimized.id is not None and st.button("Paint this error on the graph", key="analysis_to_graph",
                                               help="Opens the Graph page coloured by each layer's error"):
-        open_graph_coloured_by_error(optimized.id, layers_job.result["result_id"])
+        links.open_graph(optimized.id, colour="error", layer_error=layers_job.result["result_id"])
 
     st.subheader("3 · Fix it: re-quantize with these layers in float")
     requantize_form(reference, optimized, layer_report, dataset_id)

@@ -5,17 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from core.jobs import get_job, list_jobs, reconcile_interrupted_jobs
-from core.store import JobState
+from core.store import Job, JobState
 from pages.ui.frame import page_setup
 from pages.ui.jobs import jobs_table, render_job
 
 page_setup("Jobs", "Long work runs outside the browser: close the tab, come back, it is still here.")
 
+SHOWN = 200  # newest jobs listed
+
 
 @st.fragment(run_every=1.0)
-def jobs_overview() -> None:
+def jobs_overview(limit: int) -> None:
     reconcile_interrupted_jobs()
-    jobs = list_jobs(limit=200)
+    jobs = list_jobs(limit=limit)
     if not jobs:
         st.info("No jobs yet. Converting, quantizing, benchmarking and profiling all run as jobs.")
         return
@@ -24,24 +26,23 @@ def jobs_overview() -> None:
     st.caption(f"{len(active)} queued or running · {len(jobs)} shown")
 
 
-jobs_overview()
+def pick_job(jobs: list[Job]) -> int:
+    labels = {j.id: f"#{j.id} {j.kind} · {j.target} · {j.state}" for j in jobs}
+    return st.selectbox("Job", list(labels), format_func=labels.get)
 
+
+@st.fragment(run_every=1.0)
+def job_details(job_id: int) -> None:
+    job = get_job(job_id)
+    if job is not None:
+        render_job(job, key="jobs-page")
+        if job.result:
+            with st.expander("Result"):
+                st.json(job.result)
+
+
+jobs_overview(SHOWN)
 st.subheader("Job details")
-recent_jobs = list_jobs(limit=200)
-if recent_jobs:
-    job_id = st.selectbox(
-        "Job",
-        [j.id for j in recent_jobs],
-        format_func=lambda i: next(f"#{j.id} {j.kind} · {j.target} · {j.state}" for j in recent_jobs if j.id == i),
-    )
-
-    @st.fragment(run_every=1.0)
-    def details() -> None:
-        job = get_job(job_id)
-        if job is not None:
-            render_job(job, key="jobs-page")
-            if job.result:
-                with st.expander("Result"):
-                    st.json(job.result)
-
-    details()
+listed = list_jobs(limit=SHOWN)
+if listed:
+    job_details(pick_job(listed))

@@ -33,10 +33,10 @@ from core.quantize.summary import (
     int8_kernels_seen,
     per_image_rows,
     size_change,
-    stored_metrics,
 )
 from core.requests import Request
 from core.store import Variant
+from core.store.reads import stored_metrics
 from core.variants import get_variant, list_variants, variant_xml
 from pages.ui import links
 from pages.ui.datasets import RANDOM, dataset_problems, pick_dataset, preprocessing_form, show_preview, upload_dataset

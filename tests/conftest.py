@@ -3,6 +3,7 @@ and Debian's Chromium driven by Playwright. Nothing is mocked."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -150,12 +152,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class StreamlitServer:
-    """`streamlit run app.py` on 127.0.0.1 with its own workspace; start/stop/restart."""
+APP_COMMAND = ("streamlit", "run", str(ROOT / "app.py"))  # what the browser tests serve (`python -m ...`)
+GUARDED_COMMAND = ("pages.ui.server_guard",)  # what `make run` serves: the app behind its origin/token guards
 
-    def __init__(self, workspace: Path, env: dict[str, str] | None = None) -> None:
+
+class StreamlitServer:
+    """`python -m streamlit run app.py` (or another `command`, e.g. the guarded start) on a free port
+    with its own workspace; start/stop/restart, and its log."""
+
+    def __init__(self, workspace: Path, env: dict[str, str] | None = None, address: str = "127.0.0.1",
+                 command: tuple[str, ...] = APP_COMMAND) -> None:
         self.workspace = workspace
         self.port = free_port()
+        self.address = address
+        self.command = command
         self.env = {"OVWB_NO_SAMPLE": "1", **(env or {})}  # the sample job only where a test asks
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = workspace.parent / f"streamlit-{self.port}.log"
@@ -164,15 +174,19 @@ class StreamlitServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> None:
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def start(self, timeout: float = 90) -> None:
         env = dict(os.environ)
+        env.pop("OVWB_TOKEN", None)  # a token only where a test asks for one
         env.update(OVWB_WORKSPACE=str(self.workspace), PYTHONPATH=str(ROOT), **self.env)
         self.workspace.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                "--server.address=127.0.0.1", f"--server.port={self.port}", "--server.headless=true",
+                sys.executable, "-m", *self.command,
+                f"--server.address={self.address}", f"--server.port={self.port}", "--server.headless=true",
                 "--browser.gatherUsageStats=false",
             ],
             cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -186,7 +200,7 @@ class StreamlitServer:
                         return
             except OSError:
                 time.sleep(0.3)
-        raise RuntimeError(f"streamlit did not start; log: {self.log_path.read_text()[-2000:]}")
+        raise RuntimeError(f"{' '.join(self.command)} did not start; log: {self.log()[-2000:]}")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -203,18 +217,53 @@ class StreamlitServer:
 
 @pytest.fixture
 def server_factory(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
+    """Fresh servers for tests that need one (a first start, a restart, their own workspace or
+    environment); stopped after the test. Other browser tests share `served`."""
     servers: list[StreamlitServer] = []
 
-    def make(workspace: Path | None = None, env: dict[str, str] | None = None, start: bool = True) -> StreamlitServer:
-        server = StreamlitServer(workspace or tmp_path / "workspace", env=env)
+    def make(workspace: Path | None = None, env: dict[str, str] | None = None, start: bool = True,
+             **options: Any) -> StreamlitServer:
+        server = StreamlitServer(workspace or tmp_path / "workspace", env=env, **options)
+        servers.append(server)
         if start:
             server.start()
-        servers.append(server)
         return server
 
     yield make
     for server in servers:
         server.stop()
+
+
+@contextlib.contextmanager
+def serving(server: StreamlitServer) -> Iterator[StreamlitServer]:
+    """This process's core calls (seeding models, results) go to `server`'s workspace meanwhile."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OVWB_WORKSPACE", str(server.workspace))
+        patch.setenv("OVWB_NO_SAMPLE", "1")
+        patch.delenv("OVWB_DATABASE_URL", raising=False)
+        patch.delenv("OVWB_DASK_SCHEDULER", raising=False)
+        from core.store import init_db
+
+        init_db()
+        yield server
+
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
+    """One `streamlit run` per browser-test module: a start (and the cold imports of its first
+    run) costs seconds on a shared machine. Tests see each other's data: they name what they
+    open (`/graph?variant=3`) rather than rely on an empty workspace."""
+    server = StreamlitServer(tmp_path_factory.mktemp("served") / "workspace")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def served(module_server: StreamlitServer) -> Iterator[StreamlitServer]:
+    """The module's shared server, with this test's core calls going to its workspace."""
+    with serving(module_server):
+        yield module_server
 
 
 @pytest.fixture(scope="session")

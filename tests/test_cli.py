@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,7 +21,7 @@ def test_info_json_lists_versions_and_devices(workspace: Path) -> None:
     done = run_cli("info", "--json", workspace=workspace)
     assert done.returncode == 0, done.stderr
     info = json.loads(done.stdout)
-    assert info["versions"]["openvino"].startswith("2026.")
+    assert info["versions"]["openvino"] == metadata.version("openvino")  # what is installed, not a pinned release
     cpu = next(d for d in info["devices"] if d["device"] == "CPU")
     assert cpu["full_name"] and "FP32" in cpu["capabilities"]
     assert "RANGE_FOR_STREAMS" in cpu["properties"]

@@ -134,3 +134,50 @@ def test_graph_page_diff_marks_what_int8_added(workspace: Path) -> None:
     assert "FakeQuantize" in set(table[table["change"] == "added"]["op type"])
     at.text_input(key="graph_find").set_value("type:FakeQuantize").run()
     assert any(m.value.startswith("**Diff**: added") for m in at.markdown)
+
+
+def _graph_link(**params: int | str):  # type: ignore[no-untyped-def]
+    """The Graph page opened through its link parameters (what `links.open_graph` switches to)."""
+    at = open_page()
+    for name, value in params.items():
+        at.query_params[name] = str(value)
+    at.switch_page("pages/graph.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_graph_link_opens_a_ratio_or_a_layer_error_view_and_checks_what_it_names(workspace: Path) -> None:
+    """`open_graph(variant, colour="ratio", profile=, baseline=)` (Compare) and
+    `open_graph(variant, colour="error", layer_error=)` (INT8 analysis) land on the view they name."""
+    from core.graph import graph_from_file
+    from core.store import Result, session_scope
+    from core.variants import get_variant, variant_xml
+
+    ids = seed_profiled_variants()
+    at = _graph_link(variant=ids["FP16"], colour="ratio", profile=ids["FP16_profile"], baseline=ids["FP32_profile"])
+    assert at.selectbox(key="graph_baseline").value == ids["FP32"]
+    assert at.selectbox(key="graph_baseline_profile").value == ids["FP32_profile"]
+    assert "compared nodes" in page_text(at) and not at.warning
+    assert at.query_params["baseline"] == str(ids["FP32_profile"])  # the address bar names the baseline too
+    _select(at, "Colour by").set_value("time").run()
+    assert "baseline" not in at.query_params and at.query_params["colour"] == "time"
+
+    # A stored layer-error analysis of the FP16 variant (the rows the INT8 analysis stores).
+    names = [n.name for n in graph_from_file(str(variant_xml(get_variant(ids["FP16"])))).nodes][:40]
+    rows = [{"name": name, "relative_error": 0.001 * (i + 1), "jump": 0.0} for i, name in enumerate(names)]
+    with session_scope() as session:
+        result = Result(kind="layer_error", variant_id=ids["FP16"], device="CPU", config={"parent": ids["FP32"]},
+                        metrics={"layers": rows, "samples": 2, "ranking": rows[-1:], "parent": {"variant_id": ids["FP32"]}})
+        session.add(result)
+        session.flush()
+        analysis = result.id
+    at = _graph_link(variant=ids["FP16"], colour="error", layer_error=analysis)
+    assert at.selectbox(key="graph_layer_error").value == analysis and not at.warning
+    assert "Largest layer errors" in page_text(at)
+
+    # What does not fit is said once; the page goes on with its defaults.
+    at = _graph_link(variant=ids["FP16"], colour="ratio", profile=ids["FP16_profile"], baseline=ids["FP16_profile"],
+                     layer_error=424242)
+    warning = " ".join(w.value for w in at.warning)
+    assert f"Profile \\#{ids['FP16_profile']} is not a profile of another variant of this model" in warning
+    assert f"has no layer\\-error analysis \\#424242" in warning

@@ -178,13 +178,3 @@ def samples_phrase(count: Any, where: str | None) -> str:
         return f"{count} {where}"
     article = "" if where.startswith(("the ", "dataset ")) else "the "
     return f"{count} {noun} of {article}{where}"
-
-
-def stored_metrics(result_id: int) -> dict[str, Any]:
-    """The metrics of a stored result (e.g. an accuracy job's), {} if it is gone: pages read
-    results through core, never through a database session of their own."""
-    from core.store import Result, session_scope
-
-    with session_scope() as session:
-        stored = session.get(Result, result_id)
-        return dict(stored.metrics or {}) if stored is not None else {}

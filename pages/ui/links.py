@@ -4,10 +4,12 @@ One small vocabulary for every page (see LINK_PARAMS):
   /import?model=2            /optimize?variant=3          /benchmark?variant=3&result=9
   /compare?results=4,5,7&baseline=4
   /graph?variant=3&view=ir&colour=time&profile=9&node=op12
+  /graph?variant=3&colour=ratio&profile=9&baseline=7     (baseline: the other variant's profile)
+  /graph?variant=3&colour=error&layer_error=12           (a stored layer-error analysis)
 
 How it works: a page calls `incoming(page)` before its widgets exist. It returns the link's
 parameters once, when they are new to this session (an opened link, or an in-app jump with
-`st.switch_page(..., query_params=...)`), and the page presets its widgets' session state from
+`st.switch_page(..., query_params=...)`, e.g. `open_graph`), and the page presets its widgets' session state from
 them. After drawing, the page calls `publish(page, ...)` with what is on screen; the address bar
 then follows every change of selection. Values we wrote ourselves are remembered, so they are
 never mistaken for a new link on the next rerun.
@@ -19,11 +21,12 @@ page goes on with its defaults. Everything read from a URL is untrusted and show
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, NoReturn
 from urllib.parse import urlencode
 
 import streamlit as st
 
+from core.variants import list_variants
 from pages.ui.text import md_text
 
 LINK_PARAMS: dict[str, tuple[str, ...]] = {
@@ -31,7 +34,7 @@ LINK_PARAMS: dict[str, tuple[str, ...]] = {
     "optimize": ("variant",),
     "benchmark": ("variant", "result"),
     "compare": ("results", "baseline"),
-    "graph": ("variant", "view", "colour", "profile", "node"),
+    "graph": ("variant", "view", "colour", "profile", "baseline", "layer_error", "node"),
 }
 SEEN = "_ovwb_links_seen"  # {page: {param: value}} last applied or written, per session
 MAX_IDS = 50
@@ -135,9 +138,21 @@ def apply_variant(params: dict[str, str], widget_key: str) -> list[str]:
         return [problem]
     if variant_id is None:
         return []
-    from core.variants import list_variants
-
     if variant_id not in {v.id for v in list_variants()}:
         return [f"There is no model variant #{variant_id} in this workspace."]
     preset_variant(variant_id, widget_key)
     return []
+
+
+def open_graph(variant_id: int, *, colour: str | None = None, profile: int | None = None,
+               baseline: int | None = None, layer_error: int | None = None, view: str = "ir",
+               node: str | None = None) -> NoReturn:
+    """Open the Graph page on a variant through its own link parameters (the page checks them as it
+    checks an opened link, so other pages never write its widget keys):
+    colour "time" with `profile` (a profile result of this variant); "ratio" with `profile` and
+    `baseline` (a profile result of another variant of the same model: time / baseline time);
+    "error" with `layer_error` (a stored layer-error analysis of this variant); `node` selects a node."""
+    _seen().pop("graph", None)  # applied even when the Graph page last showed this very view
+    params = format_params({"variant": variant_id, "view": view, "colour": colour, "profile": profile,
+                            "baseline": baseline, "layer_error": layer_error, "node": node})
+    st.switch_page("pages/graph.py", query_params=params)

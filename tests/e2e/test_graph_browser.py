@@ -67,10 +67,9 @@ def _drag(page, dx: float, dy: float) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_timeout(100)
 
 
-def test_click_find_colour_legend_and_runtime_view(server_factory, page, workspace: Path) -> None:
-    seed_profiled_variants()
-    server = server_factory(workspace)
-    page.goto(f"{server.url}/graph")
+def test_click_find_colour_legend_and_runtime_view(served, page) -> None:
+    ids = seed_profiled_variants()
+    page.goto(f"{served.url}/graph?variant={ids['FP32']}")
     main = page.get_by_test_id("stMain")
     expect(main.get_by_text("491 shown", exact=False)).to_be_visible(timeout=60_000)
     _drawn(page)
@@ -127,7 +126,7 @@ def test_click_find_colour_legend_and_runtime_view(server_factory, page, workspa
     screenshot(page, "graph-runtime")
 
 
-def test_a_2000_node_model_opens_whole_and_stays_clickable(server_factory, page, workspace: Path) -> None:
+def test_a_2000_node_model_opens_whole_and_stays_clickable(served, page) -> None:
     import openvino as ov
 
     from benchmarks.graph import synthetic_model
@@ -136,10 +135,9 @@ def test_a_2000_node_model_opens_whole_and_stays_clickable(server_factory, page,
 
     xml = new_artifact_dir("models") / "big.xml"
     ov.save_model(synthetic_model(2000), str(xml), compress_to_fp16=False)
-    register_variant(create_model("Synthetic 2k", "ir"), xml, "FP32", "imported")
-    server = server_factory(workspace)
+    variant_id = register_variant(create_model("Synthetic 2k", "ir"), xml, "FP32", "imported")
     started = time.perf_counter()
-    page.goto(f"{server.url}/graph")
+    page.goto(f"{served.url}/graph?variant={variant_id}")
     _drawn(page)
     first_view_s = time.perf_counter() - started
     whole = page.evaluate("""(() => { const s = window.__gv, w = s.view.clientWidth, h = s.view.clientHeight;
@@ -172,7 +170,7 @@ def test_a_2000_node_model_opens_whole_and_stays_clickable(server_factory, page,
     screenshot(page, "graph-2000-collapsed")
 
 
-def test_diff_marks_fake_quantize_and_svg_export_holds_every_node(server_factory, page, workspace: Path) -> None:
+def test_diff_marks_fake_quantize_and_svg_export_holds_every_node(served, page) -> None:
     from core.variants import create_model, register_variant
     from core.workspace import new_artifact_dir
     from tests.graph_support import int8_from, mobilenet_v2_ir
@@ -182,8 +180,7 @@ def test_diff_marks_fake_quantize_and_svg_export_holds_every_node(server_factory
     model_id = create_model("MobileNetV2-like", "ir")
     fp32_id = register_variant(model_id, fp32, "FP32", "converted")
     register_variant(model_id, int8_from(fp32, folder), "INT8", "int8", parent_id=fp32_id)
-    server = server_factory(workspace)
-    page.goto(f"{server.url}/graph")
+    page.goto(f"{served.url}/graph?variant={fp32_id}")
     _drawn(page)
     choose_option(page, "Model variant", "INT8")
     choose_option(page, "Colour by", "Changes vs another variant (diff)")

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.compare_data import benchmark
-from tests.conftest import choose_option, screenshot, wait_for_app
+from tests.conftest import StreamlitServer, choose_option, screenshot, serving, wait_for_app
 from tests.graph_support import seed_profiled_variants
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("patient_expect")]
@@ -62,21 +62,24 @@ def _link_warning(main):  # type: ignore[no-untyped-def]
     return main.get_by_test_id("stAlertContentWarning").filter(has_text="This link")
 
 
-@pytest.fixture
-def seeded(workspace: Path) -> dict[str, int]:
-    """Two variants with profiles (graph_support) and a short real benchmark of each."""
-    ids = seed_profiled_variants()
-    ids["FP32_bench"] = benchmark(ids["FP32"], duration_s=0.5)
-    ids["FP16_bench"] = benchmark(ids["FP16"], duration_s=0.5)
+@pytest.fixture(scope="module")
+def seeded(module_server: StreamlitServer) -> dict[str, int]:
+    """Two variants with profiles (graph_support) and a short real benchmark of each, once for
+    the module, in the workspace of its shared server."""
     from core.variants import create_model
 
-    ids["other_model"] = create_model("Another model", "onnx")  # the Import page's default is the newest
+    with serving(module_server):
+        ids = seed_profiled_variants()
+        ids["FP32_bench"] = benchmark(ids["FP32"], duration_s=0.5)
+        ids["FP16_bench"] = benchmark(ids["FP16"], duration_s=0.5)
+        ids["other_model"] = create_model("Another model", "onnx")  # the Import page's default is the newest
     return ids
 
 
 def test_every_kind_of_link_opens_its_view_on_a_fresh_server(seeded: dict[str, int], server_factory, page,
-                                                              workspace: Path) -> None:
+                                                              module_server: StreamlitServer) -> None:
     page.set_viewport_size({"width": 1400, "height": 2400})
+    workspace = module_server.workspace  # the seeded data; each view below on a server of its own
 
     # A model on Import: not the default (newest) one.
     server = server_factory(workspace)
@@ -139,9 +142,9 @@ def test_every_kind_of_link_opens_its_view_on_a_fresh_server(seeded: dict[str, i
     server.stop()
 
 
-def test_bad_ids_in_a_link_say_so_and_the_page_still_works(seeded: dict[str, int], server_factory, page,
-                                                           workspace: Path) -> None:
-    server = server_factory(workspace)
+def test_bad_ids_in_a_link_say_so_and_the_page_still_works(seeded: dict[str, int], served: StreamlitServer,
+                                                           page) -> None:
+    server = served
     main = _open(page, server, "benchmark?result=99999")
     expect(_link_warning(main)).to_contain_text("There is no stored result #99999")
     expect(main.get_by_role("tab", name="Benchmark")).to_be_visible()

@@ -8,13 +8,8 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import re
-import signal
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -23,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ROOT, free_port, screenshot, wait_for_app
+from tests.conftest import GUARDED_COMMAND, StreamlitServer, screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -45,58 +40,14 @@ PROBE_JS = """(url) => new Promise((resolve) => {
 })"""
 
 
-class Served:
-    """`python -m pages.ui.server_guard` on a free port with its own workspace; the log holds what it printed."""
-
-    def __init__(self, workspace: Path, address: str, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.log_path = workspace.parent / f"serve-{self.port}.log"
-        full_env = dict(os.environ, OVWB_WORKSPACE=str(workspace), OVWB_NO_SAMPLE="1", PYTHONPATH=str(ROOT))
-        full_env.pop("OVWB_TOKEN", None)
-        full_env.update(env)
-        workspace.parent.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pages.ui.server_guard", f"--server.address={address}", f"--server.port={self.port}",
-             "--server.headless=true", "--browser.gatherUsageStats=false"],
-            cwd=str(ROOT), env=full_env, stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"server_guard did not start: {self.log_path.read_text()[-2000:]}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-
-
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
-    started: list[Served] = []
+def serve(server_factory, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """`python -m pages.ui.server_guard` (what `make run` starts) on a free port with its own workspace."""
 
-    def start(address: str = "127.0.0.1", **env: str) -> Served:
-        served = Served(tmp_path / "workspace", address, env)
-        started.append(served)
-        return served
+    def start(address: str = "127.0.0.1", **env: str) -> StreamlitServer:
+        return server_factory(tmp_path / "workspace", env=env, address=address, command=GUARDED_COMMAND)
 
-    yield start
-    for served in started:
-        served.stop()
+    return start
 
 
 @pytest.fixture

@@ -5,13 +5,12 @@ element screenshots, which are kept under test-artifacts/ to look at."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.compare_data import benchmark
-from tests.conftest import ARTIFACTS, wait_for_app
+from tests.conftest import ARTIFACTS, StreamlitServer, serving, wait_for_app
 from tests.graph_support import seed_profiled_variants
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("patient_expect")]
@@ -37,11 +36,17 @@ def _pick_theme(page, label: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_timeout(500)
 
 
-def test_dark_theme_reaches_charts_and_the_graph(workspace: Path, server_factory, page) -> None:
-    ids = seed_profiled_variants()
+@pytest.fixture(scope="module")
+def seeded(module_server: StreamlitServer) -> dict[str, int]:
+    """Two profiled variants in the module's workspace (both tests draw them)."""
+    with serving(module_server):
+        return seed_profiled_variants()
+
+
+def test_dark_theme_reaches_charts_and_the_graph(seeded: dict[str, int], served: StreamlitServer, page) -> None:
+    ids, server = seeded, served
     fp32_bench = benchmark(ids["FP32"], duration_s=0.5)
     fp16_bench = benchmark(ids["FP16"], duration_s=0.5)
-    server = server_factory(workspace)
     page.set_viewport_size({"width": 1400, "height": 1400})
 
     page.goto(f"{server.url}/compare?results={fp32_bench},{fp16_bench}&baseline={fp32_bench}")
@@ -89,10 +94,9 @@ def test_dark_theme_reaches_charts_and_the_graph(workspace: Path, server_factory
     assert _luminance(drawing, "theme-graph-light") > 200
 
 
-def test_a_deep_link_opened_in_a_dark_system_is_dark(workspace: Path, server_factory, browser) -> None:
+def test_a_deep_link_opened_in_a_dark_system_is_dark(seeded: dict[str, int], served: StreamlitServer, browser) -> None:
     """The default theme follows the system: a graph link opened on a dark desktop is dark at once."""
-    ids = seed_profiled_variants()
-    server = server_factory(workspace)
+    ids, server = seeded, served
     context = browser.new_context(viewport={"width": 1400, "height": 1400}, color_scheme="dark")
     try:
         page = context.new_page()
