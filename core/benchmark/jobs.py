@@ -13,14 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core.benchmark.devices import precision_notes
-from core.benchmark.engine import run_benchmark
-from core.benchmark.lock import device_lock
-from core.benchmark.profile import DEFAULT_PROFILE_ITERATIONS, DEFAULT_PROFILE_REPEATS, profile_model
+from core.benchmark import measure
+from core.benchmark.measure import measured_notes
+from core.benchmark.profile import DEFAULT_PROFILE_ITERATIONS, DEFAULT_PROFILE_REPEATS
 from core.benchmark.profile_summary import variant_hints
 from core.benchmark.results import latest_profile, save_result, variant_for_path
 from core.benchmark.settings import BenchmarkSettings, validate_settings
-from core.benchmark.sweep import run_sweep
 from core.errors import UserError
 from core.jobs import JobContext
 
@@ -83,12 +81,10 @@ def benchmark_job(ctx: JobContext, settings: dict[str, Any], variant_id: int | N
     xml_path, variant_id = resolve_model(variant_id, model_path)
     options = BenchmarkSettings.from_dict(settings)
     validate_settings(options)
-    with device_lock(options.device, ctx):
-        metrics = run_benchmark(xml_path, options, progress=ctx.progress)
+    metrics = ctx.measure(measure.benchmark, xml_path, device=options.device, settings=settings)
     weights = _variant_precision(variant_id, xml_path)
     label_precisions(metrics, weights)
-    metrics["notes"] = precision_notes(weights, metrics.get("compute_precision"), options.device,
-                                       metrics.get("runtime_precisions"))
+    metrics["notes"] = measured_notes(weights, metrics, options.device)
     result_id = save_result("benchmark", _config(options, xml_path), metrics, variant_id, ctx.job_id, options.device)
     ctx.log("stored benchmark result %s: %.2f FPS (%s)", result_id, metrics["throughput_fps"], metrics["precision_label"])
     return {
@@ -122,13 +118,11 @@ def profile_job(ctx: JobContext, settings: dict[str, Any], variant_id: int | Non
     options = BenchmarkSettings.from_dict(settings)
     options.repeats = int(repeats)
     validate_settings(options)
-    with device_lock(options.device, ctx):
-        metrics = profile_model(xml_path, options, progress=ctx.progress, iterations=int(iterations),
-                                repeats=int(repeats))
+    metrics = ctx.measure(measure.profile, xml_path, device=options.device, settings=settings,
+                          iterations=int(iterations), repeats=int(repeats))
     weights = _variant_precision(variant_id, xml_path)
     label_precisions(metrics, weights)
-    metrics["notes"] = precision_notes(weights, metrics.get("compute_precision"), options.device,
-                                       metrics.get("runtime_precisions"))
+    metrics["notes"] = measured_notes(weights, metrics, options.device)
     parent = _parent_profile(variant_id, options.device, metrics.get("compute_precision"), metrics.get("batch_actual"))
     metrics["summary"]["hints"] += variant_hints(weights, options.device, metrics.get("compute_precision"),
                                                  metrics.get("runtime_precisions") or {}, metrics["total_ms"], parent)
@@ -175,15 +169,14 @@ def sweep_job(ctx: JobContext, settings: dict[str, Any], batches: list[int] | No
 
     def store_point(point_settings: BenchmarkSettings, metrics: dict[str, Any]) -> int:
         label_precisions(metrics, weights)
-        metrics["notes"] = precision_notes(weights, metrics.get("compute_precision"), point_settings.device,
-                                           metrics.get("runtime_precisions"))
+        metrics["notes"] = measured_notes(weights, metrics, point_settings.device)
         config = _config(point_settings, xml_path)
         config["sweep_job_id"] = ctx.job_id
         return save_result("benchmark", config, metrics, variant_id, ctx.job_id, point_settings.device)
 
-    with device_lock(base.device, ctx):
-        metrics = run_sweep(xml_path, base, list(batches or []), list(nstreams or []), list(nireqs or []),
-                            latency_limit_ms, progress=ctx.progress, on_point=store_point)
+    metrics = ctx.measure(measure.sweep, xml_path, device=base.device, settings=settings, batches=list(batches or []),
+                          nstreams=list(nstreams or []), nireqs=list(nireqs or []),
+                          latency_limit_ms=latency_limit_ms, on_point=store_point)
     from core.precision import precision_label
 
     for point in metrics["points"]:

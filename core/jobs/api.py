@@ -42,10 +42,12 @@ def create_job(
     variant_id: int | None = None,
     session_id: str | None = None,
     timeout_s: float | None = None,
+    host: str = "",
 ) -> int:
-    """Record a job as queued (without starting it)."""
+    """Record a job as queued (without starting it). `host`: the target that measures ("" = this machine)."""
     with session_scope() as s:
         job = Job(
+            host=host or None,
             kind=kind,
             entrypoint=entrypoint,
             params=params or {},
@@ -71,14 +73,19 @@ def submit_job(
     variant_id: int | None = None,
     session_id: str | None = None,
     timeout_s: float | None = None,
+    host: str = "",
 ) -> int:
-    """Queue a job on the Dask cluster; returns its id at once."""
+    """Queue a job on the Dask cluster; returns its id at once.
+
+    `host` names the target (core/targets) its measurement runs on; "" = this machine. The job
+    itself (supervisor, child, database writes) always runs here; only `ctx.measure` travels.
+    """
     from dask.distributed import fire_and_forget
 
-    from core.jobs.cluster import get_client
+    from core.jobs.cluster import get_client, supervisor_restrictions
     from core.jobs.supervisor import supervise
 
-    job_id = create_job(kind, entrypoint, params, target, variant_id, session_id, timeout_s)
+    job_id = create_job(kind, entrypoint, params, target, variant_id, session_id, timeout_s, host)
     settings = get_settings()
     client = get_client()
     future = client.submit(
@@ -86,7 +93,7 @@ def submit_job(
         job_id,
         str(settings.workspace),
         settings.database_url,
-        key=f"ovwb-job-{job_id}-{uuid.uuid4().hex[:8]}", pure=False)
+        key=f"ovwb-job-{job_id}-{uuid.uuid4().hex[:8]}", pure=False, **supervisor_restrictions())
     fire_and_forget(future)  # the job must run even if nobody holds the future
     _futures[job_id] = future
     return job_id
@@ -100,11 +107,12 @@ def run_job_inline(
     variant_id: int | None = None,
     on_poll: Callable[[Job], None] | None = None,
     timeout_s: float | None = None,
+    host: str = "",
 ) -> Job:
     """Run a job in this process's own supervisor (the CLI): same row, same child, same log."""
     from core.jobs.supervisor import supervise
 
-    job_id = create_job(kind, entrypoint, params, target, variant_id, None, timeout_s)
+    job_id = create_job(kind, entrypoint, params, target, variant_id, None, timeout_s, host)
     supervise(job_id, on_poll=on_poll)
     job = get_job(job_id)
     assert job is not None

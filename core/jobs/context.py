@@ -55,9 +55,11 @@ class JobCancelled(Exception):
 class JobContext:
     """Progress, log, cancel and exclusive resources for one running job."""
 
-    def __init__(self, job_id: int, params: dict[str, Any]) -> None:
+    def __init__(self, job_id: int, params: dict[str, Any], host: str = "") -> None:
         self.job_id = job_id
         self.params = params
+        self.host = host or ""  # the target measurements run on ("" = this machine)
+        self.measured_on: dict[str, Any] | None = None  # a remote target's machine summary, once it measured
         self._last_write = 0.0
         self._last_cancel_check = 0.0
         self._last_step_shape: str | None = None
@@ -101,6 +103,40 @@ class JobContext:
             requested = s.get(Job, self.job_id).cancel_requested  # type: ignore[union-attr]
         if requested:
             raise JobCancelled()
+
+    def measure(self, function: Any, xml_path: str | Path, device: str, on_point: Any = None,
+                **kwargs: Any) -> dict[str, Any]:
+        """Run a measurement adapter (core/benchmark/measure.py) where this job measures.
+
+        Host "" (this machine): hold `device`'s lock and call `function(xml_path, self.progress,
+        **kwargs)` here. A target: send the IR (once), run the adapter there in a child process
+        with `device` reserved through Dask resources, relay its progress, stop it on cancel
+        (core/targets/remote.py). `kwargs` must be JSON; `on_point` (sweeps) is called here,
+        on the app host, for each point measured.
+        """
+        if not self.host:
+            from core.benchmark.lock import device_lock
+
+            extra = {"on_point": on_point} if on_point is not None else {}
+            with device_lock(device, self):
+                return function(Path(xml_path), self.progress, **kwargs, **extra)
+        from core.targets.remote import measure_remote
+
+        metrics = measure_remote(self, function, Path(xml_path), device, kwargs)
+        if on_point is not None:
+            from core.benchmark.measure import replay_points
+
+            replay_points(metrics, on_point)
+        return metrics
+
+    def record_machine(self) -> None:
+        """Results this job stored name the machine that measured them (save_result writes this host's)."""
+        if not self.measured_on:
+            return
+        from core.store.models import Result
+
+        with session_scope() as s:
+            s.execute(update(Result).where(Result.job_id == self.job_id).values(machine=self.measured_on))
 
     def _set_state(self, state: JobState, message: str) -> None:
         with session_scope() as s:
