@@ -331,3 +331,32 @@ def test_plain_tcp_off_loopback_is_refused_without_insecure(app: dict[str, Any])
     code = "from core.jobs.cluster import get_client\nget_client()"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert done.returncode != 0 and "Plain tcp:// on 0.0.0.0 is refused" in done.stderr
+
+
+def test_profile_and_sweep_on_a_target_store_their_rows_here(app: dict[str, Any], two_targets: dict[str, Target],
+                                                            variant: int) -> None:
+    from core.benchmark.jobs import PROFILE_ENTRYPOINT, SWEEP_ENTRYPOINT
+    from core.benchmark.results import get_result
+    from core.jobs import run_job_inline
+    from core.store import Result, session_scope
+
+    profile = run_job_inline("profile", PROFILE_ENTRYPOINT, {"settings": F32, "variant_id": variant, "iterations": 5,
+                                                             "repeats": 2}, variant_id=variant, host="slow")
+    assert profile.state == "done", (profile.error, profile.error_hint)
+    row = get_result(profile.result["id"])
+    assert row.kind == "profile" and row.machine["target"] == "slow" and row.metrics["layers"]
+    sweep = run_job_inline("sweep", SWEEP_ENTRYPOINT, {"settings": {**F32, "duration_s": 1}, "variant_id": variant,
+                                                       "nstreams": [1, 2]}, variant_id=variant, host="fast")
+    assert sweep.state == "done", (sweep.error, sweep.error_hint)
+    with session_scope() as s:
+        rows = [r for r in s.query(Result).filter(Result.job_id == sweep.id)]
+    assert sorted(r.kind for r in rows) == ["benchmark", "benchmark", "sweep"]
+    assert {r.machine["target"] for r in rows} == {"fast"}
+    summary = next(r for r in rows if r.kind == "sweep")
+    assert [p["result_id"] for p in summary.metrics["points"]] == sorted(r.id for r in rows if r.kind == "benchmark")
+    assert "point_runs" not in summary.metrics
+
+
+def test_a_job_on_a_target_that_is_not_connected_says_so(app: dict[str, Any], variant: int) -> None:
+    job = _benchmark(variant, "nowhere", {**F32, "duration_s": 1})
+    assert job.state == "failed" and job.error == "Target nowhere is not connected.", job.error
