@@ -41,7 +41,7 @@ def _join(args: argparse.Namespace) -> Any:
     from core.targets.join import join
 
     return join(args.address, args.name, certs=args.certs, work_dir=args.dir, insecure=args.insecure,
-                threads=args.threads, listen_host=args.listen_host)
+                threads=args.threads, listen_host=args.listen_host, check_only=args.check)
 
 
 def _list(args: argparse.Namespace) -> Any:
@@ -74,5 +74,6 @@ def register(subparsers: Any) -> None:
     join.add_argument("--threads", type=int, help="worker threads, i.e. measurements at once on different devices "
                                                   "(default: one per device)")
     join.add_argument("--listen-host", help="the address the app reaches this target on (default: chosen by route)")
+    join.add_argument("--check", action="store_true", help="check the address, certificates and devices, then exit")
     listing = add_command(actions, "list", "the targets: local and joined machines, online / busy / lost", _list)
     listing.add_argument("--no-refresh", action="store_true", help="read the table only (do not ask the scheduler)")

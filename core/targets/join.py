@@ -131,10 +131,17 @@ async def _wait(stop: asyncio.Event, seconds: float) -> bool:
 
 
 def join(address: str, name: str, certs: str | Path | None = None, work_dir: str | Path | None = None,
-         insecure: bool = False, threads: int | None = None, listen_host: str | None = None) -> dict[str, Any]:
-    """Serve as target `name` until stopped (SIGINT/SIGTERM). Returns what it was, for --json."""
+         insecure: bool = False, threads: int | None = None, listen_host: str | None = None,
+         check_only: bool = False) -> dict[str, Any]:
+    """Serve as target `name` until stopped (SIGINT/SIGTERM). Returns what it was, for --json.
+
+    `check_only`: check the address, certificates and work folder, list the devices, and return
+    without connecting (what `--check` prints before a user leaves it running)."""
     private_files()
     parsed, folder, security = prepare(address, name, certs, work_dir, insecure)
+    if check_only:
+        return {"name": name, "address": parsed.url, "work_dir": str(folder), "checked": True,
+                "devices": [r.removeprefix("device-") for r in device_resources()]}
     _isolate(folder, name)
     import dask
 
