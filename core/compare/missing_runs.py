@@ -62,14 +62,16 @@ def missing_runs(entries: list[Entry]) -> list[dict[str, Any]]:
     Nothing is missing on a device whose default is f32 already: there, FP32 with the default is
     FP32 with f32 compute.
     """
+    from core.compare.machines import LOCAL_TARGET, device_facts
+
     groups: dict[tuple[Any, ...], list[Entry]] = {}
     for entry in entries:
-        groups.setdefault((entry.model_id, *entry.settings_key), []).append(entry)
+        groups.setdefault((entry.model_id, entry.target, *entry.settings_key), []).append(entry)
     runs: list[dict[str, Any]] = []
     for group in groups.values():
-        device = group[0].device
-        facts = device_compute(device)
-        if not facts["default_is_reduced"]:
+        device, target = group[0].device, group[0].target
+        facts = device_facts(target, device)  # the facts of the machine that measured
+        if not facts or not facts.get("default_is_reduced"):
             continue
         default = facts["default"]
         variant_id, variant_name = _fp32_variant(group)
@@ -86,17 +88,19 @@ def missing_runs(entries: list[Entry]) -> list[dict[str, Any]]:
             if compute in fp32_computes:
                 continue
             settings = _settings(group[0], request)
+            remote = target != LOCAL_TARGET
             runs.append({
-                "label": label,
+                "label": label + (f" on {target}" if remote else ""),
                 "what": precision_label(FP32, compute),
                 "variant_id": variant_id,
                 "variant": variant_name,
                 "model": group[0].model_name,
                 "device": device,
+                "host": target if remote else "",
                 "compute": compute,
                 "settings": settings,
                 "completes": [e.result_id for e in group],
-                "why": why,
+                "why": why + (f" (On target {target}: the button runs it there.)" if remote else ""),
                 "command": benchmark_command(settings, str(variant_id)),
                 "settings_text": group[0].settings_text,
             })
@@ -173,7 +177,8 @@ def missing_accuracy_runs(entries: list[Entry]) -> list[dict[str, Any]]:
 
 
 def job_request(run: dict[str, Any]) -> dict[str, Any]:
-    """The benchmark job that makes `run` (kind, entrypoint, params, target, variant id), as the
+    """The benchmark job that makes `run` (kind, entrypoint, params, target, variant id, host — the
+    remote target that measures, "" for this machine), as the
     Benchmark page submits it: the page hands these to `start_job` (core.jobs.submit_job).
     An accuracy run becomes the accuracy job the Optimize page submits."""
     if run.get("kind") == "accuracy":
@@ -182,7 +187,9 @@ def job_request(run: dict[str, Any]) -> dict[str, Any]:
                 "variant_id": run["variant_id"]}
     from core.benchmark.jobs import BENCHMARK_ENTRYPOINT
 
+    host = run.get("host") or ""
+    where = f"{run['device']} on {host}" if host else run["device"]
     return {"kind": "benchmark", "entrypoint": BENCHMARK_ENTRYPOINT,
             "params": {"settings": dict(run["settings"]), "variant_id": run["variant_id"]},
-            "target": f"{run['model']} / {run['variant']} ({run['what']}) on {run['device']}",
-            "variant_id": run["variant_id"]}
+            "target": f"{run['model']} / {run['variant']} ({run['what']}) on {where}",
+            "variant_id": run["variant_id"], "host": host}
