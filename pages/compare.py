@@ -262,7 +262,7 @@ def _missing_runs(doc: dict[str, Any]) -> None:
         st.markdown("**Missing runs** — the comparison is like for like once these exist:")
     for index, run in enumerate(runs):
         cols = st.columns([3, 1.2])
-        cols[0].text(f"{run['what']} on {run['device']} ({run['model']} / {run['variant']}): {run['why']}")
+        cols[0].text(f"{run['what']} on {run.get('where', run['device'])} ({run['model']} / {run['variant']}): {run['why']}")
         cols[0].code(run["command"], language="bash", wrap_lines=True)
         if cols[1].button(run["label"], key=f"compare_missing_{index}", type="primary"):
             request = job_request(run)

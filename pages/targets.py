@@ -29,6 +29,13 @@ REFRESH_S = 3.0
 EXAMPLE_LISTEN = "tls://0.0.0.0:8786"
 NAME_KEY = "targets_new_name"
 CERTS_DONE_KEY = "_targets_certs_made"
+TEXT = st.column_config.TextColumn
+TABLE_COLUMNS = {
+    "Name": TEXT("Name", width="small", pinned=True),
+    "Last seen": TEXT("Last seen", width="medium", help="UTC, by the database's clock"),
+    "Cores": TEXT("Cores", help="usable by measurements (of the machine's logical cores)"),
+    "SIMD flags": TEXT("SIMD flags", width="large", help="vector and matrix ISA flags the host's CPU reports"),
+}
 STATE_BADGES = {"online": ":green-badge[online]", "busy": ":blue-badge[busy]", "lost": ":red-badge[lost]"}
 
 
@@ -95,7 +102,9 @@ def target_details(target: dict[str, Any]) -> None:
         if devices:
             st.dataframe(pd.DataFrame(devices), hide_index=True, width="stretch")
         for device in info.get("devices") or []:
-            st.text(f"{device.get('device')}: {device.get('compute_summary') or device.get('full_name') or ''}")
+            if device.get("compute_summary"):
+                st.text(device["compute_summary"])
+            st.text(f"{device.get('device')} properties:")
             st.json(device.get("properties") or {}, expanded=False)
         flags = info.get("cpu_flags") or []
         st.text(f"SIMD flags: {' '.join(simd_flags(flags)) or 'none reported'}")
@@ -115,7 +124,7 @@ def machines() -> None:
     st.caption(f"This machine and {plural(remote, 'target')}: {counts['online']} online, {counts['busy']} busy, "
                f"{counts['lost']} lost · refreshed every {REFRESH_S:g} s")
     st.dataframe(pd.DataFrame([table_row(t) for t in targets]), hide_index=True, width="stretch",
-                 key="targets_table")
+                 key="targets_table", column_config=TABLE_COLUMNS)
     for target in targets:
         target_details(target)
 

@@ -74,7 +74,7 @@ def _compare(args: argparse.Namespace) -> Any:
             for row in doc["rows"]
         ],
         "warnings": doc["warnings"],
-        "missing_runs": [{"what": run["what"], "device": run["device"], "why": run["why"], "command": run["command"]}
+        "missing_runs": [{"what": run["what"], "device": run["device"], "host": run.get("host", ""), "why": run["why"], "command": run["command"]}
                          for run in doc["missing_runs"]],
     }
     if doc["layers"]:

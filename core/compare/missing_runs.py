@@ -90,18 +90,21 @@ def missing_runs(entries: list[Entry]) -> list[dict[str, Any]]:
             settings = _settings(group[0], request)
             remote = target != LOCAL_TARGET
             runs.append({
-                "label": label + (f" on {target}" if remote else ""),
+                "label": label.replace("Benchmark FP32", f"Benchmark FP32 on {target}", 1) if remote else label,
                 "what": precision_label(FP32, compute),
                 "variant_id": variant_id,
                 "variant": variant_name,
                 "model": group[0].model_name,
                 "device": device,
+                "where": group[0].where,
                 "host": target if remote else "",
                 "compute": compute,
                 "settings": settings,
                 "completes": [e.result_id for e in group],
-                "why": why + (f" (On target {target}: the button runs it there.)" if remote else ""),
-                "command": benchmark_command(settings, str(variant_id)),
+                "why": why,
+                # The benchmark CLI measures on this machine only: the command says where the button runs it.
+                "command": (f"# on target {target} (the button runs it there; this command measures here)\n"
+                            if remote else "") + benchmark_command(settings, str(variant_id)),
                 "settings_text": group[0].settings_text,
             })
     if len(groups) > 1:  # the same button twice would not say which group it completes

@@ -134,7 +134,7 @@ def _missing_section(doc: dict[str, Any]) -> str:
     parts = ["<h2>Missing runs</h2><p class='caption'>Run these to compare like for like "
              "(the page offers each as one click):</p>"]
     for run in runs:
-        parts.append(f"<div class='warning'><b>{html.escape(run['what'])}</b> on {html.escape(run['device'])}: "
+        parts.append(f"<div class='warning'><b>{html.escape(run['what'])}</b> on {html.escape(run.get('where', run['device']))}: "
                      f"{html.escape(run['why'])}<pre>{html.escape(run['command'])}</pre></div>")
     return "".join(parts)
 
