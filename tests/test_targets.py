@@ -290,17 +290,40 @@ def test_only_holders_of_the_cluster_certificates_connect(app: dict[str, Any], t
 
     from core.targets.certs import create_certs
 
+    from core.targets.certs import target_security
+
     address = app["address"]
     attempts = {
         "plain tcp": (address.replace("tls://", "tcp://"), None),
         "tls without a certificate": (address, None),
         "tls with another key pair": (address, Security.temporary()),
+        # A target's bundle joins as a worker, never as a client that submits code to the app host.
+        "a target's certificate as a client": (address, target_security(app["bundle"])),
     }
     for label, (where, security) in attempts.items():
-        with pytest.raises(Exception) as caught:  # noqa: PT011 - each refusal has its own type
+        ran = None
+        try:  # what an intruder would do: connect and run code
             intruder = Client(where, security=security, timeout="5s", set_as_default=False)
-            intruder.submit(sum, [1, 2]).result(timeout=5)
-        assert not isinstance(caught.value, AssertionError), label
+            ran = intruder.submit(sum, [1, 2]).result(timeout=5)
+        except BaseException as exc:  # noqa: BLE001 - each refusal has its own type (OSError, PermissionError, ...)
+            print(f"{label}: refused ({type(exc).__name__}: {str(exc)[:120]})")
+        assert ran is None, label
+    # One target cannot ask another anything (run code there): a target's worker answers the app side only.
+    import asyncio
+
+    from distributed.core import rpc
+
+    fast_address = _states()["fast"]["address"]
+
+    async def ask(security: Security) -> Any:
+        async with rpc(fast_address, connection_args=security.get_connection_args("client"), timeout=10) as peer:
+            return await peer.identity()
+
+    with pytest.raises(Exception, match="not allowed"):
+        asyncio.run(ask(target_security(app["bundle"])))
+    from core.targets.certs import app_security
+
+    assert asyncio.run(ask(app_security(app["certs"])))["type"] == "Worker"  # the app side is answered
     # A would-be target with a bundle of another CA never joins.
     other = Path(create_certs(app["base"] / "other-ca")["target_bundle"])
     rogue = Target("rogue", address, other, app["base"] / "lab" / "rogue").start()
