@@ -124,6 +124,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         bundle = base / "lab" / "bundle"
         shutil.copytree(made["target_bundle"], bundle)
         shutdown_client()
+        from core.targets import start_listening
+
+        state = start_listening()  # as the app does at startup: targets may join before the first job
+        assert state is not None and state["listen"] == f"tls://127.0.0.1:{port}" and not state["insecure"]
         client = get_client()
         targets: list[Target] = []
         try:

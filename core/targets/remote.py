@@ -175,13 +175,16 @@ def measure_remote(ctx: Any, function: Callable[..., dict[str, Any]], xml_path: 
             if isinstance(status, BaseException):
                 status = {}
             if status.get("started"):
+                if said_waiting:
+                    ctx.resume_running(f"{device} on {name} is free, starting")
                 said_waiting = False
                 if status.get("message"):
                     ctx.progress(status.get("fraction"), f"{status['message']} (on {name})")
                 else:
                     ctx.check_cancelled()
             elif status == {"started": False} and not said_waiting:
-                ctx.progress(None, f"Waiting for {device} on {name}: another measurement is using it", force=True)
+                # Dask holds the task until the target's device-<DEV> resource is free: say so, queued.
+                ctx.wait_queued(f"Waiting for {device} on {name}: another measurement is using it")
                 said_waiting = True
             else:
                 ctx.check_cancelled()
