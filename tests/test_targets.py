@@ -387,3 +387,35 @@ def test_profile_and_sweep_on_a_target_store_their_rows_here(app: dict[str, Any]
 def test_a_job_on_a_target_that_is_not_connected_says_so(app: dict[str, Any], variant: int) -> None:
     job = _benchmark(variant, "nowhere", {**F32, "duration_s": 1})
     assert job.state == "failed" and job.error == "Target nowhere is not connected.", job.error
+
+
+def test_plain_tcp_on_loopback_works_and_is_recorded_as_insecure(tmp_path: Path) -> None:
+    """A developer's single machine: tcp on 127.0.0.1 without certificates, flagged for the page."""
+    code = (
+        "import json, subprocess, sys, time\n"
+        "from core.store import init_db\n"
+        "from core.targets import start_listening, list_targets\n"
+        "init_db()\n"
+        "state = start_listening()\n"
+        "address = state['listen']\n"
+        "join = subprocess.Popen([sys.executable, '-m', 'core', 'target', 'join', address, '--name', 'dev',\n"
+        f"                         '--dir', {str(tmp_path / 'dev')!r}], stdout=subprocess.DEVNULL)\n"
+        "try:\n"
+        "    for _ in range(180):\n"
+        "        items = {t['name']: t for t in list_targets()}\n"
+        "        if items.get('dev', {}).get('state') == 'online':\n"
+        "            break\n"
+        "        time.sleep(0.5)\n"
+        "    print(json.dumps({'state': state, 'dev': items.get('dev', {}).get('state'),\n"
+        "                      'dev_insecure': items.get('dev', {}).get('insecure')}))\n"
+        "finally:\n"
+        "    join.terminate(); join.wait(20)\n"
+    )
+    env = dict(os.environ, OVWB_WORKSPACE=str(tmp_path / "ws"), OVWB_NO_SAMPLE="1", OVWB_DASK_WORKERS="1",
+               OVWB_CLUSTER_LISTEN="tcp://127.0.0.1:0", PYTHONPATH=str(ROOT))
+    env.pop("OVWB_CLUSTER_INSECURE", None)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["state"]["insecure"] is True and seen["state"]["loopback_only"] is True and seen["state"]["certs"] is None
+    assert seen["dev"] == "online" and seen["dev_insecure"] is True
