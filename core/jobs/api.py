@@ -45,6 +45,7 @@ def create_job(
     host: str = "",
 ) -> int:
     """Record a job as queued (without starting it). `host`: the target that measures ("" = this machine)."""
+    host = "" if host in ("", "local", None) else host  # "local" is this machine, as list_targets names it
     with session_scope() as s:
         job = Job(
             host=host or None,

@@ -117,7 +117,15 @@ def _start_listening_cluster(settings):  # type: ignore[no-untyped-def]
         memory_limit=0,
         resources={APP_RESOURCE: APP_RESOURCE_UNITS},
     )
+    if security is not None:
+        from core.targets.guard import guard_scheduler
+
+        guard_scheduler(cluster.scheduler)  # a target's certificate may register a worker, not submit code
     client = Client(cluster)
+    if listen.port == 0:  # "any free port": record the one the scheduler got
+        from dataclasses import replace
+
+        listen = replace(listen, port=int(cluster.scheduler_address.rsplit(":", 1)[1]))
     write_cluster_state(listen, certs_dir if security is not None else None)
     log.info("started LocalCluster %s, listening for targets on %s", cluster.scheduler_address, listen.url)
     return client

@@ -129,6 +129,17 @@ class JobContext:
             replay_points(metrics, on_point)
         return metrics
 
+    def wait_queued(self, message: str) -> None:
+        """Back to queued with a visible reason (waiting for a device), as `exclusive` does."""
+        self._set_state(JobState.QUEUED, message)
+        log.info("%s", message)
+        self.check_cancelled()
+
+    def resume_running(self, message: str) -> None:
+        self._set_state(JobState.RUNNING, message)
+        with session_scope() as s:
+            s.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=db_now(s)))
+
     def record_machine(self) -> None:
         """Results this job stored name the machine that measured them (save_result writes this host's)."""
         if not self.measured_on:

@@ -27,6 +27,10 @@ API for pages and the CLI
         "address", "insecure", "joined_at", "last_seen", "lost_at" (text, UTC, DB clock),
         "info": host report {"machine", "hostname", "cpu_flags", "usable_cpus", "memory_mb",
         "devices": [core.system_info.device_info(...) of that host], "resources"}, "devices": [names]}.
+    start_listening() -> dict | None
+        The app calls this at startup (and the Targets page before listing): with
+        OVWB_CLUSTER_LISTEN set it starts the app's cluster now, so targets can join before the
+        first job; returns cluster_state() (None when not configured to listen).
     refresh_targets(client=None) -> list[Target]      sync the `targets` table with the scheduler
     cluster_state() -> dict | None                     listening? {"listen", "insecure", "loopback_only", ...}
     join_command(name="NAME") -> str                   the command to show for adding a target
@@ -55,6 +59,18 @@ def list_targets(refresh: bool = True) -> list[dict[str, Any]]:
     return impl(refresh)
 
 
+def start_listening() -> dict[str, Any] | None:
+    from core.config import get_settings
+
+    settings = get_settings()
+    if not settings.cluster_listen or settings.dask_scheduler:
+        return None
+    from core.jobs.cluster import get_client
+
+    get_client()
+    return cluster_state()
+
+
 def refresh_targets(client: Any = None) -> list[Any]:
     from core.targets.registry import refresh_targets as impl
 
@@ -79,4 +95,5 @@ def create_certs(folder: Any = None, force: bool = False) -> dict[str, str]:
     return impl(folder, force)
 
 
-__all__ = ["LOCAL_NAME", "cluster_state", "create_certs", "join_command", "list_targets", "refresh_targets"]
+__all__ = ["LOCAL_NAME", "cluster_state", "create_certs", "join_command", "list_targets", "refresh_targets",
+           "start_listening"]

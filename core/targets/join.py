@@ -102,6 +102,10 @@ async def _serve(address: str, name: str, folder: Path, security: Any, threads: 
         )
         try:
             await worker
+            if security is not None:
+                from core.targets.guard import guard_target_worker
+
+                guard_target_worker(worker)  # only the app side may ask this worker anything
         except Exception as exc:  # noqa: BLE001 - refused (bad cert), name in use, scheduler down: retry
             log.warning("could not join %s: %s; retrying in %.0f s", address, exc, REJOIN_S)
             await worker.close(reason="join failed")

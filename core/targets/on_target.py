@@ -28,10 +28,15 @@ HEX64 = re.compile(r"^[0-9a-f]{64}$")
 RUN_KEY = re.compile(r"^ovwb-measure-[0-9]+-[0-9a-f]{8,32}$")
 LOG_TAIL_BYTES = 6000
 STOP_GRACE_S = 3.0
+# The app reads a run's progress every 2 s. If nobody asked for this long, the job that wanted
+# it is gone (its process killed with the app host, or the app lost the network): stop measuring,
+# so an orphan does not hold the device for the rest of its run.
+LEASE_S = 60.0
 # The measuring children of this worker, by run key (client.run executes in this same process).
 _runs: dict[str, subprocess.Popen[bytes]] = {}
 _stopped: set[str] = set()
 _runs_lock = threading.Lock()
+_asked: dict[str, float] = {}  # run key -> when the app last read its progress (monotonic)
 
 
 def work_dir() -> Path:
@@ -202,7 +207,19 @@ def run_measurement(run_key: str, function: str, model_key: str, device: str, kw
                     env=_child_env(run_dir), preexec_fn=_die_with_parent,
                 )
             _runs[run_key] = child
-        returncode = child.wait()
+            _asked[run_key] = time.monotonic()
+        while True:
+            try:
+                returncode = child.wait(timeout=5)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            with _runs_lock:
+                silent = time.monotonic() - _asked.get(run_key, time.monotonic())
+            if silent > LEASE_S:
+                stop_run(run_key)
+                returncode = child.wait()
+                break
         result = None
         try:
             result = json.loads((run_dir / "result.json").read_text())
@@ -214,6 +231,7 @@ def run_measurement(run_key: str, function: str, model_key: str, device: str, kw
         with _runs_lock:
             _runs.pop(run_key, None)
             _stopped.discard(run_key)
+            _asked.pop(run_key, None)
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
@@ -221,6 +239,8 @@ def read_run(run_key: str) -> dict[str, Any]:
     """How a measurement is doing: started yet (else it waits for its device), last progress."""
     with _runs_lock:
         child = _runs.get(run_key)
+        if child is not None:
+            _asked[run_key] = time.monotonic()
     if child is None:
         return {"started": False}
     try:
