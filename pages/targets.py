@@ -16,7 +16,7 @@ import streamlit as st
 
 from core.config import get_settings
 from core.errors import UserError
-from core.targets import LOCAL_NAME, cluster_state, create_certs, join_command, list_targets
+from core.targets import LOCAL_NAME, cluster_state, create_certs, join_command, list_targets, start_listening
 from core.targets.certs import AppCerts, default_certs_dir
 from core.targets.join import check_name
 from core.targets.summary import device_rows, simd_flags, table_row
@@ -41,11 +41,9 @@ STATE_BADGES = {"online": ":green-badge[online]", "busy": ":blue-badge[busy]", "
 
 @st.cache_resource(show_spinner="Starting the cluster that targets join…")
 def _start_listening(listen: str, workspace: str) -> None:
-    """The app's cluster listens once it exists; it is made on first use, so the page makes it
-    (once per address and workspace) when OVWB_CLUSTER_LISTEN asks for it."""
-    from core.jobs.cluster import get_client
-
-    get_client()
+    """The app's cluster listens once it exists (core.targets.start_listening): once per address
+    and workspace, in case nothing started it yet (no job so far)."""
+    start_listening()
 
 
 def ensure_listening() -> tuple[dict[str, Any] | None, str | None]:
