@@ -154,6 +154,8 @@ def _table(doc: dict[str, Any]) -> None:
     with st.expander("Every setting and the commands that reproduce each number"):
         for row in doc["rows"]:
             st.text(f"#{row['result_id']} {row['precision_label']} on {row['where']} — {row['settings']}")
+            if row["target"] != "local":
+                st.text(f"Measured on target {row['target']}: these commands measure on the machine they run on.")
             st.code("\n".join([*row["commands"]["benchmark"].values(), "# accuracy: " + row["commands"]["accuracy"]]),
                     language="bash")
     st.caption("Machines")

@@ -100,6 +100,9 @@ def _commands_section(doc: dict[str, Any]) -> str:
     for row in doc["rows"]:
         commands = row["commands"]
         lines = [f"# #{row['result_id']} {row['precision_label']} on {row.get('where', row['device'])} — {row['settings']}"]
+        if row.get("target", "local") != "local":
+            lines.append(f"# measured on target {row['target']}: run these there, or submit the job with host "
+                         f"{row['target']!r} (they measure on the machine they run on)")
         for where, command in commands["benchmark"].items():
             lines.append(f"# {COMMAND_LABELS.get(where, 'benchmark (' + where + ')')}:")
             lines.append(command)
