@@ -132,3 +132,35 @@ def test_compare_page_shows_the_target_column_and_the_machines(measured: dict[st
     assert "On fast: CPU computes natively in" in text
     labels = at.multiselect(key="compare_results").options
     assert any("CPU on fast" in label for label in labels), labels
+
+
+def test_a_missing_run_of_a_target_is_offered_and_measured_there(measured: dict[str, int]) -> None:
+    """Last in this module: the click stores a new result. On a CPU whose default compute is reduced,
+    FP32 in the default is missing on each machine; the button of "fast" measures on fast."""
+    from core.benchmark.results import get_result
+    from core.compare.machines import device_facts
+    from core.jobs import list_jobs, wait_for_job
+
+    facts = device_facts("fast", "CPU")
+    assert facts is not None and facts["default"]  # as the target reported it when it joined
+    at = open_page("pages/compare.py")
+    at.multiselect(key="compare_results").set_value([measured["slow"], measured["fast"], measured["local"]]).run()
+    buttons = {b.label: b for b in at.button if b.key and b.key.startswith("compare_missing_")}
+    if not facts["default_is_reduced"]:
+        assert buttons == {}
+        return
+    wanted = f"Benchmark FP32 on fast with the default ({facts['default']}) compute"
+    label = next((b for b in buttons if b.startswith(wanted)), None)
+    assert label is not None, buttons.keys()
+    assert any(b.startswith("Benchmark FP32 on slow with the default") for b in buttons)
+    assert any(b.startswith("Benchmark FP32 with the default") for b in buttons)  # this machine's
+    assert "# on target fast (the button runs it there; this command measures here)" in page_text(at)
+    before = {job.id for job in list_jobs()}
+    buttons[label].click().run()
+    assert not at.exception, at.exception
+    jobs = [job for job in list_jobs() if job.id not in before]
+    assert len(jobs) == 1 and jobs[0].host == "fast", [(j.kind, j.host) for j in jobs]
+    job = wait_for_job(jobs[0].id, timeout_s=240)
+    assert job.state == "done", (job.error, job.error_hint)
+    row = get_result(job.result["id"])
+    assert row.machine["target"] == "fast" and row.metrics["compute_precision"] == facts["default"]
