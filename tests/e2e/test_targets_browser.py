@@ -83,7 +83,8 @@ def test_add_a_target_benchmark_on_it_and_compare(workspace: Path, server_factor
         expect(details).to_be_visible()
         details.get_by_text(f"{NAME} — 1 device").click()
         expect(details.get_by_text("online", exact=True)).to_be_visible()
-        expect(details.get_by_text(re.compile(r"^CPU: CPU computes natively in"))).to_be_visible()
+        expect(details.get_by_text(re.compile(r"^CPU computes natively in"))).to_be_visible()
+        expect(details.get_by_text("CPU properties:")).to_be_visible()
         screenshot(page, "targets-joined")
         assert {p.name for p in (lab / NAME / "work").iterdir()} <= {"blobs", "models", "runs", "workspace", "dask"}
 
