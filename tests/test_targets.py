@@ -83,6 +83,22 @@ class Target:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+def runner_pids(parent: int) -> set[int]:
+    """The measuring children (core.targets.runner) of a target's process."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent and "core.targets.runner" in command:
+            found.add(int(entry.name))
+    return found
+
+
 def _states() -> dict[str, dict[str, Any]]:
     from core.targets import list_targets
 
@@ -259,8 +275,14 @@ def test_one_measurement_per_device_per_target_and_cancel(app: dict[str, Any], t
     else:
         raise AssertionError((a.message, b.message))
     assert _states()["slow"]["state"] == "busy"
+    measuring = runner_pids(two_targets["slow"].process.pid)
+    assert len(measuring) == 1, measuring  # one measurement on the device; the other waits in Dask
     cancel_job(first)
     assert wait_for_job(first, timeout_s=60).state == "cancelled"
+    deadline = time.monotonic() + 20
+    while measuring & runner_pids(two_targets["slow"].process.pid):  # the remote child was stopped
+        assert time.monotonic() < deadline, "the cancelled job's measurement still runs on the target"
+        time.sleep(0.3)
     done = wait_for_job(second, timeout_s=120)  # the device is free again: the waiting one runs
     assert done.state == "done", (done.error, done.error_hint)
     wait_state("slow", "online", timeout_s=30)
