@@ -350,6 +350,24 @@ def test_only_holders_of_the_cluster_certificates_connect(app: dict[str, Any], t
     from core.targets.certs import app_security
 
     assert asyncio.run(ask(app_security(app["certs"])))["type"] == "Worker"  # the app side is answered
+    # The target bundle cannot make a worker that would receive the app's own work (job
+    # supervisors carry the database URL): only ovwb-target:* names with device resources register.
+    from distributed import Worker
+
+    async def rogue_worker(name: str, resources: dict[str, float]) -> None:
+        worker = Worker(address, name=name, resources=resources, security=target_security(app["bundle"]), nthreads=1,
+                        dashboard_address="127.0.0.1:0", memory_limit=0)
+        try:
+            await asyncio.wait_for(worker, 15)
+        finally:
+            await worker.close()
+
+    from core.jobs.cluster import APP_RESOURCE
+
+    for name, resources in (("ovwb-target:evil", {APP_RESOURCE: 1000}), ("plain-worker", {"device-CPU": 1})):
+        with pytest.raises(Exception):  # noqa: PT011 - refused registration (its type is Dask's)
+            asyncio.run(rogue_worker(name, resources))
+    assert "evil" not in _states()
     # A would-be target with a bundle of another CA never joins.
     other = Path(create_certs(app["base"] / "other-ca")["target_bundle"])
     rogue = Target("rogue", address, other, app["base"] / "lab" / "rogue").start()
