@@ -26,6 +26,7 @@ from benchmark_models import conv_net
 
 ROOT = Path(__file__).resolve().parents[1]
 JOIN_TIMEOUT_S = 90
+LEASE_S = 15  # a measurement nobody asks about for this long is stopped on the target (app polls every 2 s)
 # f32 compute where figures are compared (the device default may be bf16 on one CPU, f32 on another).
 F32 = {"device": "CPU", "infer_precision": "f32", "hint": "throughput"}
 
@@ -40,6 +41,7 @@ def _target_env() -> dict[str, str]:
     """A target's environment: nothing of the app's (no workspace, no database, no scheduler)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OVWB_")}
     env["PYTHONPATH"] = str(ROOT)
+    env["OVWB_TARGET_LEASE_S"] = str(LEASE_S)
     return env
 
 
@@ -308,6 +310,23 @@ def test_a_target_killed_mid_job_fails_the_job_and_shows_lost_then_rejoins(app: 
     doomed.start()  # the same command again: it comes back
     back = wait_state("doomed", "online", target=doomed)
     assert back["lost_at"] is None
+
+    # The other way round: the job's process on the app host dies (SIGKILL) mid-measurement.
+    # Nobody asks about that measurement any more, so the target stops it (no orphan holding the device).
+    job_id = _benchmark(variant, "doomed", {**F32, "duration_s": 120}, wait=False)
+    deadline = time.monotonic() + 120
+    while "Measuring" not in (get_job(job_id).message or ""):
+        assert time.monotonic() < deadline, get_job(job_id).message
+        time.sleep(0.5)
+    measuring = runner_pids(doomed.process.pid)
+    assert len(measuring) == 1, measuring
+    os.kill(int(get_job(job_id).process["child"]["pid"]), signal.SIGKILL)
+    assert wait_for_job(job_id, timeout_s=60).state == "failed"
+    deadline = time.monotonic() + LEASE_S + 30
+    while measuring & runner_pids(doomed.process.pid):
+        assert time.monotonic() < deadline, "the orphaned measurement still runs on the target"
+        time.sleep(0.5)
+    wait_state("doomed", "online", timeout_s=30)
 
 
 def test_only_holders_of_the_cluster_certificates_connect(app: dict[str, Any], two_targets: dict[str, Target]) -> None:
