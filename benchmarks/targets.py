@@ -140,17 +140,25 @@ def main() -> int:
                 if job.state != "done":
                     raise SystemExit(f"{host or 'local'}: {job.state}: {job.error} {job.error_hint}")
                 fps[host or "local"] = job.result["throughput_fps"]
+                fps[(host or "local") + "_streams"] = job.result["nstreams_actual"]
+                fps[(host or "local") + "_noisy"] = bool((job.result.get("noisy") or {}).get("noisy"))
             ratio = fps["here"] / fps["local"]
             rounds.append({"local_fps": round(fps["local"], 2), "target_fps": round(fps["here"], 2),
-                           "ratio": round(ratio, 4), "first": order[0] or "local"})
+                           "ratio": round(ratio, 4), "first": order[0] or "local",
+                           "streams": [fps["local_streams"], fps["here_streams"]],
+                           "noisy": [fps["local_noisy"], fps["here_noisy"]]})
             print(f"round {index + 1}: local {fps['local']:.1f} FPS, target {fps['here']:.1f} FPS, "
-                  f"ratio {ratio:.3f} (first: {order[0] or 'local'})")
+                  f"ratio {ratio:.3f} (first: {order[0] or 'local'}; streams {fps['local_streams']}/"
+                  f"{fps['here_streams']}; flagged noisy {fps['local_noisy']}/{fps['here_noisy']}; "
+                  f"load {os.getloadavg()[0]:.1f})")
         ratios = [r["ratio"] for r in rounds]
         figures["fps"] = {"model": "light_resnet50 (FP32 weights, f32 compute, throughput hint)",
                           "seconds": args.seconds, "rounds": rounds, "ratio_mean": round(statistics.mean(ratios), 4),
+                          "ratio_median": round(statistics.median(ratios), 4),
                           "ratio_stdev": round(statistics.stdev(ratios), 4) if len(ratios) > 1 else 0.0,
                           "load_avg": os.getloadavg()}
-        print(f"FPS ratio target ÷ local: mean {figures['fps']['ratio_mean']:.3f} "
+        print(f"FPS ratio target ÷ local: median {figures['fps']['ratio_median']:.3f}, "
+              f"mean {figures['fps']['ratio_mean']:.3f} "
               f"± {figures['fps']['ratio_stdev']:.3f} over {len(ratios)} rounds (goal ≥ 0.98); "
               f"load average now {os.getloadavg()[0]:.2f}")
     finally:

@@ -26,6 +26,7 @@ from benchmark_models import conv_net
 
 ROOT = Path(__file__).resolve().parents[1]
 JOIN_TIMEOUT_S = 90
+LEASE_S = 15  # a measurement nobody asks about for this long is stopped on the target (app polls every 2 s)
 # f32 compute where figures are compared (the device default may be bf16 on one CPU, f32 on another).
 F32 = {"device": "CPU", "infer_precision": "f32", "hint": "throughput"}
 
@@ -40,6 +41,7 @@ def _target_env() -> dict[str, str]:
     """A target's environment: nothing of the app's (no workspace, no database, no scheduler)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OVWB_")}
     env["PYTHONPATH"] = str(ROOT)
+    env["OVWB_TARGET_LEASE_S"] = str(LEASE_S)
     return env
 
 
@@ -81,6 +83,22 @@ class Target:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def runner_pids(parent: int) -> set[int]:
+    """The measuring children (core.targets.runner) of a target's process."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent and "core.targets.runner" in command:
+            found.add(int(entry.name))
+    return found
 
 
 def _states() -> dict[str, dict[str, Any]]:
@@ -259,8 +277,14 @@ def test_one_measurement_per_device_per_target_and_cancel(app: dict[str, Any], t
     else:
         raise AssertionError((a.message, b.message))
     assert _states()["slow"]["state"] == "busy"
+    measuring = runner_pids(two_targets["slow"].process.pid)
+    assert len(measuring) == 1, measuring  # one measurement on the device; the other waits in Dask
     cancel_job(first)
     assert wait_for_job(first, timeout_s=60).state == "cancelled"
+    deadline = time.monotonic() + 20
+    while measuring & runner_pids(two_targets["slow"].process.pid):  # the remote child was stopped
+        assert time.monotonic() < deadline, "the cancelled job's measurement still runs on the target"
+        time.sleep(0.3)
     done = wait_for_job(second, timeout_s=120)  # the device is free again: the waiting one runs
     assert done.state == "done", (done.error, done.error_hint)
     wait_state("slow", "online", timeout_s=30)
@@ -286,6 +310,23 @@ def test_a_target_killed_mid_job_fails_the_job_and_shows_lost_then_rejoins(app: 
     doomed.start()  # the same command again: it comes back
     back = wait_state("doomed", "online", target=doomed)
     assert back["lost_at"] is None
+
+    # The other way round: the job's process on the app host dies (SIGKILL) mid-measurement.
+    # Nobody asks about that measurement any more, so the target stops it (no orphan holding the device).
+    job_id = _benchmark(variant, "doomed", {**F32, "duration_s": 120}, wait=False)
+    deadline = time.monotonic() + 120
+    while "Measuring" not in (get_job(job_id).message or ""):
+        assert time.monotonic() < deadline, get_job(job_id).message
+        time.sleep(0.5)
+    measuring = runner_pids(doomed.process.pid)
+    assert len(measuring) == 1, measuring
+    os.kill(int(get_job(job_id).process["child"]["pid"]), signal.SIGKILL)
+    assert wait_for_job(job_id, timeout_s=60).state == "failed"
+    deadline = time.monotonic() + LEASE_S + 30
+    while measuring & runner_pids(doomed.process.pid):
+        assert time.monotonic() < deadline, "the orphaned measurement still runs on the target"
+        time.sleep(0.5)
+    wait_state("doomed", "online", timeout_s=30)
 
 
 def test_only_holders_of_the_cluster_certificates_connect(app: dict[str, Any], two_targets: dict[str, Target]) -> None:
@@ -328,6 +369,24 @@ def test_only_holders_of_the_cluster_certificates_connect(app: dict[str, Any], t
     from core.targets.certs import app_security
 
     assert asyncio.run(ask(app_security(app["certs"])))["type"] == "Worker"  # the app side is answered
+    # The target bundle cannot make a worker that would receive the app's own work (job
+    # supervisors carry the database URL): only ovwb-target:* names with device resources register.
+    from distributed import Worker
+
+    async def rogue_worker(name: str, resources: dict[str, float]) -> None:
+        worker = Worker(address, name=name, resources=resources, security=target_security(app["bundle"]), nthreads=1,
+                        dashboard_address="127.0.0.1:0", memory_limit=0)
+        try:
+            await asyncio.wait_for(worker, 15)
+        finally:
+            await worker.close()
+
+    from core.jobs.cluster import APP_RESOURCE
+
+    for name, resources in (("ovwb-target:evil", {APP_RESOURCE: 1000}), ("plain-worker", {"device-CPU": 1})):
+        with pytest.raises(Exception):  # noqa: PT011 - refused registration (its type is Dask's)
+            asyncio.run(rogue_worker(name, resources))
+    assert "evil" not in _states()
     # A would-be target with a bundle of another CA never joins.
     other = Path(create_certs(app["base"] / "other-ca")["target_bundle"])
     rogue = Target("rogue", address, other, app["base"] / "lab" / "rogue").start()

@@ -36,7 +36,7 @@ def peer_role(comm: Any) -> str | None:
     return None
 
 
-def _guard(server: Any, allowed: Callable[[str | None, str], bool]) -> None:
+def _guard(server: Any, allowed: Callable[[str | None, str, dict[str, Any]], bool]) -> None:
     for op, handler in list(server.handlers.items()):
         if getattr(handler, "_ovwb_guarded", False):
             continue
@@ -47,7 +47,7 @@ def _guard(server: Any, allowed: Callable[[str | None, str], bool]) -> None:
         def guarded(comm: Any, *, _op: str = op, _handler: Callable[..., Any] = handler,
                     _wants_comm: bool = wants_comm, **kwargs: Any) -> Any:
             role = peer_role(comm)
-            if not allowed(role, _op):
+            if not allowed(role, _op, kwargs):
                 log.warning("refused %r from %s (certificate role %s)", _op, getattr(comm, "peer_address", "?"), role)
                 raise PermissionError(f"{_op!r} is not allowed for certificate role {role!r}")
             return _handler(comm, **kwargs) if _wants_comm else _handler(**kwargs)
@@ -65,11 +65,26 @@ def _guard(server: Any, allowed: Callable[[str | None, str], bool]) -> None:
         server.handlers[op] = guarded
 
 
+def _target_may(op: str, kwargs: dict[str, Any]) -> bool:
+    """A target registers as a target: named ovwb-target:*, holding device resources only — never
+    the app workers' resource, which would route job supervisors (and the database URL) to it."""
+    from core.targets.join import WORKER_PREFIX
+
+    if op not in TARGET_SCHEDULER_OPS:
+        return False
+    resources = kwargs.get("resources") or {}
+    if any(not str(name).startswith("device-") for name in resources):
+        return False
+    if op == "register-worker" and not str(kwargs.get("name", "")).startswith(WORKER_PREFIX):
+        return False
+    return True
+
+
 def guard_scheduler(scheduler: Any) -> None:
     """The app's scheduler: the app side may do anything, a target only what a worker does."""
-    _guard(scheduler, lambda role, op: role == APP_ROLE or (role == TARGET_ROLE and op in TARGET_SCHEDULER_OPS))
+    _guard(scheduler, lambda role, op, kwargs: role == APP_ROLE or (role == TARGET_ROLE and _target_may(op, kwargs)))
 
 
 def guard_target_worker(worker: Any) -> None:
     """A target's worker: only the app side (scheduler, app clients) may talk to it."""
-    _guard(worker, lambda role, _op: role == APP_ROLE)
+    _guard(worker, lambda role, _op, _kwargs: role == APP_ROLE)

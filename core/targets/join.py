@@ -149,7 +149,12 @@ def join(address: str, name: str, certs: str | Path | None = None, work_dir: str
     _isolate(folder, name)
     import dask
 
-    dask.config.set({"temporary-directory": str(make_private_dir(folder / "dask"))})
+    dask.config.set({
+        "temporary-directory": str(make_private_dir(folder / "dask")),
+        # Dask samples its worker's threads 100 times a second for its dashboard; a target has
+        # no dashboard, and on a small machine those wake-ups take CPU from the measurement.
+        "distributed.worker.profile.enabled": False,
+    })
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(_serve(parsed.url, name, folder, security, threads, listen_host))
     return {"name": name, "address": parsed.url, "work_dir": str(folder), "stopped": True}
