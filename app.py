@@ -32,6 +32,7 @@ PAGE_SPECS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "System": [
         ("jobs.py", "Jobs", "jobs"),
+        ("targets.py", "Targets", "targets"),
         ("storage.py", "Storage", "storage"),
     ],
 }

@@ -9,6 +9,10 @@ Environment variables (all optional):
   app starts a LocalCluster of its own. Workers of a remote cluster must see the same
   workspace path and database.
 - OVWB_DASK_WORKERS: worker processes of the LocalCluster (2).
+- OVWB_CLUSTER_LISTEN: let remote targets join (core/targets): the app's scheduler listens on this
+  address (tls://0.0.0.0:8786) with the certificates of `python -m core cluster certs`.
+  Plain tcp:// is refused off loopback unless OVWB_CLUSTER_INSECURE=1.
+- OVWB_CLUSTER_CERTS: folder of those certificates (default <workspace>/cluster/certs).
 - OVWB_MAX_UPLOAD_MB: browser upload limit (2048).
 - OVWB_JOB_TIMEOUT_S: watchdog for one job (7200).
 - OVWB_LOCK_DIR: folder of the host-wide device locks (default /run/ovwb, /var/lock/ovwb or
@@ -30,6 +34,9 @@ class Settings:
     dask_workers: int
     max_upload_mb: int
     job_timeout_s: float
+    cluster_listen: str | None = None
+    cluster_insecure: bool = False
+    cluster_certs: Path | None = None
 
     @property
     def logs_dir(self) -> Path:
@@ -95,4 +102,8 @@ def get_settings() -> Settings:
         dask_workers=int(os.environ.get("OVWB_DASK_WORKERS", "2")),
         max_upload_mb=int(os.environ.get("OVWB_MAX_UPLOAD_MB", "2048")),
         job_timeout_s=float(os.environ.get("OVWB_JOB_TIMEOUT_S", "7200")),
+        cluster_listen=os.environ.get("OVWB_CLUSTER_LISTEN") or None,
+        cluster_insecure=os.environ.get("OVWB_CLUSTER_INSECURE", "") not in ("", "0", "no", "false"),
+        cluster_certs=Path(os.environ["OVWB_CLUSTER_CERTS"]).expanduser().resolve()
+        if os.environ.get("OVWB_CLUSTER_CERTS") else None,
     )

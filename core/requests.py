@@ -41,8 +41,9 @@ class JobSpec:
     kind: str
     entrypoint: str
     params: dict[str, Any]
-    target: str
+    target: str  # how the jobs list names the work
     variant_id: int | None = None
+    host: str = ""  # the target machine that measures (core/targets); "" = this machine
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,7 +16,7 @@ from core.compare.charts import accuracy_scatter, fps_bars, latency_bars, latenc
 from core.compare.choices import default_baseline, default_profiles, default_selection, result_choices
 from core.compare.comparison import LATENCY_STATS, Limits, build_comparison, layers_of
 from core.compare.missing_runs import job_request
-from core.compare.report import to_csv, to_html, to_json
+from core.compare.report import machine_table, to_csv, to_html, to_json
 from core.compare.table import layer_records, table_records, type_records
 from core.errors import UserError
 from core.jobs import get_job
@@ -50,7 +50,10 @@ TABLE_COLUMNS = {
     "Like-for-like speed-up": NUMBER("like-for-like ×", format="%.2f×",
                                      help="FPS / FPS of the result that differs from this one in one axis only "
                                           "(shown when the baseline differs in more than one)"),
-    "Ratio caveat": st.column_config.TextColumn("ratio caveat", help="why the ratio to the baseline is not like for like"),
+    "Ratio caveat": st.column_config.TextColumn("ratio caveat", help="why the ratio to the baseline is not like for like, "
+                                                                    "and whether it compares two machines"),
+    "Target": st.column_config.TextColumn("target", help="the machine that measured: local = this one, else the name "
+                                                         "it joined with (Targets page)"),
     "Weights": st.column_config.TextColumn("weights", help="the IR's weight precision"),
     "Compute": st.column_config.TextColumn("compute", help="the precision the device computed in, read back from the "
                                                            "compiled model"),
@@ -137,6 +140,7 @@ def _table(doc: dict[str, Any]) -> None:
     frame = pd.DataFrame(table_records(doc))
     if frame["Model"].nunique() == 1:  # one model: its name in every row only costs width
         frame = frame.drop(columns="Model")
+    frame = frame[["Result", "Baseline", "Target", *[c for c in frame.columns if c not in ("Result", "Baseline", "Target")]]]
     st.dataframe(frame, hide_index=True, width="stretch", column_config=TABLE_COLUMNS, key="compare_table")
     sources = [f"#{row['result_id']} {row['precision_key']}: {row['accuracy']['label']} {row['accuracy']['value']:.1%}, "
                f"{row['accuracy']['source']}" + (f" ({row['accuracy']['note']})" if row["accuracy"].get("note") else "")
@@ -145,11 +149,13 @@ def _table(doc: dict[str, Any]) -> None:
         st.caption("Accuracy — " + md_text(" · ".join(sources)))
     with st.expander("Every setting and the commands that reproduce each number"):
         for row in doc["rows"]:
-            st.text(f"#{row['result_id']} {row['precision_label']} on {row['device']} — {row['settings']}")
+            st.text(f"#{row['result_id']} {row['precision_label']} on {row['where']} — {row['settings']}")
+            if row["target"] != "local":
+                st.text(f"Measured on target {row['target']}: these commands measure on the machine they run on.")
             st.code("\n".join([*row["commands"]["benchmark"].values(), "# accuracy: " + row["commands"]["accuracy"]]),
                     language="bash")
-        machines = pd.DataFrame(doc["machines"])
-        st.dataframe(machines, hide_index=True, width="stretch")
+    st.caption("Machines")
+    st.dataframe(pd.DataFrame(machine_table(doc)), hide_index=True, width="stretch", key="compare_machines")
 
 
 def _charts(doc: dict[str, Any]) -> None:
@@ -242,7 +248,7 @@ def _missing_runs(doc: dict[str, Any]) -> None:
         st.markdown("**Missing runs** — the comparison is like for like once these exist:")
     for index, run in enumerate(runs):
         cols = st.columns([3, 1.2])
-        cols[0].text(f"{run['what']} on {run['device']} ({run['model']} / {run['variant']}): {run['why']}")
+        cols[0].text(f"{run['what']} on {run.get('where', run['device'])} ({run['model']} / {run['variant']}): {run['why']}")
         cols[0].code(run["command"], language="bash", wrap_lines=True)
         if cols[1].button(run["label"], key=f"compare_missing_{index}", type="primary"):
             submit_request(job_request(run), MISSING_JOB_KEY)
@@ -288,8 +294,8 @@ if doc is not None:
     st.success(f"**Recommendation** ({md_text(doc['limits']['text'])}): {md_text(doc['recommendation']['text'])}")
     for warning in doc["warnings"]:
         st.warning(md_text(warning))
-    for device in doc["devices"]:
-        st.caption(compute_summary(device))
+    for summary in doc["compute_summaries"]:
+        st.caption(md_text(summary))
     _missing_runs(doc)
     _table(doc)
     _charts(doc)

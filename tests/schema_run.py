@@ -90,6 +90,15 @@ def run_every_command(folder: Path) -> Runner:
     run("storage sweep")
     run("storage delete", "result", str(other["id"]))
 
+    run("cluster certs", "--dir", str(folder / "certs"))
+    run("cluster")
+    run("cluster status")
+    run("target")
+    run("target list")
+    run("target join", "tls://127.0.0.1:8786", "--name", "schema-check", "--certs", str(folder / "certs" / "target"),
+        "--dir", str(folder / "target"), "--check")
+    run("target join", "tcp://192.0.2.10:8786", "--name", "x", "--dir", str(folder / "target"), expect=2)
+
     run("schema")
     run("schema", "benchmark")
     run("job", "999999", expect=2)  # a UserError document

@@ -35,13 +35,14 @@ FLOORS: list[set[str]] = [
     # 2. The workspace folder, and the no-telemetry switch that scratches into it (core/__init__.py
     #    throws that switch when the package is imported).
     {"core.workspace", "core.telemetry", "core"},
-    # 3. The database and the log files.
-    {"core.store", "core.logs"},
+    # 3. The database, the log files, and the cluster's address, certificates and guard.
+    {"core.store", "core.logs", "core.cluster"},
     # 4. Jobs, models and variants, devices and precision, disk use, the pure model card.
     {"core.jobs", "core.variants", "core.precision", "core.devices", "core.system_info", "core.device_lock",
      "core.storage", "core.card"},
-    # 5. Bringing models in, and the card of a file or a stored variant.
-    {"core.importer", "core.card_service"},
+    # 5. Bringing models in, the card of a file or a stored variant, and the remote targets that
+    #    measure (cluster, certificates, model transfer; measuring jobs above call core.targets.measure).
+    {"core.importer", "core.card_service", "core.targets"},
     # 6. Conversion, and datasets.
     {"core.convert", "core.datasets"},
     # 7. Measuring: accuracy, speed.

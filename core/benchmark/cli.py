@@ -19,8 +19,8 @@ from core.benchmark.settings import (BENCHMARK_APP_DEFAULT_DURATION_S, DEFAULT_D
                                      BenchmarkSettings, Hint, parse_yes_no)
 from core.commands import add_command
 from core.errors import UserError
-from core.jobs import run_job_inline
-from core.requests import JobSpec, Request, add_options, from_args
+from core.jobs import run_spec_inline
+from core.requests import Request, add_options, from_args
 
 JOB_SLACK_S = 600.0
 REQUESTS: dict[str, type[BenchmarkSettings]] = {"benchmark": BenchmarkRequest, "profile": ProfileRequest,
@@ -115,24 +115,6 @@ def _note_differences(args: argparse.Namespace, settings: BenchmarkSettings) -> 
         print(f"note: this benchmark {note}", file=sys.stderr)
 
 
-def _run(spec: JobSpec, verbose: bool, timeout_s: float) -> dict[str, Any]:
-    last = [""]
-
-    def on_poll(job: Any) -> None:
-        if verbose and job.message and job.message != last[0]:
-            last[0] = job.message
-            print(f"[{(job.progress or 0):.0%}] {job.message}", file=sys.stderr, flush=True)
-
-    job = run_job_inline(spec.kind, spec.entrypoint, spec.params, target=spec.target, variant_id=spec.variant_id,
-                         on_poll=on_poll, timeout_s=timeout_s)
-    if job.state != "done":
-        raise UserError(job.error or f"The {spec.kind} job ended as {job.state}.",
-                        job.error_hint or f"See `python -m core job {job.id}` for its log.")
-    result = dict(job.result or {})
-    result["job_id"] = job.id
-    return result
-
-
 def _expected_s(settings: BenchmarkSettings, points: int = 1) -> float:
     per_run = settings.effective_duration_s or 600.0
     return points * (settings.repeats * per_run + 120.0) + JOB_SLACK_S
@@ -147,7 +129,7 @@ def _checked(args: argparse.Namespace) -> Any:
 def _benchmark(args: argparse.Namespace) -> Any:
     request = _checked(args)
     _note_differences(args, request)
-    summary = _run(request.job(), args.verbose, _expected_s(request))
+    summary = run_spec_inline(request.job(), args.verbose, _expected_s(request))
     perf_rows = (get_result(summary["id"]).metrics.get("perf_counts") or []) if request.perf_counts else []
     if request.perf_counts and not args.json:  # benchmark_app's -pc report: stored with the result, shown here
         print(perf_count_table(perf_rows))
@@ -166,7 +148,7 @@ def _measurement(summary: dict[str, Any]) -> dict[str, Any]:
 
 def _profile(args: argparse.Namespace) -> Any:
     request = _checked(args)
-    summary = _run(request.job(), args.verbose, JOB_SLACK_S * 2 + 60.0 * request.repeats)
+    summary = run_spec_inline(request.job(), args.verbose, JOB_SLACK_S * 2 + 60.0 * request.repeats)
     if args.json:
         return _measurement(summary)
     stored = result_to_dict(get_result(summary["id"]))
@@ -177,7 +159,7 @@ def _profile(args: argparse.Namespace) -> Any:
 
 def _sweep(args: argparse.Namespace) -> Any:
     request = _checked(args)
-    summary = _run(request.job(), args.verbose, _expected_s(request, request.points))
+    summary = run_spec_inline(request.job(), args.verbose, _expected_s(request, request.points))
     if args.json:
         return _measurement(summary)
     stored = result_to_dict(get_result(summary["id"]))

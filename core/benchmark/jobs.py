@@ -13,18 +13,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core.benchmark.devices import precision_notes
-from core.benchmark.engine import run_benchmark
-from core.benchmark.profile import profile_model
+from core.benchmark import measure as adapters
+from core.benchmark.measure import measured_notes
 from core.benchmark.profile_summary import variant_hints
 from core.benchmark.requests import BenchmarkRequest, ProfileRequest, SweepRequest, resolve_model
 from core.benchmark.results import latest_profile, save_result
 from core.benchmark.settings import BenchmarkSettings
-from core.benchmark.sweep import run_sweep
-from core.device_lock import device_lock
 from core.jobs import JobContext
 from core.ov_core import core_instance
 from core.precision import ir_weight_precision, precision_label, weight_precision
+from core.targets.measure import measure
 from core.variants import get_variant
 
 BENCHMARK_ENTRYPOINT = BenchmarkRequest.ENTRYPOINT
@@ -62,12 +60,10 @@ def benchmark_job(ctx: JobContext, **params: Any) -> dict[str, Any]:
     """A BenchmarkRequest's job (checked before it was submitted): measure, label, store."""
     options = BenchmarkRequest.from_params(params)
     xml_path, variant_id = options.model()
-    with device_lock(options.device, ctx):
-        metrics = run_benchmark(xml_path, options, progress=ctx.progress)
+    metrics = measure(ctx, adapters.benchmark, xml_path, device=options.device, settings=options.measured().to_params())
     weights = _variant_precision(variant_id, xml_path)
     label_precisions(metrics, weights)
-    metrics["notes"] = precision_notes(weights, metrics.get("compute_precision"), options.device,
-                                       metrics.get("runtime_precisions"))
+    metrics["notes"] = measured_notes(weights, metrics, options.device)
     result_id = save_result("benchmark", _config(options, xml_path), metrics, variant_id, ctx.job_id, options.device)
     ctx.log("stored benchmark result %s: %.2f FPS (%s)", result_id, metrics["throughput_fps"], metrics["precision_label"])
     return {
@@ -98,13 +94,11 @@ def profile_job(ctx: JobContext, **params: Any) -> dict[str, Any]:
     """A ProfileRequest's job: `repeats` runs of `iterations` inferences with counters, stored."""
     options = ProfileRequest.from_params(params)
     xml_path, variant_id = options.model()
-    with device_lock(options.device, ctx):
-        metrics = profile_model(xml_path, options, progress=ctx.progress, iterations=options.iterations,
-                                repeats=options.repeats)
+    metrics = measure(ctx, adapters.profile, xml_path, device=options.device, settings=options.measured().to_params(),
+                      iterations=options.iterations, repeats=options.repeats)
     weights = _variant_precision(variant_id, xml_path)
     label_precisions(metrics, weights)
-    metrics["notes"] = precision_notes(weights, metrics.get("compute_precision"), options.device,
-                                       metrics.get("runtime_precisions"))
+    metrics["notes"] = measured_notes(weights, metrics, options.device)
     parent = _parent_profile(variant_id, options.device, metrics.get("compute_precision"), metrics.get("batch_actual"))
     metrics["summary"]["hints"] += variant_hints(weights, options.device, metrics.get("compute_precision"),
                                                  metrics.get("runtime_precisions") or {}, metrics["total_ms"], parent)
@@ -145,15 +139,16 @@ def sweep_job(ctx: JobContext, **params: Any) -> dict[str, Any]:
 
     def store_point(point_settings: BenchmarkSettings, metrics: dict[str, Any]) -> int:
         label_precisions(metrics, weights)
-        metrics["notes"] = precision_notes(weights, metrics.get("compute_precision"), point_settings.device,
-                                           metrics.get("runtime_precisions"))
+        metrics["notes"] = measured_notes(weights, metrics, point_settings.device)
         config = _config(point_settings, xml_path)
         config["sweep_job_id"] = ctx.job_id
         return save_result("benchmark", config, metrics, variant_id, ctx.job_id, point_settings.device)
 
-    with device_lock(base.device, ctx):
-        metrics = run_sweep(xml_path, base, base.batches, base.nstreams_values, base.nireq_values,
-                            base.latency_limit_ms, progress=ctx.progress, on_point=store_point)
+    metrics = measure(ctx, adapters.sweep, xml_path, device=base.device, settings=base.measured().to_params(),
+                      batches=base.batches, nstreams=base.nstreams_values, nireqs=base.nireq_values,
+                      latency_limit_ms=base.latency_limit_ms, on_point=store_point)
+    if ctx.host:  # measured on a target: its points come back together, stored here in order
+        adapters.replay_points(metrics, store_point)
     for point in metrics["points"]:
         point["precision_label"] = precision_label(weights, point.get("compute_precision"))
     computes = sorted({p.get("compute_precision") or "?" for p in metrics["points"]})

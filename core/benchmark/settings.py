@@ -174,7 +174,13 @@ class BenchmarkSettings(Request):
 
     # --- checked once, before a job exists ---------------------------------------------------
     def check(self) -> None:
-        """Everything that can be checked without the model: device, ranges, precision."""
+        """Everything that can be checked without the model: the settings, then the device here."""
+        self.check_settings()
+        self.check_device_here()
+
+    def check_settings(self) -> None:
+        """The checks that need no device: all a remote target's settings get on the app host (the
+        target checks its own devices when it measures, core/benchmark/measure.py)."""
         if self.api is Api.SYNC and self.nireq not in (None, 1):
             raise UserError("The sync API runs one request at a time; it cannot use several requests.",
                             "Use the async API for several requests, or leave requests empty.")
@@ -190,6 +196,9 @@ class BenchmarkSettings(Request):
         if self.pin is not None and not self.device.upper().startswith("CPU"):
             raise UserError(f"-pin (CPU thread pinning) is supported here only with -d CPU, not {self.device}.",
                             "Pinning is a CPU setting; run on CPU, or leave -pin out.")
+
+    def check_device_here(self) -> None:
+        """The device exists on this machine and accepts these streams and this precision."""
         check_device(self.device)
         for device in physical_devices_of(self.device):
             self._check_on(device)

@@ -7,6 +7,7 @@
 - recommend.py: the one-line recommendation a user can check against the table
 - layers.py: per-layer comparison of two profiles, matched by the IR layers they cover
 - commands.py: the CLI command that reproduces each number
+- machines.py: which machine (target) measured each result, and its devices' facts as it reported them
 - comparison.py: everything above in one JSON-able document
 - table.py: the table as flat records (page dataframe, CSV, HTML)
 - charts.py / report.py: Plotly figures, and the self-contained HTML / CSV export

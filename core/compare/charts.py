@@ -1,6 +1,7 @@
 """Plotly figures of a comparison document, shared by the page and the HTML report.
 
-Bars are grouped by device (outer axis level) with one bar per result labelled by both
+Bars are grouped by device — "CPU on edge-box" for a remote target, so two machines' bars stand
+apart — (outer axis level) with one bar per result labelled by both
 precision axes ("FP32·bf16 #4"), so "INT8 vs FP32 on CPU" reads left to right. Colours follow
 the weight precision and are lighter (and hatched in bars) for a reduced compute precision,
 so FP32·f32 and FP32·bf16 never look like the same thing; legends name both axes.
@@ -45,24 +46,31 @@ def _pattern(row: dict[str, Any]) -> str:
     return "" if row.get("compute_precision") == "f32" else "/"
 
 
+def _where(row: dict[str, Any]) -> str:
+    """The outer axis level: the device, and the machine when it is a remote target ("CPU on edge-box")."""
+    return str(row.get("where") or row["device"])
+
+
 def _key(row: dict[str, Any]) -> str:
     return str(row.get("precision_key") or row["precision"])
 
 
 def ordered_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rows by device, then weights (FP32 first), then compute (f32 first), then id: the order every chart uses."""
-    def key(row: dict[str, Any]) -> tuple[str, int, int, int]:
+    """Rows by machine (this one first), device, weights (FP32 first), compute (f32 first), id: the order every
+    chart uses, so each machine's bars stand together."""
+    def key(row: dict[str, Any]) -> tuple[bool, str, str, int, int, int]:
         weights = _weights(row)
         rank = PRECISION_ORDER.index(weights) if weights in PRECISION_ORDER else len(PRECISION_ORDER)
         compute = str(row.get("compute_precision"))
         compute_rank = COMPUTE_ORDER.index(compute) if compute in COMPUTE_ORDER else len(COMPUTE_ORDER)
-        return (str(row["device"]), rank, compute_rank, row["result_id"])
+        target = str(row.get("target") or "local")
+        return (target != "local", target, str(row["device"]), rank, compute_rank, row["result_id"])
     return sorted(doc["rows"], key=key)
 
 
 def _axis(rows: list[dict[str, Any]]) -> list[list[str]]:
-    """Two-level categories: device, then 'INT8·bf16 #12' (a star marks the baseline)."""
-    return [[r["device"] for r in rows],
+    """Two-level categories: device (with its machine when remote), then 'INT8·bf16 #12' (★ = baseline)."""
+    return [[_where(r) for r in rows],
             [f"{_key(r)} #{r['result_id']}{' ★' if r['is_baseline'] else ''}" for r in rows]]
 
 
@@ -71,7 +79,7 @@ def _hover(row: dict[str, Any]) -> str:
     caveat = row.get("like_for_like") or {}
     mixed = f"<br>vs baseline: {'; '.join(caveat['mixes'])}" if caveat.get("mixes") else ""
     return (f"#{row['result_id']} {row['model']} / {row['variant']}<br>"
-            f"{row.get('precision_label') or row['precision']} on {row['device']}<br>{row['settings']}{mixed}{noisy}")
+            f"{row.get('precision_label') or row['precision']} on {_where(row)}<br>{row['settings']}{mixed}{noisy}")
 
 
 def fps_bars(doc: dict[str, Any]) -> Any:
@@ -136,7 +144,7 @@ def accuracy_scatter(doc: dict[str, Any]) -> Any:
                   "symbol": "star" if row["is_baseline"] else "circle"}
         why = "<br>breaks: " + "; ".join(row["violations"]) if row["violations"] else ""
         hover = _hover(row) + why
-        name = f"#{row['result_id']} {_key(row)} {row['device']}"
+        name = f"#{row['result_id']} {_key(row)} {_where(row)}"
         if row["accuracy_value"] is not None:
             fig.add_trace(go.Scatter(
                 x=[row["throughput_fps"]], y=[row["accuracy_value"] * 100], mode="markers+text", marker=marker,
@@ -178,7 +186,7 @@ def latency_distributions(doc: dict[str, Any]) -> Any:
 
     fig = go.Figure()
     for row in ordered_rows(doc):
-        name = f"#{row['result_id']} {_key(row)} {row['device']}"
+        name = f"#{row['result_id']} {_key(row)} {_where(row)}"
         sample = row["latencies_ms_sample"]
         if sample:
             fig.add_trace(go.Histogram(x=sample, name=name, opacity=0.55, histnorm="probability", nbinsx=60,

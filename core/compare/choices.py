@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.compare.selection import result_compute
+from core.compare.selection import result_compute, target_of, where_text
 from core.precision import precision_key
 from core.store import Result, Variant, session_scope
 
@@ -67,8 +67,10 @@ def result_choices(kind: str = "benchmark", limit: int = 500) -> list[dict[str, 
                 "precision_key": key,
                 "parent_id": variant.parent_id if variant is not None else None,
                 "device": row.device,
+                "target": target_of(row.machine),
                 "settings": _settings(config, metrics),
-                "label": f"#{row.id} · {model} · {key} · {row.device} · {_settings(config, metrics)} · {figure} · {when}",
+                "label": (f"#{row.id} · {model} · {key} · {where_text(row.device, target_of(row.machine))} · "
+                          f"{_settings(config, metrics)} · {figure} · {when}"),
             })
         return choices
 
@@ -77,7 +79,8 @@ def default_selection(choices: list[dict[str, Any]], model_id: int | None) -> li
     """The newest results of the model: first one per variant and compute precision measured like
     the newest result (same device and settings, so the precision comparison is like for like and
     covers FP32·f32, FP32·default, FP16 and INT8 where they exist), then the newest of other
-    settings, at most one per (variant, compute, device, settings label)."""
+    settings, at most one per (variant, compute, machine, device, settings label): the same run on
+    two targets is two picks, so machines are compared by default."""
     mine = [c for c in choices if model_id is None or c["model_id"] == model_id]
     if not mine:
         return []
@@ -88,7 +91,8 @@ def default_selection(choices: list[dict[str, Any]], model_id: int | None) -> li
         for choice in mine:
             if first_pass and (choice["device"], choice["settings"]) != main:
                 continue
-            key = (choice["variant_id"], choice.get("compute_precision"), choice["device"], choice["settings"])
+            key = (choice["variant_id"], choice.get("compute_precision"), choice.get("target"), choice["device"],
+                   choice["settings"])
             if key in seen or len(picked) >= DEFAULT_SELECTION:
                 continue
             seen.add(key)

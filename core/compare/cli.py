@@ -61,11 +61,12 @@ def _compare(args: argparse.Namespace) -> Any:
         "recommendation": doc["recommendation"]["text"],
         "baseline": doc["baseline_id"],
         "results": [
-            {"id": row["result_id"], "what": row["label"], "precision": row["precision_label"],
+            {"id": row["result_id"], "what": row["label"], "target": row["target"], "precision": row["precision_label"],
              "weights": row["weight_precision"], "compute": row["compute_precision"],
              "fps": round(row["throughput_fps"] or 0, 2),
              f"{limits.latency_stat}_ms": (row["latency_ms"] or {}).get(limits.latency_stat),
-             "speedup": row["ratios"]["speedup"], "like_for_like": row["like_for_like"]["is_like_for_like"],
+             "speedup": row["ratios"]["speedup"], "cross_machine": row["ratios"]["cross_machine"],
+             "like_for_like": row["like_for_like"]["is_like_for_like"],
              "like_for_like_speedup": row["like_for_like"]["speedup"],
              "like_for_like_reference": row["like_for_like"]["reference_id"], "noisy": row["noisy"],
              "size_reduction": row["ratios"]["size_reduction"],
@@ -74,7 +75,7 @@ def _compare(args: argparse.Namespace) -> Any:
             for row in doc["rows"]
         ],
         "warnings": doc["warnings"],
-        "missing_runs": [{"what": run["what"], "device": run["device"], "why": run["why"], "command": run["command"]}
+        "missing_runs": [{"what": run["what"], "device": run["device"], "host": run.get("host", ""), "why": run["why"], "command": run["command"]}
                          for run in doc["missing_runs"]],
     }
     if doc["layers"]:

@@ -13,10 +13,11 @@ from typing import Any
 
 from core.compare.commands import reproduce_accuracy, reproduce_benchmark, reproduce_profile
 from core.compare.layers import compare_profiles
+from core.compare.machines import LOCAL_TARGET, device_facts, machine_names, summaries, targets_of
 from core.compare.missing_runs import missing_runs
 from core.compare.pareto import Limits, Point, pareto_front, violations
-from core.compare.ratios import (differences, like_for_like_reference, mixes, noise_band, ratio, ratios_to_baseline,
-                                 times, within_noise)
+from core.compare.ratios import (cross_machine, differences, like_for_like_reference, mixes, noise_band, ratio,
+                                 ratios_to_baseline, times, within_noise)
 from core.compare.recommend import recommend
 from core.compare.selection import Entry, load_entries, load_profile
 from core.errors import UserError
@@ -66,6 +67,7 @@ def _like_for_like(entry: Entry, baseline: Entry, entries: list[Entry], stat: st
         "differs_in": diff,
         "mixes": mixed,
         "is_like_for_like": not mixed,
+        "cross_machine": cross_machine(entry, baseline),
         "reference_id": reference.result_id if reference is not None else None,
         "reference_key": reference.precision_key if reference is not None else None,
         "speedup": ratio(entry.throughput, reference.throughput) if reference is not None else None,
@@ -96,6 +98,8 @@ def _row(entry: Entry, baseline: Entry, metric: str | None, limits: Limits, entr
         "precision_key": entry.precision_key,
         "noisy": entry.noisy_reasons,
         "device": entry.device,
+        "target": entry.target,
+        "where": entry.where,
         "hint": entry.hint,
         "streams": entry.streams,
         "requests": entry.requests,
@@ -162,7 +166,7 @@ def computed_alike(entries: list[Entry]) -> list[str]:
     for entry in entries:
         if entry.compute_precision is None or entry.weight_precision not in ("FP32", "FP16"):
             continue
-        group = groups.setdefault((entry.model_id, entry.compute_precision, *entry.settings_key), {})
+        group = groups.setdefault((entry.model_id, entry.target, entry.compute_precision, *entry.settings_key), {})
         group.setdefault(entry.weight_precision, entry)
     notes = []
     for group in groups.values():
@@ -173,7 +177,7 @@ def computed_alike(entries: list[Entry]) -> list[str]:
         band = noise_band(fp16, fp32)
         speedup = ratio(fp16.throughput, fp32.throughput)
         text = (f"FP32 and FP16 were computed alike in {compute} (#{fp32.result_id} and #{fp16.result_id}, "
-                f"{fp32.device}, {fp32.settings_text}): the FP16 weights are converted to {compute} when the model "
+                f"{fp32.where}, {fp32.settings_text}): the FP16 weights are converted to {compute} when the model "
                 "is compiled, so the same arithmetic ran. ")
         if speedup is None:
             pass
@@ -192,8 +196,13 @@ def _warnings(entries: list[Entry], baseline: Entry, rows: list[dict[str, Any]],
     models = {e.model_id for e in entries}
     if len(models) > 1:
         notes.append("The results belong to different models: speed-ups and size ratios compare different networks.")
-    machines = {(e.machine.get("host"), e.machine.get("cpu"), e.machine.get("openvino")) for e in entries}
-    if len(machines) > 1:
+    targets = targets_of(entries)
+    machines = {(e.target, e.machine.get("host"), e.machine.get("cpu"), e.machine.get("openvino")) for e in entries}
+    if len(targets) > 1:
+        notes.append(f"The results were measured on {len(targets)} machines — {machine_names(entries)}: a ratio "
+                     "between two machines is a cross-machine ratio (labelled so); it says which machine runs this "
+                     "model faster, not what the IR or the precision did.")
+    elif len(machines) > 1:
         notes.append("The results were measured on different machines or OpenVINO versions (see Machine): "
                      "ratios mix hardware and software differences.")
     notes.extend(_mixing_warnings(entries, baseline))
@@ -208,9 +217,9 @@ def _warnings(entries: list[Entry], baseline: Entry, rows: list[dict[str, Any]],
                          "differences smaller than that are noise.")
         compute = row["compute_precision"]
         if row["weight_precision"] == "FP16" and compute not in (None, "f16"):
-            native = device_compute(entry.device)["native"]
+            native = (device_facts(entry.target, entry.device) or {}).get("native") or []
             reported = f" ({entry.device} reports no native f16 compute)" if "f16" not in native else ""
-            notes.append(f"#{row['result_id']}: this FP16 IR was computed in {compute} on {row['device']}{reported}: "
+            notes.append(f"#{row['result_id']}: this FP16 IR was computed in {compute} on {entry.where}{reported}: "
                          f"expect the speed of FP32 computed in {compute}; the gain is the smaller file.")
     standing_in = [f"#{e.result_id} {e.precision_key}: {e.accuracy.note}" for e in entries
                    if e.accuracy is not None and e.accuracy.fallback_for]
@@ -266,10 +275,11 @@ def build_comparison(
     for row in rows:
         row["on_front"] = row["result_id"] in front
         row["meets_limits"] = not row["violations"]
-    machines = []
+    machines: list[dict[str, Any]] = []
     for e in entries:
-        if e.machine not in machines:
-            machines.append(e.machine)
+        machine = {"target": e.target, **e.machine}
+        if machine not in machines:
+            machines.append(machine)
     return {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "baseline_id": baseline.result_id,
@@ -287,6 +297,11 @@ def build_comparison(
                      "report_by": "OV Workbench"},
         "warnings": _warnings(entries, baseline, rows, metric),
         "missing_runs": missing_runs(entries),
-        "devices": {device: device_compute(device) for device in sorted({e.device for e in entries})},
+        # This machine's devices as read here; a remote target's as it reported them (compute_summaries).
+        "devices": {device: device_compute(device)
+                    for device in sorted({e.device for e in entries if e.target == LOCAL_TARGET})},
+        "targets": targets_of(entries),
+        "machine_names": machine_names(entries),
+        "compute_summaries": summaries(entries),
         "layers": layers_of(profile_ids),
     }

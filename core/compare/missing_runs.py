@@ -64,14 +64,16 @@ def missing_runs(entries: list[Entry]) -> list[dict[str, Any]]:
     Nothing is missing on a device whose default is f32 already: there, FP32 with the default is
     FP32 with f32 compute.
     """
+    from core.compare.machines import LOCAL_TARGET, device_facts
+
     groups: dict[tuple[Any, ...], list[Entry]] = {}
     for entry in entries:
-        groups.setdefault((entry.model_id, *entry.settings_key), []).append(entry)
+        groups.setdefault((entry.model_id, entry.target, *entry.settings_key), []).append(entry)
     runs: list[dict[str, Any]] = []
     for group in groups.values():
-        device = group[0].device
-        facts = device_compute(device)
-        if not facts["default_is_reduced"]:
+        device, target = group[0].device, group[0].target
+        facts = device_facts(target, device)  # the facts of the machine that measured
+        if not facts or not facts.get("default_is_reduced"):
             continue
         default = facts["default"]
         variant_id, variant_name = _fp32_variant(group)
@@ -88,18 +90,23 @@ def missing_runs(entries: list[Entry]) -> list[dict[str, Any]]:
             if compute in fp32_computes:
                 continue
             settings = _settings(group[0], request)
+            remote = target != LOCAL_TARGET
             runs.append({
-                "label": label,
+                "label": label.replace("Benchmark FP32", f"Benchmark FP32 on {target}", 1) if remote else label,
                 "what": precision_label(FP32, compute),
                 "variant_id": variant_id,
                 "variant": variant_name,
                 "model": group[0].model_name,
                 "device": device,
+                "where": group[0].where,
+                "host": target if remote else "",
                 "compute": compute,
                 "settings": settings,
                 "completes": [e.result_id for e in group],
                 "why": why,
-                "command": benchmark_command(settings, str(variant_id)),
+                # The benchmark CLI measures on this machine only: the command says where the button runs it.
+                "command": (f"# on target {target} (the button runs it there; this command measures here)\n"
+                            if remote else "") + benchmark_command(settings, str(variant_id)),
                 "settings_text": group[0].settings_text,
             })
     if len(groups) > 1:  # the same button twice would not say which group it completes
@@ -176,8 +183,9 @@ def missing_accuracy_runs(entries: list[Entry]) -> list[dict[str, Any]]:
 
 def job_request(run: dict[str, Any]) -> BenchmarkRequest | AccuracyRequest:
     """The request that makes `run`: the benchmark the Benchmark page would submit with these
-    settings, or the accuracy measurement (same dataset, reference, limit, preprocessing) in the
-    row's compute precision. A page submits it with `submit_request`, a script runs `job()`."""
+    settings (on the target machine that measured the row, "" for this one), or the accuracy
+    measurement (same dataset, reference, limit, preprocessing) in the row's compute precision.
+    A page submits it with `submit_request`, a script runs `job()`."""
     if run.get("kind") == "accuracy":
         return AccuracyRequest.from_params(dict(run["params"]))
-    return BenchmarkRequest(**run["settings"], variant_id=run["variant_id"])
+    return BenchmarkRequest(**run["settings"], variant_id=run["variant_id"], target=run.get("host") or "")

@@ -5,6 +5,8 @@
 - size reduction = baseline size / size ("3.9× smaller" reads better than "0.26× the size"),
 - accuracy change in percentage points, only between figures of the same metric (top-1
   against top-1 agreement would be a meaningless difference).
+Results measured on two machines (remote targets, core/targets) give a cross-machine ratio:
+it is always labelled so, and the machine is one more axis of the like-for-like check.
 """
 
 from __future__ import annotations
@@ -28,8 +30,17 @@ def accuracy_change_pts(figure: AccuracyFigure | None, baseline: AccuracyFigure 
     return (figure.value - baseline.value) * 100.0
 
 
+def cross_machine(entry: Entry, other: Entry) -> str | None:
+    """"fast vs slow" when the two results were measured on different machines (targets), else None.
+
+    A ratio between two machines answers "which machine runs this faster", not what the IR or
+    the precision did: every such ratio is labelled a cross-machine ratio."""
+    return f"{entry.target} vs {other.target}" if entry.target != other.target else None
+
+
 def ratios_to_baseline(entry: Entry, baseline: Entry, latency_stat: str = "median") -> dict[str, Any]:
     return {
+        "cross_machine": cross_machine(entry, baseline),
         "speedup": ratio(entry.throughput, baseline.throughput),
         "latency_ratio": ratio(entry.latency(latency_stat), baseline.latency(latency_stat)),
         "size_reduction": ratio(baseline.size_bytes, entry.size_bytes),
@@ -65,7 +76,7 @@ SETTING_WORDS = {"hint": "hint", "api": "API", "nstreams": "streams", "nireq": "
 
 
 def differences(entry: Entry, other: Entry) -> dict[str, Any]:
-    """On which axes two results differ: weights, compute, device, settings (each in words).
+    """On which axes two results differ: weights, compute, device, machine, settings (each in words).
 
     A ratio is like for like when the two sides differ in at most one of these axes: that axis
     is what the ratio measures. Two axes at once (say INT8·bf16 against FP32·f32) and the
@@ -78,6 +89,9 @@ def differences(entry: Entry, other: Entry) -> dict[str, Any]:
         diff["compute"] = f"{entry.compute_precision or 'not recorded'} vs {other.compute_precision or 'not recorded'}"
     if entry.device != other.device:
         diff["device"] = f"{entry.device} vs {other.device}"
+    machines = cross_machine(entry, other)
+    if machines:
+        diff["machine"] = machines
     settings = [f"{SETTING_WORDS[k]} {entry.setting(k)} vs {other.setting(k)}" for k in LIKE_FOR_LIKE_SETTINGS
                 if entry.setting(k) != other.setting(k)]
     if settings:
@@ -94,6 +108,8 @@ def mixes(diff: dict[str, Any]) -> list[str]:
         words.append(f"mixes compute precisions: {diff['compute']}")
     if "device" in diff:
         words.append(f"mixes devices: {diff['device']}")
+    if "machine" in diff:
+        words.append(f"mixes machines: {diff['machine']}")
     if "settings" in diff:
         words.append(f"mixes settings: {diff['settings']}")
     return words
@@ -104,16 +120,20 @@ def like_for_like_reference(entry: Entry, baseline: Entry, entries: list[Entry])
 
     First choice: the baseline's weight precision measured exactly like `entry` (same compute,
     device, settings) — e.g. INT8·bf16 is set against FP32·bf16, not FP32·f32. Second: the same
-    IR as `entry` computed in the baseline's compute precision (a pure compute comparison).
+    IR as `entry` computed in the baseline's compute precision (a pure compute comparison). Third:
+    the same run on the baseline's machine (a pure cross-machine comparison).
     """
     if not mixes(differences(entry, baseline)):
         return None
-    for axis, wanted in (("weights", baseline.weight_precision), ("compute", baseline.compute_precision)):
+    def value(other: Entry, axis: str) -> Any:
+        return {"weights": other.weight_precision, "compute": other.compute_precision, "machine": other.target}[axis]
+
+    for axis in ("weights", "compute", "machine"):
         for other in entries:
             if other.result_id == entry.result_id:
                 continue
             diff = differences(entry, other)
-            if set(diff) == {axis} and (other.weight_precision if axis == "weights" else other.compute_precision) == wanted:
+            if set(diff) == {axis} and value(other, axis) == value(baseline, axis):
                 return other
     return None
 

@@ -4,7 +4,8 @@ Pick: the fastest result on the Pareto front under the user's limits (the front 
 drops anything that breaks a limit or is beaten on both speed and accuracy). Its line names
 both precision axes, device and settings, then speed, accuracy and size relative to the
 baseline, e.g. "INT8 weights · bf16 compute on CPU, throughput hint: 1.41× FP32·bf16 FPS,
-top-1 −0.2 pts, 3.9× smaller".
+top-1 −0.2 pts, 3.9× smaller". A result of a remote target names it ("on CPU on edge-box"), and a
+ratio between two machines is called a cross-machine ratio.
 
 A speed-up is only credited to a weight precision when both sides were computed in the same
 precision on the same device with the same settings: against a baseline that differs in more
@@ -47,6 +48,9 @@ def speed_text(entry: Entry, baseline: Entry, entries: list[Entry] | None = None
         elif set(diff) == {"compute"}:
             text += (f" (same {entry.weight_precision} weights: the difference is {entry.compute_precision} vs "
                      f"{baseline.compute_precision} compute, not the IR)")
+        elif set(diff) == {"machine"}:
+            text = (f"{times(speedup)} the FPS of the same run on {baseline.target} (a cross-machine ratio, "
+                    f"{diff['machine']}: the difference is the machine, not the IR)")
         return text
     reference = like_for_like_reference(entry, baseline, entries or [])
     caveat = f"{times(speedup)} against the baseline {baseline.precision_key}, a ratio that {'; '.join(mixed)}"
@@ -83,7 +87,7 @@ def describe_against(entry: Entry, baseline: Entry, latency_stat: str = "median"
 
 
 def headline_of(entry: Entry) -> str:
-    return f"{entry.precision_label} on {entry.device}, {entry.settings_text}"
+    return f"{entry.precision_label} on {entry.where}, {entry.settings_text}"
 
 
 def recommend(entries: list[Entry], baseline: Entry, front: list[int], limits: Limits,

@@ -68,10 +68,21 @@ def html_table(records: list[dict[str, Any]], highlight: set[int] | None = None,
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def machine_table(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """One record per machine that measured, with its results (the page's and the report's table)."""
+    records = []
+    for m in doc["machines"]:
+        target = m.get("target", "local")
+        results = [f"#{row['result_id']}" for row in doc["rows"] if row.get("target", "local") == target
+                   and row.get("machine", {}).get("host") == m.get("host")]
+        records.append({"Target": target, "Host": m.get("host"), "CPU": m.get("cpu"), "Cores": m.get("cpu_count"),
+                        "OS": m.get("os"), "Python": m.get("python"), "OpenVINO": m.get("openvino"),
+                        "NNCF": m.get("nncf"), "Results": ", ".join(results)})
+    return records
+
+
 def _machine_section(doc: dict[str, Any]) -> str:
-    records = [{"Host": m.get("host"), "CPU": m.get("cpu"), "Cores": m.get("cpu_count"), "OS": m.get("os"),
-                "Python": m.get("python"), "OpenVINO": m.get("openvino"), "NNCF": m.get("nncf")}
-               for m in doc["machines"]]
+    records = machine_table(doc)
     versions = doc["versions"]
     return (html_table(records) + f"<p class='caption'>Report written with OpenVINO {html.escape(str(versions['openvino']))}, "
             f"NNCF {html.escape(str(versions['nncf']))}.</p>")
@@ -89,7 +100,10 @@ def _commands_section(doc: dict[str, Any]) -> str:
     parts = []
     for row in doc["rows"]:
         commands = row["commands"]
-        lines = [f"# #{row['result_id']} {row['precision_label']} on {row['device']} — {row['settings']}"]
+        lines = [f"# #{row['result_id']} {row['precision_label']} on {row.get('where', row['device'])} — {row['settings']}"]
+        if row.get("target", "local") != "local":
+            lines.append(f"# measured on target {row['target']}: run these there, or submit the job with host "
+                         f"{row['target']!r} (they measure on the machine they run on)")
         for where, command in commands["benchmark"].items():
             lines.append(f"# {COMMAND_LABELS.get(where, 'benchmark (' + where + ')')}:")
             lines.append(command)
@@ -124,13 +138,17 @@ def _missing_section(doc: dict[str, Any]) -> str:
     parts = ["<h2>Missing runs</h2><p class='caption'>Run these to compare like for like "
              "(the page offers each as one click):</p>"]
     for run in runs:
-        parts.append(f"<div class='warning'><b>{html.escape(run['what'])}</b> on {html.escape(run['device'])}: "
+        parts.append(f"<div class='warning'><b>{html.escape(run['what'])}</b> on {html.escape(run.get('where', run['device']))}: "
                      f"{html.escape(run['why'])}<pre>{html.escape(run['command'])}</pre></div>")
     return "".join(parts)
 
 
 def _devices_section(doc: dict[str, Any]) -> str:
-    return "".join(f"<p class='caption'>{html.escape(compute_summary(device))}</p>" for device in doc.get("devices") or {})
+    """Each device's compute precisions, as the machine that measured reports them."""
+    summaries = doc.get("compute_summaries")
+    if summaries is None:  # a document written before targets
+        summaries = [compute_summary(device) for device in doc.get("devices") or {}]
+    return "".join(f"<p class='caption'>{html.escape(text)}</p>" for text in summaries)
 
 
 def _layers_section(layers: dict[str, Any], figure_html: str) -> str:
@@ -180,6 +198,7 @@ def to_html(doc: dict[str, Any]) -> str:
 <h1>{title}</h1>
 <p class="caption">Generated {html.escape(doc['generated_at'])} · baseline #{doc['baseline_id']} ·
 limits: {html.escape(doc['limits']['text'])} · accuracy metric: {html.escape(str(doc['accuracy_metric'] or 'none'))}</p>
+<p class="caption">Measured on: {html.escape(str(doc.get('machine_names') or ''))}</p>
 <div class="recommendation"><b>Recommendation:</b> {html.escape(recommendation['text'])}</div>
 {warnings}
 {_devices_section(doc)}

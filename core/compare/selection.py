@@ -62,6 +62,19 @@ def read_compute(metrics: dict[str, Any], config: dict[str, Any]) -> tuple[str |
         return value, "as requested (not read back)"
     return None, "not recorded"
 
+LOCAL_TARGET = "local"
+
+
+def target_of(machine: dict[str, Any] | None) -> str:
+    """The target a stored result was measured on: `machine["target"]`, absent = this app's machine."""
+    return str((machine or {}).get("target") or LOCAL_TARGET)
+
+
+def where_text(device: str, target: str) -> str:
+    """"CPU" on this machine, "CPU on edge-box" on a remote target."""
+    return device if target == LOCAL_TARGET else f"{device} on {target}"
+
+
 PROFILE_KIND = "profile"
 RESULTS_HINT = "List them with `python -m core results`."
 
@@ -183,8 +196,18 @@ class Entry:
         return defaults.get(key) if value in (None, "") else value
 
     @property
+    def target(self) -> str:
+        """The machine that measured: a remote target's name, or "local" (this app's machine)."""
+        return target_of(self.machine)
+
+    @property
+    def where(self) -> str:
+        """The device and, for a remote target, its machine: "CPU", "CPU on edge-box"."""
+        return where_text(self.device, self.target)
+
+    @property
     def label(self) -> str:
-        return f"#{self.result_id} {self.precision_key} · {self.device} · {self.settings_text}"
+        return f"#{self.result_id} {self.precision_key} · {self.where} · {self.settings_text}"
 
     def latency(self, stat: str = "median") -> float | None:
         value = (self.metrics.get("latency_ms") or {}).get(stat)
@@ -280,7 +303,8 @@ def load_profile(result_id: int) -> Profile:
     layers = list(metrics.get("layers") or [])
     compute = result_compute(metrics, row.config or {})
     weights = str(metrics.get("weight_precision") or facts["precision"]).upper()
-    label = f"#{row.id} {precision_key(weights, compute)} {facts['variant_name']} on {row.device}"
+    label = (f"#{row.id} {precision_key(weights, compute)} {facts['variant_name']} on "
+             f"{where_text(row.device or '?', target_of(row.machine))}")
     return Profile(row.id, facts["variant_id"], label, row.device or "?", row.config or {}, layers,
                    metrics.get("total_ms"), compute)
 

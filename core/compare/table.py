@@ -30,6 +30,14 @@ def accuracy_compute_text(figure: dict[str, Any] | None) -> str:
     return text
 
 
+def ratio_caveat(row: dict[str, Any]) -> str:
+    """Why the ratio to the baseline is not like for like; a ratio across machines is always named."""
+    like = row["like_for_like"]
+    if like["is_like_for_like"]:
+        return f"cross-machine ratio ({like['cross_machine']})" if like.get("cross_machine") else ""
+    return "; ".join(like["mixes"])
+
+
 def table_records(doc: dict[str, Any], for_export: bool = False) -> list[dict[str, Any]]:
     records = []
     for row in doc["rows"]:
@@ -42,10 +50,11 @@ def table_records(doc: dict[str, Any], for_export: bool = False) -> list[dict[st
             "Weights": row["weight_precision"],
             "Compute": row["compute_precision"] or "not recorded",
             "Device": row["device"],
+            "Target": row.get("target", "local"),
             "Settings": row["settings"],
             "FPS": row["throughput_fps"],
             "Speed-up": ratios["speedup"],
-            "Ratio caveat": "" if row["like_for_like"]["is_like_for_like"] else "; ".join(row["like_for_like"]["mixes"]),
+            "Ratio caveat": ratio_caveat(row),
             "Like-for-like speed-up": row["like_for_like"]["speedup"],
             "Like-for-like vs": (f"#{row['like_for_like']['reference_id']} {row['like_for_like']['reference_key']}"
                                  if row["like_for_like"]["reference_id"] is not None else ""),

@@ -17,6 +17,7 @@ from core.jobs.api import (
     reconcile_interrupted_jobs,
     run_job_inline,
     run_request_inline,
+    run_spec_inline,
     submit_job,
     wait_for_job,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "reconcile_interrupted_jobs",
     "run_job_inline",
     "run_request_inline",
+    "run_spec_inline",
     "submit_job",
     "wait_for_job",
 ]

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from core.config import DatabaseUrl, get_settings
+from core.errors import UserError
 from core.jobs import liveness
 from core.store import Job, JobState, db_now, session_scope
 from core.workspace import resolve
@@ -42,10 +43,13 @@ def create_job(
     variant_id: int | None = None,
     session_id: str | None = None,
     timeout_s: float | None = None,
+    host: str = "",
 ) -> int:
-    """Record a job as queued (without starting it)."""
+    """Record a job as queued (without starting it). `host`: the target that measures ("" = this machine)."""
+    host = "" if host in ("", "local", None) else host  # "local" is this machine, as list_targets names it
     with session_scope() as s:
         job = Job(
+            host=host or None,
             kind=kind,
             entrypoint=entrypoint,
             params=params or {},
@@ -71,14 +75,19 @@ def submit_job(
     variant_id: int | None = None,
     session_id: str | None = None,
     timeout_s: float | None = None,
+    host: str = "",
 ) -> int:
-    """Queue a job on the Dask cluster; returns its id at once."""
+    """Queue a job on the Dask cluster; returns its id at once.
+
+    `host` names the target (core/targets) its measurement runs on; "" = this machine. The job
+    itself (supervisor, child, database writes) always runs here; only `ctx.measure` travels.
+    """
     from dask.distributed import fire_and_forget
 
-    from core.jobs.cluster import get_client
+    from core.jobs.cluster import get_client, supervisor_restrictions
     from core.jobs.supervisor import supervise
 
-    job_id = create_job(kind, entrypoint, params, target, variant_id, session_id, timeout_s)
+    job_id = create_job(kind, entrypoint, params, target, variant_id, session_id, timeout_s, host)
     settings = get_settings()
     client = get_client()
     future = client.submit(
@@ -86,7 +95,7 @@ def submit_job(
         job_id,
         str(settings.workspace),
         DatabaseUrl(settings.database_url),  # masked in Dask's logs of a failed task
-        key=f"ovwb-job-{job_id}-{uuid.uuid4().hex[:8]}", pure=False)
+        key=f"ovwb-job-{job_id}-{uuid.uuid4().hex[:8]}", pure=False, **supervisor_restrictions())
     fire_and_forget(future)  # the job must run even if nobody holds the future
     _futures[job_id] = future
     return job_id
@@ -100,11 +109,12 @@ def run_job_inline(
     variant_id: int | None = None,
     on_poll: Callable[[Job], None] | None = None,
     timeout_s: float | None = None,
+    host: str = "",
 ) -> Job:
     """Run a job in this process's own supervisor (the CLI): same row, same child, same log."""
     from core.jobs.supervisor import supervise
 
-    job_id = create_job(kind, entrypoint, params, target, variant_id, None, timeout_s)
+    job_id = create_job(kind, entrypoint, params, target, variant_id, None, timeout_s, host)
     supervise(job_id, on_poll=on_poll)
     job = get_job(job_id)
     assert job is not None
@@ -112,13 +122,16 @@ def run_job_inline(
 
 
 def run_request_inline(request: Any, verbose: bool = False, timeout_s: float = 3600.0) -> dict[str, Any]:
-    """The CLI's way to run a feature request (core/requests.py): check it once, run its job in
-    this process's supervisor (same row, child, log and stored result as from a page), print
-    progress to stderr when `verbose`, and raise the job's own error if it did not finish."""
-    from core.errors import UserError
-
+    """The CLI's way to run a feature request (core/requests.py): check it once, then its job
+    (`run_spec_inline`)."""
     request.check()
-    spec = request.job()
+    return run_spec_inline(request.job(), verbose, timeout_s)
+
+
+def run_spec_inline(spec: Any, verbose: bool = False, timeout_s: float = 3600.0) -> dict[str, Any]:
+    """Run a checked request's job (a `JobSpec`) in this process's supervisor — same row, child,
+    log and stored result as from a page; progress to stderr when `verbose`; the job's own error
+    raised if it did not finish. Returns its result with its job id."""
     last = [""]
 
     def on_poll(job: Job) -> None:
@@ -127,11 +140,11 @@ def run_request_inline(request: Any, verbose: bool = False, timeout_s: float = 3
             print(f"[{(job.progress or 0):.0%}] {job.message}", file=sys.stderr, flush=True)
 
     job = run_job_inline(spec.kind, spec.entrypoint, spec.params, target=spec.target, variant_id=spec.variant_id,
-                         on_poll=on_poll, timeout_s=timeout_s)
+                         on_poll=on_poll, timeout_s=timeout_s, host=spec.host)
     if job.state != JobState.DONE.value:
         raise UserError(job.error or f"The {spec.kind} job ended as {job.state}.",
                         job.error_hint or f"See `python -m core job {job.id}` for its log.")
-    return {"job_id": job.id, **(job.result or {})}
+    return {**(job.result or {}), "job_id": job.id}
 
 
 def get_job(job_id: int) -> Job | None:

@@ -79,12 +79,15 @@ def run(job_id: int) -> int:
         if job is None:
             print(f"job {job_id} does not exist", file=sys.stderr)
             return 2
-        entrypoint, params = job.entrypoint, dict(job.params or {})
+        entrypoint, params, host = job.entrypoint, dict(job.params or {}), job.host or ""
     logging.getLogger("ovwb.job").info("job %s: %s %s", job_id, entrypoint, params)
-    ctx = JobContext(job_id, params)
+    ctx = JobContext(job_id, params, host=host)
     try:
         function = resolve_entrypoint(entrypoint)
-        result = function(ctx, **params)
+        try:
+            result = function(ctx, **params)
+        finally:
+            ctx.record_machine()
     except StoppedBySupervisor:
         logging.getLogger("ovwb.job").info("stopped by the supervisor (cancel or watchdog)")
         return 143

@@ -18,6 +18,7 @@ def job_to_dict(job: Job, with_log: bool = False) -> dict[str, Any]:
         "id": job.id,
         "kind": job.kind,
         "target": job.target,
+        "host": job.host or "",
         "state": job.state,
         "progress": round(job.progress or 0.0, 4),
         "message": job.message,

@@ -55,9 +55,11 @@ class JobCancelled(Exception):
 class JobContext:
     """Progress, log, cancel and exclusive resources for one running job."""
 
-    def __init__(self, job_id: int, params: dict[str, Any]) -> None:
+    def __init__(self, job_id: int, params: dict[str, Any], host: str = "") -> None:
         self.job_id = job_id
         self.params = params
+        self.host = host or ""  # the target measurements run on ("" = this machine)
+        self.measured_on: dict[str, Any] | None = None  # a remote target's machine summary, once it measured
         self._last_write = 0.0
         self._last_cancel_check = 0.0
         self._last_step_shape: str | None = None
@@ -101,6 +103,26 @@ class JobContext:
             requested = s.get(Job, self.job_id).cancel_requested  # type: ignore[union-attr]
         if requested:
             raise JobCancelled()
+
+    def wait_queued(self, message: str) -> None:
+        """Back to queued with a visible reason (waiting for a device), as `exclusive` does."""
+        self._set_state(JobState.QUEUED, message)
+        log.info("%s", message)
+        self.check_cancelled()
+
+    def resume_running(self, message: str) -> None:
+        self._set_state(JobState.RUNNING, message)
+        with session_scope() as s:
+            s.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=db_now(s)))
+
+    def record_machine(self) -> None:
+        """Results this job stored name the machine that measured them (save_result writes this host's)."""
+        if not self.measured_on:
+            return
+        from core.store.models import Result
+
+        with session_scope() as s:
+            s.execute(update(Result).where(Result.job_id == self.job_id).values(machine=self.measured_on))
 
     def _set_state(self, state: JobState, message: str) -> None:
         with session_scope() as s:

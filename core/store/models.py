@@ -113,6 +113,8 @@ class Job(Base):
     process: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     session_id: Mapped[str | None] = mapped_column(String(64))  # browser session, if any
     timeout_s: Mapped[float | None] = mapped_column(Float)
+    # The target (core/targets) its measurement runs on; None/"" = this machine.
+    host: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -143,3 +145,21 @@ class Result(Base):
     machine: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # CPU, OV version, host
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     variant: Mapped[Variant | None] = relationship()
+
+
+class Target(Base):
+    """A machine that joined the cluster to be measured on (core/targets); "local" is implicit.
+
+    The row outlives the connection: a target that left is shown as lost (with when), and
+    its name comes back online when it rejoins. Times come from the database clock.
+    """
+
+    __tablename__ = "targets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    address: Mapped[str] = mapped_column(String(300), default="")  # its Dask worker address now
+    info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # host report (CPU, devices, ...)
+    insecure: Mapped[bool] = mapped_column(Boolean, default=False)  # joined over plain tcp
+    joined_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime)
+    lost_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -46,9 +46,12 @@ def start_job(
     target: str,
     key: str,
     variant_id: int | None = None,
+    host: str = "",
 ) -> int:
-    """Submit a job and remember its id under `key` for `job_panel(key)`."""
-    job_id = submit_job(kind, entrypoint, params, target=target, variant_id=variant_id, session_id=_session_id())
+    """Submit a job and remember its id under `key` for `job_panel(key)`. `host`: the remote target
+    that measures ("" = this machine)."""
+    job_id = submit_job(kind, entrypoint, params, target=target, variant_id=variant_id, session_id=_session_id(),
+                        host=host)
     st.session_state[key] = job_id
     return job_id
 
@@ -67,7 +70,8 @@ def submit_request(request: Request, key: str) -> int | None:
     except UserError as exc:
         show_error(exc)
         return None
-    return start_job(spec.kind, spec.entrypoint, spec.params, target=spec.target, key=key, variant_id=spec.variant_id)
+    return start_job(spec.kind, spec.entrypoint, spec.params, target=spec.target, key=key, variant_id=spec.variant_id,
+                     host=spec.host)
 
 
 def format_elapsed(job: Job) -> str:

@@ -1,0 +1,99 @@
+"""Remote targets: measure on the machines (and devices) a model will be deployed on.
+
+How it fits together
+--------------------
+* The app's LocalCluster listens for targets when OVWB_CLUSTER_LISTEN is set
+  (e.g. `tls://0.0.0.0:8786`; core/jobs/cluster.py). Mutual TLS with the certificates of
+  `python -m core cluster certs` (certs.py): nobody without a CA-signed certificate connects.
+  Plain tcp:// is refused off loopback unless OVWB_CLUSTER_INSECURE=1 (address.py), and the
+  insecure state is recorded (`cluster_state()["insecure"]`) so the page can warn.
+* A lab machine joins with one command (join.py), needing only the address and the bundle:
+      python -m core target join tls://APP-HOST:8786 --name edge-box --certs ./target
+  It runs a Dask worker `ovwb-target:edge-box` with one resource `device-<DEV>` per OpenVINO
+  device, and its own work folder; it never sees the app's workspace or database.
+* Jobs stay on the app host (supervisor, child, database). A job with `host="edge-box"`
+  (`submit_job(..., host=...)`, `run_job_inline(..., host=...)`) measures there:
+  `ctx.measure(adapter, xml_path, device=..., **json_kwargs)` sends the IR once
+  (content-addressed), runs the adapter (core/benchmark/measure.py) in a child process on the
+  target, relays progress, stops it on cancel, and fails with "Target NAME lost at TIME" if the
+  target leaves (remote.py, on_target.py, runner.py). The stored Result's `machine` is the
+  target's machine summary plus {"target": NAME}; its metrics carry `target` too. A local
+  result has no "target" key in `machine`: read it as `machine.get("target", "local")`.
+
+API for pages and the CLI
+-------------------------
+    list_targets(refresh: bool = True) -> list[dict]
+        "local" first, then every target ever joined: {"name", "state": "online"|"busy"|"lost",
+        "address", "insecure", "joined_at", "last_seen", "lost_at" (text, UTC, DB clock),
+        "info": host report {"machine", "hostname", "cpu_flags", "usable_cpus", "memory_mb",
+        "devices": [core.system_info.device_info(...) of that host], "resources"}, "devices": [names]}.
+    start_listening() -> dict | None
+        The app calls this at startup (and the Targets page before listing): with
+        OVWB_CLUSTER_LISTEN set it starts the app's cluster now, so targets can join before the
+        first job; returns cluster_state() (None when not configured to listen).
+    refresh_targets(client=None) -> list[Target]      sync the `targets` table with the scheduler
+    cluster_state() -> dict | None                     listening? {"listen", "insecure", "loopback_only", ...}
+    join_command(name="NAME") -> str                   the command to show for adding a target
+    create_certs(folder=None, force=False) -> dict     the CA, scheduler cert and target bundle
+    LOCAL_NAME = "local"                               the app's own machine (host "" in jobs)
+
+    core.jobs.submit_job(kind, entrypoint, params, ..., host="edge-box")
+    core.jobs.run_job_inline(..., host="edge-box")
+    Job.host: the target name (None/"" = this machine).
+
+CLI: `python -m core cluster certs [--dir D] [--force]`, `python -m core cluster status`,
+`python -m core target join ADDRESS --name NAME [--certs DIR] [--dir WORKDIR] [--insecure]
+[--threads N]`, `python -m core target list [--json]`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LOCAL_NAME = "local"
+
+
+def list_targets(refresh: bool = True) -> list[dict[str, Any]]:
+    from core.targets.registry import list_targets as impl
+
+    return impl(refresh)
+
+
+def start_listening() -> dict[str, Any] | None:
+    from core.config import get_settings
+
+    settings = get_settings()
+    if not settings.cluster_listen or settings.dask_scheduler:
+        return None
+    from core.jobs.cluster import get_client
+
+    get_client()
+    return cluster_state()
+
+
+def refresh_targets(client: Any = None) -> list[Any]:
+    from core.targets.registry import refresh_targets as impl
+
+    return impl(client)
+
+
+def cluster_state() -> dict[str, Any] | None:
+    from core.targets.registry import cluster_state as impl
+
+    return impl()
+
+
+def join_command(name: str = "NAME") -> str:
+    from core.targets.cli import join_command as impl
+
+    return impl(name)
+
+
+def create_certs(folder: Any = None, force: bool = False) -> dict[str, str]:
+    from core.cluster.certs import create_certs as impl
+
+    return impl(folder, force)
+
+
+__all__ = ["LOCAL_NAME", "cluster_state", "create_certs", "join_command", "list_targets", "refresh_targets",
+           "start_listening"]
