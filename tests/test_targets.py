@@ -478,3 +478,32 @@ def test_plain_tcp_on_loopback_works_and_is_recorded_as_insecure(tmp_path: Path)
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["state"]["insecure"] is True and seen["state"]["loopback_only"] is True and seen["state"]["certs"] is None
     assert seen["dev"] == "online" and seen["dev_insecure"] is True
+
+
+def test_a_bundle_made_for_one_target_joins_as_that_target_only(app: dict[str, Any]) -> None:
+    import asyncio
+
+    from distributed import Worker
+
+    from core.targets.certs import create_target_bundle, target_security
+
+    made = Path(create_target_bundle("named")["target_bundle"])
+    bundle = app["base"] / "lab" / "named-bundle"
+    shutil.copytree(made, bundle)
+    named = Target("named", app["address"], bundle, app["base"] / "lab" / "named")
+    app["targets"].append(named)
+    named.start()
+    wait_state("named", "online", target=named)
+
+    async def impostor() -> None:
+        worker = Worker(app["address"], name="ovwb-target:someone-else", resources={"device-CPU": 1},
+                        security=target_security(bundle), nthreads=1, dashboard_address="127.0.0.1:0", memory_limit=0)
+        try:
+            await asyncio.wait_for(worker, 15)
+        finally:
+            await worker.close()
+
+    with pytest.raises(Exception):  # noqa: PT011 - refused registration (its type is Dask's)
+        asyncio.run(impostor())
+    assert "someone-else" not in _states()
+    named.stop()

@@ -35,13 +35,19 @@ API for pages and the CLI
     cluster_state() -> dict | None                     listening? {"listen", "insecure", "loopback_only", ...}
     join_command(name="NAME") -> str                   the command to show for adding a target
     create_certs(folder=None, force=False) -> dict     the CA, scheduler cert and target bundle
+    core.targets.certs.create_target_bundle(name, folder=None) -> dict
+        a bundle for one target only (`cluster certs --target NAME`): it joins as NAME, nothing else
     LOCAL_NAME = "local"                               the app's own machine (host "" in jobs)
 
     core.jobs.submit_job(kind, entrypoint, params, ..., host="edge-box")
     core.jobs.run_job_inline(..., host="edge-box")
     Job.host: the target name (None/"" = this machine).
 
-CLI: `python -m core cluster certs [--dir D] [--force]`, `python -m core cluster status`,
+Roles (guard.py): a target's certificate may register a worker named ovwb-target:* with device
+resources and nothing else on the scheduler (no client, no tasks, no run/broadcast); a target's
+worker answers only the app side.
+
+CLI: `python -m core cluster certs [--dir D] [--force] [--target NAME]`, `python -m core cluster status`,
 `python -m core target join ADDRESS --name NAME [--certs DIR] [--dir WORKDIR] [--insecure]
 [--threads N]`, `python -m core target list [--json]`.
 """

@@ -7,9 +7,9 @@ from typing import Any
 
 
 def _certs(args: argparse.Namespace) -> Any:
-    from core.targets.certs import create_certs
+    from core.targets.certs import create_certs, create_target_bundle
 
-    made = create_certs(args.dir, force=args.force)
+    made = create_target_bundle(args.target, args.dir) if args.target else create_certs(args.dir, force=args.force)
     made["next"] = (f"Copy {made['target_bundle']} to each lab machine and run there: python -m core target join "
                     "tls://APP-HOST:8786 --name NAME --certs FOLDER")
     return made
@@ -59,6 +59,8 @@ def register(subparsers: Any) -> None:
                         _certs)
     certs.add_argument("--dir", help="where to write them (default <workspace>/cluster/certs)")
     certs.add_argument("--force", action="store_true", help="replace existing certificates (targets need the new bundle)")
+    certs.add_argument("--target", metavar="NAME", help="make a bundle for this one target only (it can join as "
+                                                        "NAME and nothing else); the CA must exist")
     add_command(actions, "status", "is the app listening for targets, where, and how to join", _status)
 
     target = add_command(subparsers, "target", "machines to measure on (remote targets)", _list)

@@ -65,9 +65,15 @@ def _guard(server: Any, allowed: Callable[[str | None, str, dict[str, Any]], boo
         server.handlers[op] = guarded
 
 
-def _target_may(op: str, kwargs: dict[str, Any]) -> bool:
-    """A target registers as a target: named ovwb-target:*, holding device resources only — never
-    the app workers' resource, which would route job supervisors (and the database URL) to it."""
+def is_target_role(role: str | None) -> bool:
+    """"ovwb-target" (the shared bundle) or "ovwb-target:NAME" (a bundle for one target)."""
+    return role == TARGET_ROLE or (role or "").startswith(TARGET_ROLE + ":")
+
+
+def _target_may(role: str, op: str, kwargs: dict[str, Any]) -> bool:
+    """A target registers as a target: named ovwb-target:* (exactly its certificate's name when it
+    has one), holding device resources only — never the app workers' resource, which would route
+    job supervisors (and the database URL) to it."""
     from core.targets.join import WORKER_PREFIX
 
     if op not in TARGET_SCHEDULER_OPS:
@@ -75,14 +81,19 @@ def _target_may(op: str, kwargs: dict[str, Any]) -> bool:
     resources = kwargs.get("resources") or {}
     if any(not str(name).startswith("device-") for name in resources):
         return False
-    if op == "register-worker" and not str(kwargs.get("name", "")).startswith(WORKER_PREFIX):
-        return False
+    if op == "register-worker":
+        name = str(kwargs.get("name", ""))
+        if not name.startswith(WORKER_PREFIX):
+            return False
+        if role != TARGET_ROLE and name != role:  # a named bundle joins under its own name only
+            return False
     return True
 
 
 def guard_scheduler(scheduler: Any) -> None:
     """The app's scheduler: the app side may do anything, a target only what a worker does."""
-    _guard(scheduler, lambda role, op, kwargs: role == APP_ROLE or (role == TARGET_ROLE and _target_may(op, kwargs)))
+    _guard(scheduler, lambda role, op, kwargs: role == APP_ROLE
+           or (is_target_role(role) and _target_may(str(role), op, kwargs)))
 
 
 def guard_target_worker(worker: Any) -> None:
