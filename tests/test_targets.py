@@ -507,3 +507,17 @@ def test_a_bundle_made_for_one_target_joins_as_that_target_only(app: dict[str, A
         asyncio.run(impostor())
     assert "someone-else" not in _states()
     named.stop()
+
+
+def test_targets_come_back_by_themselves_when_the_app_restarts(app: dict[str, Any],
+                                                               two_targets: dict[str, Target]) -> None:
+    """Runs last: it restarts the app's cluster on the same address; `target join` rejoins on its own."""
+    from core.jobs.cluster import shutdown_client
+    from core.targets import start_listening
+
+    shutdown_client()
+    time.sleep(1)
+    assert start_listening() is not None
+    for name, target in two_targets.items():
+        wait_state(name, "online", timeout_s=60, target=target)
+        assert target.process.poll() is None
