@@ -307,6 +307,10 @@ def test_a_target_killed_mid_job_fails_the_job_and_shows_lost_then_rejoins(app: 
     assert "target join" in job.error_hint
     lost = wait_state("doomed", "lost", timeout_s=30)
     assert lost["lost_at"]
+    from core.errors import UserError
+    from core.targets import forget_target
+
+    assert forget_target("nowhere") == {"name": "nowhere", "forgotten": False}
     doomed.start()  # the same command again: it comes back
     back = wait_state("doomed", "online", target=doomed)
     assert back["lost_at"] is None
@@ -327,6 +331,12 @@ def test_a_target_killed_mid_job_fails_the_job_and_shows_lost_then_rejoins(app: 
         assert time.monotonic() < deadline, "the orphaned measurement still runs on the target"
         time.sleep(0.5)
     wait_state("doomed", "online", timeout_s=30)
+    with pytest.raises(UserError, match="is connected"):
+        forget_target("doomed")
+    doomed.stop()
+    wait_state("doomed", "lost", timeout_s=30)
+    assert forget_target("doomed") == {"name": "doomed", "forgotten": True}
+    assert "doomed" not in _states()
 
 
 def test_only_holders_of_the_cluster_certificates_connect(app: dict[str, Any], two_targets: dict[str, Target]) -> None:

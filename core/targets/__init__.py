@@ -32,6 +32,7 @@ API for pages and the CLI
         OVWB_CLUSTER_LISTEN set it starts the app's cluster now, so targets can join before the
         first job; returns cluster_state() (None when not configured to listen).
     refresh_targets(client=None) -> list[Target]      sync the `targets` table with the scheduler
+    forget_target(name) -> {"name", "forgotten": bool} remove a lost target from the list (UserError if connected)
     cluster_state() -> dict | None                     listening? {"listen", "insecure", "loopback_only", ...}
     join_command(name="NAME") -> str                   the command to show for adding a target
     create_certs(folder=None, force=False) -> dict     the CA, scheduler cert and target bundle
@@ -49,7 +50,7 @@ worker answers only the app side.
 
 CLI: `python -m core cluster certs [--dir D] [--force] [--target NAME]`, `python -m core cluster status`,
 `python -m core target join ADDRESS --name NAME [--certs DIR] [--dir WORKDIR] [--insecure]
-[--threads N]`, `python -m core target list [--json]`.
+[--threads N]`, `python -m core target list [--json]`, `python -m core target forget NAME`.
 """
 
 from __future__ import annotations
@@ -83,6 +84,12 @@ def refresh_targets(client: Any = None) -> list[Any]:
     return impl(client)
 
 
+def forget_target(name: str) -> dict[str, Any]:
+    from core.targets.registry import forget_target as impl
+
+    return impl(name)
+
+
 def cluster_state() -> dict[str, Any] | None:
     from core.targets.registry import cluster_state as impl
 
@@ -101,5 +108,6 @@ def create_certs(folder: Any = None, force: bool = False) -> dict[str, str]:
     return impl(folder, force)
 
 
-__all__ = ["LOCAL_NAME", "cluster_state", "create_certs", "join_command", "list_targets", "refresh_targets",
+__all__ = ["LOCAL_NAME", "cluster_state", "create_certs", "forget_target", "join_command", "list_targets",
+           "refresh_targets",
            "start_listening"]

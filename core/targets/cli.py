@@ -50,6 +50,12 @@ def _list(args: argparse.Namespace) -> Any:
     return list_targets(refresh=not args.no_refresh)
 
 
+def _forget(args: argparse.Namespace) -> Any:
+    from core.targets.registry import forget_target
+
+    return forget_target(args.name)
+
+
 def register(subparsers: Any) -> None:
     from core.cli import add_command
 
@@ -79,3 +85,5 @@ def register(subparsers: Any) -> None:
     join.add_argument("--check", action="store_true", help="check the address, certificates and devices, then exit")
     listing = add_command(actions, "list", "the targets: local and joined machines, online / busy / lost", _list)
     listing.add_argument("--no-refresh", action="store_true", help="read the table only (do not ask the scheduler)")
+    forget = add_command(actions, "forget", "remove a target that is gone for good from the list", _forget)
+    forget.add_argument("name")
