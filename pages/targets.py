@@ -18,7 +18,7 @@ from core.config import get_settings
 from core.errors import UserError
 from core.targets import LOCAL_NAME, cluster_state, create_certs, join_command, list_targets, start_listening
 from core.cluster.certs import AppCerts, default_certs_dir
-from core.targets.join import check_name
+from core.cluster.names import check_name
 from core.targets.summary import device_rows, simd_flags, table_row
 from pages.ui.frame import page_setup
 from pages.ui.text import error_text, md_text, plural

@@ -95,6 +95,7 @@ def run_every_command(folder: Path) -> Runner:
     run("cluster status")
     run("target")
     run("target list")
+    run("target forget", "never-joined")
     run("target join", "tls://127.0.0.1:8786", "--name", "schema-check", "--certs", str(folder / "certs" / "target"),
         "--dir", str(folder / "target"), "--check")
     run("target join", "tcp://192.0.2.10:8786", "--name", "x", "--dir", str(folder / "target"), expect=2)

@@ -307,6 +307,10 @@ def test_a_target_killed_mid_job_fails_the_job_and_shows_lost_then_rejoins(app: 
     assert "target join" in job.error_hint
     lost = wait_state("doomed", "lost", timeout_s=30)
     assert lost["lost_at"]
+    from core.errors import UserError
+    from core.targets import forget_target
+
+    assert forget_target("nowhere") == {"name": "nowhere", "forgotten": False}
     doomed.start()  # the same command again: it comes back
     back = wait_state("doomed", "online", target=doomed)
     assert back["lost_at"] is None
@@ -327,6 +331,12 @@ def test_a_target_killed_mid_job_fails_the_job_and_shows_lost_then_rejoins(app: 
         assert time.monotonic() < deadline, "the orphaned measurement still runs on the target"
         time.sleep(0.5)
     wait_state("doomed", "online", timeout_s=30)
+    with pytest.raises(UserError, match="is connected"):
+        forget_target("doomed")
+    doomed.stop()
+    wait_state("doomed", "lost", timeout_s=30)
+    assert forget_target("doomed") == {"name": "doomed", "forgotten": True}
+    assert "doomed" not in _states()
 
 
 def test_only_holders_of_the_cluster_certificates_connect(app: dict[str, Any], two_targets: dict[str, Target]) -> None:
@@ -478,3 +488,46 @@ def test_plain_tcp_on_loopback_works_and_is_recorded_as_insecure(tmp_path: Path)
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["state"]["insecure"] is True and seen["state"]["loopback_only"] is True and seen["state"]["certs"] is None
     assert seen["dev"] == "online" and seen["dev_insecure"] is True
+
+
+def test_a_bundle_made_for_one_target_joins_as_that_target_only(app: dict[str, Any]) -> None:
+    import asyncio
+
+    from distributed import Worker
+
+    from core.cluster.certs import create_target_bundle, target_security
+
+    made = Path(create_target_bundle("named")["target_bundle"])
+    bundle = app["base"] / "lab" / "named-bundle"
+    shutil.copytree(made, bundle)
+    named = Target("named", app["address"], bundle, app["base"] / "lab" / "named")
+    app["targets"].append(named)
+    named.start()
+    wait_state("named", "online", target=named)
+
+    async def impostor() -> None:
+        worker = Worker(app["address"], name="ovwb-target:someone-else", resources={"device-CPU": 1},
+                        security=target_security(bundle), nthreads=1, dashboard_address="127.0.0.1:0", memory_limit=0)
+        try:
+            await asyncio.wait_for(worker, 15)
+        finally:
+            await worker.close()
+
+    with pytest.raises(Exception):  # noqa: PT011 - refused registration (its type is Dask's)
+        asyncio.run(impostor())
+    assert "someone-else" not in _states()
+    named.stop()
+
+
+def test_targets_come_back_by_themselves_when_the_app_restarts(app: dict[str, Any],
+                                                               two_targets: dict[str, Target]) -> None:
+    """Runs last: it restarts the app's cluster on the same address; `target join` rejoins on its own."""
+    from core.jobs.cluster import shutdown_client
+    from core.targets import start_listening
+
+    shutdown_client()
+    time.sleep(1)
+    assert start_listening() is not None
+    for name, target in two_targets.items():
+        wait_state(name, "online", timeout_s=60, target=target)
+        assert target.process.poll() is None

@@ -10,6 +10,8 @@ Layout of the folder (default `<workspace>/cluster/certs`, folders 0700, files 0
     scheduler.pem, scheduler-key.pem   the app side: scheduler, local workers, app clients
     target/ca.pem, target/target.pem, target/target-key.pem
                                   the bundle to copy to each lab machine (`--certs target`)
+    targets/NAME/...              a bundle for one target only (`cluster certs --target NAME`):
+                                  its certificate names it, so it can join as NAME and nothing else
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.cluster.names import check_name
 from core.errors import UserError
 from core.workspace import make_private_dir, private_files
 
@@ -189,6 +192,29 @@ def create_certs(folder: Path | None = None, force: bool = False) -> dict[str, s
     _write_private(bundle.ca, _pem_cert(ca_cert))
     return {"folder": str(app.folder), "ca": str(app.ca), "scheduler_cert": str(app.cert),
             "target_bundle": str(bundle.folder)}
+
+
+def create_target_bundle(name: str, folder: Path | None = None) -> dict[str, str]:
+    """A bundle that lets only target `name` join (its certificate's common name says
+    "ovwb-target:NAME"; the scheduler refuses it any other name): one per lab machine, so a
+    bundle copied from one machine cannot pose as another."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    check_name(name)
+    private_files()
+    app = AppCerts(Path(folder) if folder else default_certs_dir())
+    ca_key_path = app.folder / "ca-key.pem"
+    _check_files([app.ca, ca_key_path], "cluster")
+    ca_cert = x509.load_pem_x509_certificate(app.ca.read_bytes())
+    ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
+    bundle = TargetCerts(make_private_dir(app.folder / "targets" / name))
+    key, cert = _leaf(ca_key, ca_cert, f"ovwb-target:{name}", server=False)
+    _write_private(bundle.key, _pem_key(key))
+    _write_private(bundle.cert, _pem_cert(cert))
+    _write_private(bundle.ca, _pem_cert(ca_cert))
+    return {"folder": str(app.folder), "ca": str(app.ca), "scheduler_cert": str(app.cert),
+            "target_bundle": str(bundle.folder), "target": name}
 
 
 def _check_files(paths: list[Path], what: str) -> None:

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-WORKER_PREFIX = "ovwb-target:"  # a target's Dask worker name: this prefix, then the target's name
+from core.cluster.names import WORKER_PREFIX
 
 log = logging.getLogger("ovwb.targets")
 APP_ROLE = "ovwb-scheduler"
@@ -67,22 +67,33 @@ def _guard(server: Any, allowed: Callable[[str | None, str, dict[str, Any]], boo
         server.handlers[op] = guarded
 
 
-def _target_may(op: str, kwargs: dict[str, Any]) -> bool:
-    """A target registers as a target: named ovwb-target:*, holding device resources only — never
-    the app workers' resource, which would route job supervisors (and the database URL) to it."""
+def is_target_role(role: str | None) -> bool:
+    """"ovwb-target" (the shared bundle) or "ovwb-target:NAME" (a bundle for one target)."""
+    return role == TARGET_ROLE or (role or "").startswith(TARGET_ROLE + ":")
+
+
+def _target_may(role: str, op: str, kwargs: dict[str, Any]) -> bool:
+    """A target registers as a target: named ovwb-target:* (exactly its certificate's name when it
+    has one), holding device resources only — never the app workers' resource, which would route
+    job supervisors (and the database URL) to it."""
     if op not in TARGET_SCHEDULER_OPS:
         return False
     resources = kwargs.get("resources") or {}
     if any(not str(name).startswith("device-") for name in resources):
         return False
-    if op == "register-worker" and not str(kwargs.get("name", "")).startswith(WORKER_PREFIX):
-        return False
+    if op == "register-worker":
+        name = str(kwargs.get("name", ""))
+        if not name.startswith(WORKER_PREFIX):
+            return False
+        if role != TARGET_ROLE and name != role:  # a named bundle joins under its own name only
+            return False
     return True
 
 
 def guard_scheduler(scheduler: Any) -> None:
     """The app's scheduler: the app side may do anything, a target only what a worker does."""
-    _guard(scheduler, lambda role, op, kwargs: role == APP_ROLE or (role == TARGET_ROLE and _target_may(op, kwargs)))
+    _guard(scheduler, lambda role, op, kwargs: role == APP_ROLE
+           or (is_target_role(role) and _target_may(str(role), op, kwargs)))
 
 
 def guard_target_worker(worker: Any) -> None:

@@ -257,6 +257,8 @@ COMMANDS: dict[str, dict[str, Any]] = {
                "schema": listing(ref("target"))},
     "target list": {"description": "The targets: local first, then every machine that joined.",
                     "schema": listing(ref("target"))},
+    "target forget": {"description": "Whether the target was in the list (and is no longer).",
+                      "schema": obj({"name": STR, "forgotten": BOOL})},
     "target join": {"description": "The target this machine served as (after it stopped), or with --check what "
                                    "it would join as.",
                     "schema": obj({"name": STR, "address": STR, "work_dir": STR},

@@ -32,25 +32,32 @@ API for pages and the CLI
         OVWB_CLUSTER_LISTEN set it starts the app's cluster now, so targets can join before the
         first job; returns cluster_state() (None when not configured to listen).
     refresh_targets(client=None) -> list[Target]      sync the `targets` table with the scheduler
+    forget_target(name) -> {"name", "forgotten": bool} remove a lost target from the list (UserError if connected)
     cluster_state() -> dict | None                     listening? {"listen", "insecure", "loopback_only", ...}
     join_command(name="NAME") -> str                   the command to show for adding a target
     create_certs(folder=None, force=False) -> dict     the CA, scheduler cert and target bundle
+    core.cluster.certs.create_target_bundle(name, folder=None) -> dict
+        a bundle for one target only (`cluster certs --target NAME`): it joins as NAME, nothing else
     LOCAL_NAME = "local"                               the app's own machine (host "" in jobs)
 
     core.jobs.submit_job(kind, entrypoint, params, ..., host="edge-box")
     core.jobs.run_job_inline(..., host="edge-box")
     Job.host: the target name (None/"" = this machine).
 
-CLI: `python -m core cluster certs [--dir D] [--force]`, `python -m core cluster status`,
+Roles (guard.py): a target's certificate may register a worker named ovwb-target:* with device
+resources and nothing else on the scheduler (no client, no tasks, no run/broadcast); a target's
+worker answers only the app side.
+
+CLI: `python -m core cluster certs [--dir D] [--force] [--target NAME]`, `python -m core cluster status`,
 `python -m core target join ADDRESS --name NAME [--certs DIR] [--dir WORKDIR] [--insecure]
-[--threads N]`, `python -m core target list [--json]`.
+[--threads N]`, `python -m core target list [--json]`, `python -m core target forget NAME`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-LOCAL_NAME = "local"
+from core.cluster.names import LOCAL_NAME
 
 
 def list_targets(refresh: bool = True) -> list[dict[str, Any]]:
@@ -77,6 +84,12 @@ def refresh_targets(client: Any = None) -> list[Any]:
     return impl(client)
 
 
+def forget_target(name: str) -> dict[str, Any]:
+    from core.targets.registry import forget_target as impl
+
+    return impl(name)
+
+
 def cluster_state() -> dict[str, Any] | None:
     from core.targets.registry import cluster_state as impl
 
@@ -95,5 +108,6 @@ def create_certs(folder: Any = None, force: bool = False) -> dict[str, str]:
     return impl(folder, force)
 
 
-__all__ = ["LOCAL_NAME", "cluster_state", "create_certs", "join_command", "list_targets", "refresh_targets",
+__all__ = ["LOCAL_NAME", "cluster_state", "create_certs", "forget_target", "join_command", "list_targets",
+           "refresh_targets",
            "start_listening"]

@@ -7,9 +7,9 @@ from typing import Any
 
 
 def _certs(args: argparse.Namespace) -> Any:
-    from core.cluster.certs import create_certs
+    from core.cluster.certs import create_certs, create_target_bundle
 
-    made = create_certs(args.dir, force=args.force)
+    made = create_target_bundle(args.target, args.dir) if args.target else create_certs(args.dir, force=args.force)
     made["next"] = (f"Copy {made['target_bundle']} to each lab machine and run there: python -m core target join "
                     "tls://APP-HOST:8786 --name NAME --certs FOLDER")
     return made
@@ -50,6 +50,12 @@ def _list(args: argparse.Namespace) -> Any:
     return list_targets(refresh=not args.no_refresh)
 
 
+def _forget(args: argparse.Namespace) -> Any:
+    from core.targets.registry import forget_target
+
+    return forget_target(args.name)
+
+
 def register(subparsers: Any) -> None:
     from core.commands import add_command
 
@@ -59,6 +65,8 @@ def register(subparsers: Any) -> None:
                         _certs)
     certs.add_argument("--dir", help="where to write them (default <workspace>/cluster/certs)")
     certs.add_argument("--force", action="store_true", help="replace existing certificates (targets need the new bundle)")
+    certs.add_argument("--target", metavar="NAME", help="make a bundle for this one target only (it can join as "
+                                                        "NAME and nothing else); the CA must exist")
     add_command(actions, "status", "is the app listening for targets, where, and how to join", _status)
 
     target = add_command(subparsers, "target", "machines to measure on (remote targets)", _list)
@@ -77,3 +85,5 @@ def register(subparsers: Any) -> None:
     join.add_argument("--check", action="store_true", help="check the address, certificates and devices, then exit")
     listing = add_command(actions, "list", "the targets: local and joined machines, online / busy / lost", _list)
     listing.add_argument("--no-refresh", action="store_true", help="read the table only (do not ask the scheduler)")
+    forget = add_command(actions, "forget", "remove a target that is gone for good from the list", _forget)
+    forget.add_argument("name")

@@ -14,29 +14,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import signal
 from pathlib import Path
 from typing import Any
 
 from core.cluster.address import check_address
-from core.cluster.guard import WORKER_PREFIX
+from core.cluster.names import LOCAL_NAME, WORKER_PREFIX, check_name
 from core.errors import UserError
 from core.workspace import make_private_dir, private_files
 
 log = logging.getLogger("ovwb.target")
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 REJOIN_S = 3.0
-LOCAL_NAME = "local"
-
-
-def check_name(name: str) -> str:
-    if not NAME_PATTERN.match(name or ""):
-        raise UserError(f"{name!r} is not a usable target name.",
-                        "Use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit (e.g. edge-box).")
-    if name.lower() == LOCAL_NAME:
-        raise UserError("'local' is the app's own machine.", "Give this target another name, e.g. its host name.")
-    return name
 
 
 def default_work_dir(name: str) -> Path:

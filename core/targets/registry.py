@@ -18,13 +18,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from core.cluster.guard import WORKER_PREFIX
+from core.cluster.names import LOCAL_NAME, WORKER_PREFIX
 from core.cluster.state import read_state
 from core.errors import UserError
 from core.jobs.liveness import pid_exists
 from core.store import db_now, session_scope
 from core.store.models import Target
-from core.targets.join import LOCAL_NAME
 
 log = logging.getLogger("ovwb.targets")
 CONNECT_TIMEOUT_S = 5.0
@@ -196,3 +195,20 @@ def list_targets(refresh: bool = True) -> list[dict[str, Any]]:
             "info": row.info or {}, "devices": [d.get("device") for d in (row.info or {}).get("devices", [])],
         })
     return items
+
+
+def forget_target(name: str) -> dict[str, Any]:
+    """Remove a target that is gone for good from the list (its results keep its name).
+
+    A connected target cannot be forgotten: it would only reappear at the next refresh."""
+    try:
+        connected = name in target_workers(cluster_client())
+    except UserError:
+        connected = False
+    if connected:
+        raise UserError(f"Target {name} is connected.", "Stop `target join` on that machine first, then forget it.")
+    with session_scope() as s:
+        row = s.scalars(select(Target).where(Target.name == name)).first()
+        if row is not None:
+            s.delete(row)
+    return {"name": name, "forgotten": row is not None}
