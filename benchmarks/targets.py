@@ -85,7 +85,7 @@ def main() -> int:
     for key in ("OVWB_DATABASE_URL", "OVWB_DASK_SCHEDULER", "OVWB_CLUSTER_INSECURE"):
         os.environ.pop(key, None)
 
-    from core.benchmark.jobs import BENCHMARK_ENTRYPOINT
+    from core.benchmark.requests import BenchmarkRequest
     from core.jobs import submit_job, wait_for_job
     from core.jobs.cluster import get_client, shutdown_client
     from core.store import init_db
@@ -140,9 +140,9 @@ def main() -> int:
             order = ["", "here"] if index % 2 == 0 else ["here", ""]
             fps = {}
             for host in order:
-                job = wait_for_job(submit_job("benchmark", BENCHMARK_ENTRYPOINT,
-                                              {"settings": settings, "variant_id": variant}, variant_id=variant,
-                                              host=host), timeout_s=600)
+                spec = BenchmarkRequest(**settings, variant_id=variant, target=host).job()
+                job = wait_for_job(submit_job(spec.kind, spec.entrypoint, spec.params, target=spec.target,
+                                              variant_id=variant, host=spec.host), timeout_s=600)
                 if job.state != "done":
                     raise SystemExit(f"{host or 'local'}: {job.state}: {job.error} {job.error_hint}")
                 fps[host or "local"] = job.result["throughput_fps"]

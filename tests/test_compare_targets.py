@@ -20,11 +20,12 @@ SETTINGS = {**F32, "duration_s": 3}
 
 
 def _benchmark(variant_id: int, host: str) -> int:
-    from core.benchmark.jobs import BENCHMARK_ENTRYPOINT
+    from core.benchmark.requests import BenchmarkRequest
     from core.jobs import run_job_inline
 
-    job = run_job_inline("benchmark", BENCHMARK_ENTRYPOINT, {"settings": SETTINGS, "variant_id": variant_id},
-                         target=f"variant {variant_id}", variant_id=variant_id, host=host, timeout_s=240)
+    spec = BenchmarkRequest(**SETTINGS, variant_id=variant_id, target=host).job()
+    job = run_job_inline(spec.kind, spec.entrypoint, spec.params, target=spec.target, variant_id=variant_id,
+                         host=spec.host, timeout_s=240)
     assert job.state == "done", (host, job.error, job.error_hint)
     return int(job.result["id"])
 

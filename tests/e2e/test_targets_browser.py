@@ -19,7 +19,6 @@ import pytest
 from playwright.sync_api import expect
 
 from benchmark_models import conv_net
-from core.benchmark.jobs import BENCHMARK_ENTRYPOINT
 from core.jobs import run_job_inline
 from tests.conftest import ROOT, free_port, open_from_sidebar, screenshot, wait_for_app
 
@@ -31,8 +30,11 @@ TALL = {"width": 1400, "height": 3000}
 
 
 def _benchmark(variant_id: int, host: str) -> int:
-    job = run_job_inline("benchmark", BENCHMARK_ENTRYPOINT, {"settings": SETTINGS, "variant_id": variant_id},
-                         target=f"variant {variant_id}", variant_id=variant_id, host=host, timeout_s=240)
+    from core.benchmark.requests import BenchmarkRequest
+
+    spec = BenchmarkRequest(**SETTINGS, variant_id=variant_id, target=host).job()
+    job = run_job_inline(spec.kind, spec.entrypoint, spec.params, target=spec.target, variant_id=variant_id,
+                         host=spec.host, timeout_s=240)
     assert job.state == "done", (host, job.error, job.error_hint)
     return int(job.result["id"])
 
