@@ -150,10 +150,11 @@ def compiled_compute_precision(compiled: Any) -> str | None:
         return None
 
 
-def compute_choices(device: str = "CPU") -> list[tuple[str, str]]:
+def compute_choices(device: str = "CPU", facts: dict[str, Any] | None = None) -> list[tuple[str, str]]:
     """(value, words) pairs a form offers: the device default first, f32 explicit, then the others
-    the device has natively. Value "default" means: do not set INFERENCE_PRECISION_HINT."""
-    facts = device_compute(device)
+    the device has natively. Value "default" means: do not set INFERENCE_PRECISION_HINT.
+    `facts` ({"native", "default"}) as another machine reported them; default: read here."""
+    facts = facts if facts is not None else device_compute(device)
     default = facts["default"]
     choices = [("default", f"device default ({default})" if default else "device default (not reported)")]
     offered = ["f32", *[p for p in facts["native"] if p != "f32"]]

@@ -27,9 +27,10 @@ from core.benchmark.results import result_label
 from core.benchmark.settings import BenchmarkSettings, InputSource
 from core.datasets.catalog import list_datasets
 from core.errors import UserError
-from core.precision import compute_choices
 from core.devices import devices_overview
+from core.precision import compute_choices
 from core.requests import Option
+from core.targets import LOCAL_NAME, list_targets
 from pages.ui import links
 from pages.ui.forms import option_widget
 from pages.ui.devices import device_cards
@@ -48,6 +49,7 @@ JOB_KEYS = {"benchmark": "bench_job", "sweep": "bench_sweep_job", "profile": "be
 FORM_KEYS = {"benchmark": "bench-form", "sweep": "sweep-form", "profile": "profile-form"}
 SUBMIT_LABELS = {"benchmark": "Run benchmark", "sweep": "Run group", "profile": "Profile"}
 VIEW_KEY = "bench_view_result"
+TARGET_KEY = "bench_target"  # one machine for every form of the page: their device lists follow it
 # Where each setting sits in the form (four columns a row); a setting not listed gets a row at the end.
 FORM_ROWS = (
     ("device", "hint", "api"),
@@ -63,6 +65,29 @@ LINKED_TAB = "_bench_link_tab"  # a ?result= link opens the stored results (kept
 @st.cache_data(ttl=600, show_spinner="Asking OpenVINO which devices this machine has…")
 def cached_devices() -> dict[str, Any]:
     return devices_overview()
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def cached_targets() -> list[dict[str, Any]]:
+    return list_targets(refresh=True)
+
+
+def pick_target(local: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The machine that measures ("local", or a connected target) and its devices as it reported
+    them — the forms offer those devices and compute precisions (the target checks them again)."""
+    usable = {t["name"]: t for t in cached_targets() if t["name"] == LOCAL_NAME or t["state"] != "lost"}
+    declared = BenchmarkRequest.option("target").info
+
+    def label(name: str) -> str:
+        if name == LOCAL_NAME:
+            return "local (this machine)"
+        found = usable[name]
+        return f"{name} · {found['state']} · {', '.join(map(str, found['devices'])) or 'no devices'}"
+
+    name = st.selectbox(declared.label, list(usable), format_func=label, key=TARGET_KEY, help=declared.help)
+    if name == LOCAL_NAME or name not in usable:
+        return LOCAL_NAME, local
+    return name, {"devices": usable[name]["info"].get("devices") or [], "virtual": [], "absent": []}
 
 
 def device_choices(overview: dict[str, Any]) -> list[str]:
@@ -88,7 +113,7 @@ def compute_precision_words(overview: dict[str, Any]) -> dict[str, str]:
     """Form choices: the device default (named), f32, and what present devices have natively."""
     words: dict[str, str] = {}
     for device in overview["devices"]:
-        for value, text in compute_choices(device["device"]):
+        for value, text in compute_choices(device["device"], device.get("compute")):
             if value == "default" and len(overview["devices"]) > 1:
                 text = "device default (" + ", ".join(
                     f"{d['device']}: {(d.get('compute') or {}).get('default') or '?'}" for d in overview["devices"]) + ")"
@@ -137,7 +162,7 @@ def setting_widget(opt: Option, key: str, column: Any, overview: dict[str, Any])
 def settings_form(kind: str, request_type: type[BenchmarkSettings], overview: dict[str, Any]) -> dict[str, Any] | None:
     """The request's page settings laid out in FORM_ROWS; the submitted values (None until submitted)."""
     key = FORM_KEYS[kind]
-    names = [opt.name for opt in request_type.options() if opt.info.page]
+    names = [opt.name for opt in request_type.options() if opt.info.page and opt.name != "target"]  # picked above
     rows = [[name for name in row if name in names] for row in FORM_ROWS]
     rows.append([name for name in names if not any(name in row for row in rows)])
     values: dict[str, Any] = {}
@@ -150,11 +175,11 @@ def settings_form(kind: str, request_type: type[BenchmarkSettings], overview: di
     return values if submitted else None
 
 
-def submit(kind: str, request_type: type[BenchmarkSettings], values: dict[str, Any], variant: Any) -> None:
+def submit(kind: str, request_type: type[BenchmarkSettings], values: dict[str, Any], variant: Any, target: str) -> None:
     """Form values -> the request (0 in an optional number: not given) -> checked once -> its job."""
     given = {name: None if value == 0 and request_type.option(name).optional else value for name, value in values.items()}
     try:
-        request = request_type(**given, variant_id=variant.id)
+        request = request_type(**given, variant_id=variant.id, target=target)
     except UserError as exc:
         show_error(exc)
         return
@@ -328,8 +353,8 @@ if link_result is not None:
         link_problems.append(f"There is no stored result #{link_result}.")
 links.show_problems(link_problems)
 
-overview = cached_devices()
 variant = pick_variant("Model variant to measure", key="bench-variant")
+target, overview = pick_target(cached_devices())
 tab_bench, tab_sweep, tab_profile, tab_results, tab_devices = st.tabs(
     ["Benchmark", "Group run", "Per-layer profile", RESULTS_TAB, "Devices"], default=st.session_state.get(LINKED_TAB))
 shown_result: int | None = None
@@ -340,7 +365,7 @@ with tab_devices:
 with tab_bench:
     values = settings_form("benchmark", BenchmarkRequest, overview)
     if values is not None and variant is not None:
-        submit("benchmark", BenchmarkRequest, values, variant)
+        submit("benchmark", BenchmarkRequest, values, variant, target)
     follow("benchmark")
 
 with tab_sweep:
@@ -349,7 +374,7 @@ with tab_sweep:
                "within the limit.")
     values = settings_form("sweep", SweepRequest, overview)
     if values is not None and variant is not None:
-        submit("sweep", SweepRequest, values, variant)
+        submit("sweep", SweepRequest, values, variant, target)
     follow("sweep")
 
 with tab_profile:
@@ -357,7 +382,7 @@ with tab_profile:
                "figures). Each kernel lists the original IR layers fused into it.")
     values = settings_form("profile", ProfileRequest, overview)
     if values is not None and variant is not None:
-        submit("profile", ProfileRequest, values, variant)
+        submit("profile", ProfileRequest, values, variant, target)
     follow("profile")
 
 with tab_results:
@@ -367,7 +392,8 @@ with tab_results:
     else:
         table = pd.DataFrame([
             {
-                "id": r.id, "kind": r.kind, "device": r.device, "precision": result_label(r),
+                "id": r.id, "kind": r.kind, "target": (r.machine or {}).get("target", LOCAL_NAME), "device": r.device,
+                "precision": result_label(r),
                 "noisy": ("⚠ " + noisy_text(r.metrics)[len("noisy: "):]) if noisy_text(r.metrics) else "", "hint": (r.config or {}).get("hint"),
                 "batch": (r.metrics or {}).get("batch_actual"), "FPS": (r.metrics or {}).get("throughput_fps"),
                 "± std": (r.metrics or {}).get("throughput_fps_std"),
