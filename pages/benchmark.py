@@ -187,6 +187,12 @@ def submit(kind: str, request_type: type[BenchmarkSettings], values: dict[str, A
         st.session_state.pop(VIEW_KEY, None)
 
 
+def where_measured(result: Any) -> str:
+    """The device, and the target machine when another machine measured it."""
+    target = (result.machine or {}).get("target")
+    return f"{result.device} on {target}" if target else str(result.device)
+
+
 def fmt(value: float | None, digits: int = 2, unit: str = "") -> str:
     return "—" if value is None else f"{value:,.{digits}f}{unit}"
 
@@ -194,7 +200,7 @@ def fmt(value: float | None, digits: int = 2, unit: str = "") -> str:
 def show_benchmark(result: Any, scope: str) -> None:
     metrics, config = result.metrics, result.config
     latency = metrics["latency_ms"]
-    st.markdown(f"**Result #{result.id}** · {result.device} · hint {config.get('hint')} · "
+    st.markdown(f"**Result #{result.id}** · {md_text(where_measured(result))} · hint {config.get('hint')} · "
                 f"{metrics.get('nstreams_actual') or '-'} streams · {metrics.get('nireq_actual')} requests · "
                 f"batch {metrics.get('batch_actual', config.get('batch') or 1)} · "
                 f"{metrics['iterations']} inferences in {metrics['duration_s']:.1f} s")
@@ -239,7 +245,7 @@ def runtime_words(metrics: dict[str, Any]) -> str:
 
 def show_sweep(result: Any, scope: str) -> None:
     metrics = result.metrics
-    st.markdown(f"**Group run #{result.id}** · {result.device} · {result_label(result)}")
+    st.markdown(f"**Group run #{result.id}** · {md_text(where_measured(result))} · {result_label(result)}")
     noisy_points = [i + 1 for i, p in enumerate(metrics["points"]) if p.get("noisy")]
     if noisy_points:
         st.warning(f"Noisy points: {', '.join(map(str, noisy_points))} (see the noisy_reasons column).")
@@ -262,7 +268,7 @@ def show_sweep(result: Any, scope: str) -> None:
 def show_profile(result: Any, scope: str) -> None:
     metrics = result.metrics
     summary = metrics["summary"]
-    st.markdown(f"**Profile #{result.id}** · {result.device} · {metrics.get('iterations')} inferences with counters · "
+    st.markdown(f"**Profile #{result.id}** · {md_text(where_measured(result))} · {metrics.get('iterations')} inferences with counters · "
                 f"{summary['total_ms']:.3f} ms per inference in {summary['status_counts'].get('executed', 0)} kernels")
     st.markdown(f"**{result_label(result)}**" + runtime_words(metrics))
     total = metrics.get("total") or {}

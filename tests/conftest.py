@@ -316,7 +316,7 @@ def open_from_sidebar(page, server: StreamlitServer, title: str):  # type: ignor
 
 def choose_option(page, label: str, option) -> None:  # type: ignore[no-untyped-def]
     """Pick `option` (text or compiled pattern) in the select box labelled `label` in the main area."""
-    box = page.get_by_test_id("stMain").get_by_label(label)
+    box = page.get_by_test_id("stMain").get_by_role("combobox", name=label, exact=True)  # not its help button
     box.scroll_into_view_if_needed()
     box.click()
     listbox = page.get_by_role("listbox")

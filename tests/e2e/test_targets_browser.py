@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from benchmark_models import conv_net
 from core.jobs import run_job_inline
-from tests.conftest import ROOT, free_port, open_from_sidebar, screenshot, wait_for_app
+from tests.conftest import ROOT, choose_option, free_port, open_from_sidebar, screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("patient_expect")]
 
@@ -90,7 +90,8 @@ def test_add_a_target_benchmark_on_it_and_compare(workspace: Path, server_factor
         screenshot(page, "targets-joined")
         assert {p.name for p in (lab / NAME / "work").iterdir()} <= {"blobs", "models", "runs", "workspace", "dask"}
 
-        # benchmark the same IR here and on the target (no target picker on the Benchmark page yet)
+        # the same IR benchmarked here (from the CLI's request) and on the target from the Benchmark page
+        from core.benchmark import list_results
         from core.variants import create_model, register_variant
         from core.workspace import new_artifact_dir
 
@@ -99,7 +100,18 @@ def test_add_a_target_benchmark_on_it_and_compare(workspace: Path, server_factor
         model_id = create_model("conv net", "ir", task="classification")
         variant_id = register_variant(model_id, xml, precision="FP32", method="imported", name="FP32")
         local_id = _benchmark(variant_id, "")
-        remote_id = _benchmark(variant_id, NAME)
+        main = open_from_sidebar(page, server, "Benchmark & profile")
+        choose_option(page, "Target machine", re.compile(rf"^{NAME} · online · CPU"))
+        bench_form = main.get_by_test_id("stForm").filter(has_text="Run benchmark")
+        bench_form.get_by_test_id("stSelectbox").filter(has_text="Compute precision").click()
+        page.get_by_role("option", name=re.compile(r"^f32 \(exact\)")).click()
+        bench_form.get_by_role("spinbutton", name="Duration (s)").fill("2")
+        bench_form.get_by_role("button", name="Run benchmark").click()
+        expect(main.get_by_text("Median latency").filter(visible=True).first).to_be_visible(timeout=180_000)
+        screenshot(page, "targets-benchmark-page")
+        remote = [r for r in list_results("benchmark") if (r.machine or {}).get("target") == NAME]
+        assert len(remote) == 1 and remote[0].config["infer_precision"] == "f32", remote
+        remote_id = remote[0].id
         assert (lab / NAME / "work" / "blobs").is_dir()  # the model travelled to the target's own folder
 
         main = open_from_sidebar(page, server, "Compare")
