@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.cluster.names import check_name
+from core.config import get_settings
 from core.errors import UserError
 from core.workspace import make_private_dir, private_files
 
@@ -74,8 +75,6 @@ class TargetCerts:
 
 
 def default_certs_dir() -> Path:
-    from core.config import get_settings
-
     return get_settings().workspace / "cluster" / "certs"
 
 

@@ -7,13 +7,12 @@ from typing import Any
 
 from core.commands import add_command
 from core.errors import UserError
+from core.jobs.api import cancel_job, get_job, list_jobs, read_job_log
 from core.store import Job
 from core.store.models import utcnow
 
 
 def job_to_dict(job: Job, with_log: bool = False) -> dict[str, Any]:
-    from core.jobs.api import read_job_log
-
     data: dict[str, Any] = {
         "id": job.id,
         "kind": job.kind,
@@ -34,14 +33,10 @@ def job_to_dict(job: Job, with_log: bool = False) -> dict[str, Any]:
 
 
 def _list(args: argparse.Namespace) -> Any:
-    from core.jobs.api import list_jobs
-
     return [job_to_dict(j) for j in list_jobs(limit=args.limit)]
 
 
 def _show(args: argparse.Namespace) -> Any:
-    from core.jobs.api import get_job
-
     job = get_job(args.job_id)
     if job is None:
         raise UserError(f"There is no job {args.job_id}.", "List jobs with `python -m core jobs`.")
@@ -49,8 +44,6 @@ def _show(args: argparse.Namespace) -> Any:
 
 
 def _cancel(args: argparse.Namespace) -> Any:
-    from core.jobs.api import cancel_job
-
     job = cancel_job(args.job_id)
     if job is None:
         raise UserError(f"There is no job {args.job_id}.")

@@ -11,6 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 
+from core.cluster.address import check_address
+from core.cluster.certs import AppCerts, app_security, create_certs, default_certs_dir
+from core.cluster.guard import guard_scheduler
+from core.cluster.state import write_state
 from core.config import get_settings
 from core.workspace import make_private_dir
 
@@ -87,10 +91,6 @@ def _start_listening_cluster(settings):  # type: ignore[no-untyped-def]
     import dask
     from dask.distributed import Client, LocalCluster
 
-    from core.cluster.address import check_address
-    from core.cluster.certs import AppCerts, app_security, create_certs, default_certs_dir
-    from core.cluster.state import write_state
-
     listen = check_address(settings.cluster_listen, settings.cluster_insecure, role="scheduler")
     security = None
     certs_dir = settings.cluster_certs or default_certs_dir()
@@ -118,8 +118,6 @@ def _start_listening_cluster(settings):  # type: ignore[no-untyped-def]
         resources={APP_RESOURCE: APP_RESOURCE_UNITS},
     )
     if security is not None:
-        from core.cluster.guard import guard_scheduler
-
         guard_scheduler(cluster.scheduler)  # a target's certificate may register a worker, not submit code
     client = Client(cluster)
     if listen.port == 0:  # "any free port": record the one the scheduler got

@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import update
 
-from core.store import Job, JobState, db_now, session_scope
 from core.jobs.liveness import pid_exists
 from core.locks import file_lock, lock_path
+from core.store import Job, JobState, db_now, session_scope
+from core.store.models import Result
 
 log = logging.getLogger("ovwb.job")
 
@@ -119,8 +120,6 @@ class JobContext:
         """Results this job stored name the machine that measured them (save_result writes this host's)."""
         if not self.measured_on:
             return
-        from core.store.models import Result
-
         with session_scope() as s:
             s.execute(update(Result).where(Result.job_id == self.job_id).values(machine=self.measured_on))
 

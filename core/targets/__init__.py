@@ -57,57 +57,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.cluster.certs import create_certs
 from core.cluster.names import LOCAL_NAME
-
-
-def list_targets(refresh: bool = True) -> list[dict[str, Any]]:
-    from core.targets.registry import list_targets as impl
-
-    return impl(refresh)
+from core.config import get_settings
+from core.jobs.cluster import get_client
+from core.targets.cli import join_command
+from core.targets.registry import cluster_state, forget_target, list_targets, refresh_targets
 
 
 def start_listening() -> dict[str, Any] | None:
-    from core.config import get_settings
-
+    """Start the app's cluster now when it should listen for targets (so they can join before the
+    first job); its state, or None when it does not listen here."""
     settings = get_settings()
     if not settings.cluster_listen or settings.dask_scheduler:
         return None
-    from core.jobs.cluster import get_client
-
     get_client()
     return cluster_state()
 
 
-def refresh_targets(client: Any = None) -> list[Any]:
-    from core.targets.registry import refresh_targets as impl
-
-    return impl(client)
-
-
-def forget_target(name: str) -> dict[str, Any]:
-    from core.targets.registry import forget_target as impl
-
-    return impl(name)
-
-
-def cluster_state() -> dict[str, Any] | None:
-    from core.targets.registry import cluster_state as impl
-
-    return impl()
-
-
-def join_command(name: str = "NAME") -> str:
-    from core.targets.cli import join_command as impl
-
-    return impl(name)
-
-
-def create_certs(folder: Any = None, force: bool = False) -> dict[str, str]:
-    from core.cluster.certs import create_certs as impl
-
-    return impl(folder, force)
-
-
 __all__ = ["LOCAL_NAME", "cluster_state", "create_certs", "forget_target", "join_command", "list_targets",
-           "refresh_targets",
-           "start_listening"]
+           "refresh_targets", "start_listening"]

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from core.cluster.address import parse_address
+from core.cluster.certs import create_certs, create_target_bundle
+from core.commands import add_command
+from core.targets.join import join
+from core.targets.registry import cluster_state, forget_target, list_targets
+
 
 def _certs(args: argparse.Namespace) -> Any:
-    from core.cluster.certs import create_certs, create_target_bundle
-
     made = create_target_bundle(args.target, args.dir) if args.target else create_certs(args.dir, force=args.force)
     made["next"] = (f"Copy {made['target_bundle']} to each lab machine and run there: python -m core target join "
                     "tls://APP-HOST:8786 --name NAME --certs FOLDER")
@@ -16,17 +20,12 @@ def _certs(args: argparse.Namespace) -> Any:
 
 
 def _status(_args: argparse.Namespace) -> Any:
-    from core.targets.registry import cluster_state
-
     state = cluster_state()
     return {"listening": state is not None, **(state or {}), "join_command": join_command()}
 
 
 def join_command(name: str = "NAME") -> str:
     """The command a user runs on a lab machine to add it (shown by the Targets page)."""
-    from core.cluster.address import parse_address
-    from core.targets.registry import cluster_state
-
     state = cluster_state()
     if state is None:
         return f"python -m core target join tls://APP-HOST:8786 --name {name} --certs FOLDER"
@@ -38,27 +37,19 @@ def join_command(name: str = "NAME") -> str:
 
 
 def _join(args: argparse.Namespace) -> Any:
-    from core.targets.join import join
-
     return join(args.address, args.name, certs=args.certs, work_dir=args.dir, insecure=args.insecure,
                 threads=args.threads, listen_host=args.listen_host, check_only=args.check)
 
 
 def _list(args: argparse.Namespace) -> Any:
-    from core.targets.registry import list_targets
-
     return list_targets(refresh=not args.no_refresh)
 
 
 def _forget(args: argparse.Namespace) -> Any:
-    from core.targets.registry import forget_target
-
     return forget_target(args.name)
 
 
 def register(subparsers: Any) -> None:
-    from core.commands import add_command
-
     cluster = add_command(subparsers, "cluster", "the app's cluster for remote targets: certificates, status", _status)
     actions = cluster.add_subparsers(dest="action")
     certs = add_command(actions, "certs", "make the cluster's CA, the scheduler's certificate and the target bundle",

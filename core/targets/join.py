@@ -19,8 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from core.cluster.address import check_address
+from core.cluster.certs import target_security
+from core.cluster.guard import guard_target_worker
 from core.cluster.names import LOCAL_NAME, WORKER_PREFIX, check_name
 from core.errors import UserError
+from core.ov_core import core_instance
 from core.workspace import make_private_dir, private_files
 
 log = logging.getLogger("ovwb.target")
@@ -34,16 +37,12 @@ def default_work_dir(name: str) -> Path:
 
 def device_resources() -> dict[str, float]:
     """One unit per OpenVINO device of this host ("device-CPU", "device-GPU.0", ...)."""
-    from core.ov_core import core_instance
-
     return {f"device-{name}": 1 for name in core_instance().available_devices}
 
 
 def prepare(address: str, name: str, certs: str | Path | None, work_dir: str | Path | None,
             insecure: bool) -> tuple[Any, Path, Any]:
     """Check everything before any connection: (address, work folder, Dask Security or None)."""
-    from core.cluster.certs import target_security
-
     parsed = check_address(address, insecure, role="target")
     check_name(name)
     security = None
@@ -91,8 +90,6 @@ async def _serve(address: str, name: str, folder: Path, security: Any, threads: 
         try:
             await worker
             if security is not None:
-                from core.cluster.guard import guard_target_worker
-
                 guard_target_worker(worker)  # only the app side may ask this worker anything
         except Exception as exc:  # noqa: BLE001 - refused (bad cert), name in use, scheduler down: retry
             log.warning("could not join %s: %s; retrying in %.0f s", address, exc, REJOIN_S)

@@ -23,6 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.devices import device_info
+from core.jobs.supervisor import _die_with_parent
+from core.ov_core import core_instance
+from core.system_info import machine_summary
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 RUN_KEY = re.compile(r"^ovwb-measure-[0-9]+-[0-9a-f]{8,32}$")
@@ -120,10 +125,6 @@ def materialize_model(xml_digest: str, bin_digest: str) -> str:
 
 def host_report() -> dict[str, Any]:
     """What the Targets page shows of this machine: CPU, ISA flags, memory, OpenVINO, devices."""
-    from core.ov_core import core_instance
-    from core.devices import device_info
-    from core.system_info import machine_summary
-
     flags: list[str] = []
     memory_mb = None
     try:
@@ -193,9 +194,6 @@ def run_measurement(run_key: str, function: str, model_key: str, device: str, kw
     A child, as core.jobs.child on the app host: a crash or a hang costs one process, and a
     stop request (stop_run) can always end it. JSON in and out; nothing is unpickled from files.
     """
-    from core.jobs.supervisor import _die_with_parent
-    from core.system_info import machine_summary
-
     if not RUN_KEY.match(run_key) or not re.match(r"^[0-9a-f]{64}-[0-9a-f]{64}$", model_key):
         raise ValueError("bad run or model key")
     run_dir = work_dir() / "runs" / run_key

@@ -18,12 +18,16 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from core.cluster.certs import app_security
 from core.cluster.names import LOCAL_NAME, WORKER_PREFIX
 from core.cluster.state import read_state
 from core.errors import UserError
+from core.jobs import cluster
+from core.jobs.context import lock_holder
 from core.jobs.liveness import pid_exists
 from core.store import db_now, session_scope
 from core.store.models import Target
+from core.targets.on_target import host_report
 
 log = logging.getLogger("ovwb.targets")
 CONNECT_TIMEOUT_S = 5.0
@@ -51,8 +55,6 @@ def cluster_client():  # type: ignore[no-untyped-def]
     """A client of the app's listening scheduler: this process's own (the app) or a new one
     with the app's certificates (a job's child, the CLI). UserError when nobody listens."""
     global _client, _client_address
-    from core.jobs import cluster
-
     own = cluster._client
     if own is not None and own.status == "running" and cluster.get_settings().cluster_listen:
         return own
@@ -64,8 +66,6 @@ def cluster_client():  # type: ignore[no-untyped-def]
         if _client is not None and _client.status == "running" and _client_address == state["dial"]:
             return _client
         from distributed import Client
-
-        from core.cluster.certs import app_security
 
         security = app_security(Path(state["certs"])) if state.get("certs") else None
         try:
@@ -107,8 +107,6 @@ def refresh_targets(client: Any = None) -> list[Target]:
             with session_scope() as s:
                 s.execute(update(Target).where(Target.name == name).values(last_seen=now))
             continue
-        from core.targets.on_target import host_report
-
         try:
             report = client.run(host_report, workers=[worker["address"]])[worker["address"]]
         except Exception as exc:  # noqa: BLE001 - it may be leaving right now: report next time
@@ -142,16 +140,12 @@ def local_report() -> dict[str, Any]:
     """This machine's host report (computed once per process)."""
     global _local_report
     if _local_report is None:
-        from core.targets.on_target import host_report
-
         _local_report = host_report()
         _local_report["target_name"] = LOCAL_NAME
     return _local_report
 
 
 def _local_busy() -> bool:
-    from core.jobs.context import lock_holder
-
     return any(lock_holder(f"device-{d['device']}") for d in local_report().get("devices", []))
 
 

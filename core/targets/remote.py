@@ -21,9 +21,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from core.config import get_settings
+from core.devices import VIRTUAL_DEVICES
 from core.errors import UserError
+from core.jobs.supervisor import crash_reason
 from core.targets import on_target
+from core.targets.registry import cluster_client, mark_lost, target_workers
 from core.targets.runner import ALLOWED_FUNCTIONS
+from core.workspace import make_private_dir
 
 log = logging.getLogger("ovwb.job")
 POLL_S = 2.0
@@ -47,8 +52,6 @@ def cached_digest(path: Path) -> str:
     import json
     import os
 
-    from core.config import get_settings
-
     info = path.stat()
     stamp = f"{path.resolve()}|{info.st_size}|{info.st_mtime_ns}"
     folder = get_settings().workspace / "cluster" / "digests"
@@ -61,8 +64,6 @@ def cached_digest(path: Path) -> str:
         pass
     digest = file_digest(path)
     try:
-        from core.workspace import make_private_dir
-
         make_private_dir(folder)
         tmp = note.with_name(f"{note.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"stamp": stamp, "sha256": digest}))
@@ -104,8 +105,6 @@ def device_resources(device: str, resources: dict[str, Any]) -> dict[str, float]
 
     "GPU" is GPU.0 when the target lists numbered GPUs; AUTO/MULTI without a list take every
     device of the target; a device the target lacks is a UserError naming what it has."""
-    from core.devices import VIRTUAL_DEVICES
-
     present = [r.removeprefix("device-") for r in resources if str(r).startswith("device-")]
     head, _, rest = device.partition(":")
     listed = [d.strip() for d in rest.split(",") if d.strip()] if head.upper() in VIRTUAL_DEVICES else [device]
@@ -124,8 +123,6 @@ def device_resources(device: str, resources: dict[str, Any]) -> dict[str, float]
 
 def _check_portable(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The settings as they may travel: no app path, no database URL, no dataset of the app's."""
-    from core.config import get_settings
-
     settings = dict(kwargs.get("settings") or {})
     if str(settings.get("input", "random")) not in ("", "random", "None"):
         raise UserError("Dataset inputs are not sent to remote targets yet.",
@@ -151,8 +148,6 @@ def _check_portable(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _lost(name: str) -> UserError:
-    from core.targets.registry import mark_lost
-
     when = mark_lost(name)
     return UserError(f"Target {name} lost at {when:%Y-%m-%d %H:%M:%S} UTC.", LOST_HINT)
 
@@ -160,8 +155,6 @@ def _lost(name: str) -> UserError:
 def measure_remote(ctx: Any, function: Callable[..., dict[str, Any]], xml_path: Path, device: str,
                    kwargs: dict[str, Any]) -> dict[str, Any]:
     """Run `function` (a core.benchmark.measure adapter) on target `ctx.host`; its metrics dict."""
-    from core.targets.registry import cluster_client, target_workers
-
     name = ctx.host
     entry = f"{function.__module__}:{function.__name__}"
     if entry not in ALLOWED_FUNCTIONS:
@@ -232,8 +225,6 @@ def measure_remote(ctx: Any, function: Callable[..., dict[str, Any]], xml_path: 
         ctx.log("[%s] %s", name, line)
     result = outcome.get("result")
     if not result:
-        from core.jobs.supervisor import crash_reason
-
         message, hint = crash_reason(int(outcome.get("returncode") or 1))
         raise UserError(f"On target {name}: {message}", hint)
     if not result.get("ok"):

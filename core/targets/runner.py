@@ -19,6 +19,11 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from core.errors import UserError
+from core.jobs.child import explain_unexpected, resolve_entrypoint
+from core.telemetry import disable_telemetry
+from core.workspace import private_files
+
 # The only functions a target runs (a spec naming anything else is refused).
 ALLOWED_FUNCTIONS = {
     "core.benchmark.measure:benchmark",
@@ -50,11 +55,6 @@ def _finite(value: Any) -> Any:
 
 
 def run(run_dir: Path) -> int:
-    from core.telemetry import disable_telemetry
-    from core.errors import UserError
-    from core.jobs.child import explain_unexpected, resolve_entrypoint
-    from core.workspace import private_files
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stdout, force=True)
     disable_telemetry()
