@@ -40,19 +40,23 @@ def check_device(device: str) -> None:
 
 
 def precision_notes(variant_precision: str | None, inference_precision: str | None, device: str,
-                    runtime_precisions: dict[str, int] | None = None) -> list[str]:
+                    runtime_precisions: dict[str, int] | None = None,
+                    capabilities: list[str] | None = None) -> list[str]:
     """Plain words when the IR's weight precision is not what the device computed in.
 
     Everything is read from what happened: the compiled model's compute precision (an FP16 IR
     computed in f32 or bf16, an FP32 IR computed in bf16), the runtime precisions of the executed
-    layers (an INT8 IR without integer kernels), and the device's reported capabilities.
+    layers (an INT8 IR without integer kernels), and the device's reported capabilities —
+    `capabilities` as the machine that measured reported them (a remote target), else read here.
     """
     notes = []
     sentence = same_compute(variant_precision, inference_precision, device)
     if sentence:
         notes.append(sentence)
     if (variant_precision or "").upper() == "INT8":
-        capabilities = sorted({cap for name in physical_devices_of(device) for cap in device_ranges(name)["capabilities"]})
+        if capabilities is None:
+            capabilities = [cap for name in physical_devices_of(device) for cap in device_ranges(name)["capabilities"]]
+        capabilities = sorted(set(capabilities))
         if "INT8" not in capabilities:
             notes.append(f"{device} reports no INT8 capability ({', '.join(capabilities) or 'none'}): "
                          "quantized layers may run in float there.")

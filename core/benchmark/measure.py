@@ -21,7 +21,6 @@ from core.benchmark.profile import profile_model
 from core.benchmark.settings import BenchmarkSettings
 from core.benchmark.sweep import run_sweep
 from core.devices import device_ranges, physical_devices_of
-from core.precision import quantized_compute_seen, same_compute
 from core.progress import Progress
 
 
@@ -104,20 +103,7 @@ def measured_notes(weights: str | None, metrics: dict[str, Any], device: str) ->
     A remote target's CPU may differ from this one (or have a GPU this host lacks): its own
     capabilities travel in `metrics["device_capabilities"]`; without them, this host's are read.
     """
-    compute = metrics.get("compute_precision")
-    runtime = metrics.get("runtime_precisions")
     measured = metrics.get("device_capabilities")
-    if measured is None:
-        return precision_notes(weights, compute, device, runtime)
-    notes = []
-    sentence = same_compute(weights, compute, device)
-    if sentence:
-        notes.append(sentence)
-    if (weights or "").upper() == "INT8":
-        capabilities = sorted({cap for caps in measured.values() for cap in caps})
-        if "INT8" not in capabilities:
-            notes.append(f"{device} reports no INT8 capability ({', '.join(capabilities) or 'none'}): "
-                         "quantized layers may run in float there.")
-        elif runtime and not quantized_compute_seen(runtime):
-            notes.append(f"No layer ran in an integer precision on {device}: this INT8 IR was computed in float.")
-    return notes
+    capabilities = None if measured is None else [cap for caps in measured.values() for cap in caps]
+    return precision_notes(weights, metrics.get("compute_precision"), device, metrics.get("runtime_precisions"),
+                           capabilities)

@@ -44,7 +44,11 @@ class ClusterAddress:
         return self.url
 
 
-def is_loopback(host: str) -> bool:
+def is_loopback(host: str | None) -> bool:
+    """True for 127.x, ::1 and localhost; False for wildcard (empty, 0.0.0.0, ::) and LAN addresses."""
+    if not host:
+        return False  # no address: all interfaces
+    host = host.strip("[]")
     if host == "localhost":
         return True
     try:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import os
 import secrets
 import socket
@@ -39,6 +38,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse
 
+from core.cluster.address import is_loopback
+
 APP = Path(__file__).resolve().parents[2] / "app.py"
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 HEALTH_PATHS = ("/_stcore/health", "/healthz")
@@ -46,19 +47,6 @@ _state: dict[str, Any] = {"origin_guard": False, "token_guard": False, "token": 
 
 
 # --- addresses ------------------------------------------------------------------------------
-
-def is_loopback(address: str | None) -> bool:
-    """True for 127.x, ::1 and localhost; False for wildcard (empty, 0.0.0.0, ::) and LAN addresses."""
-    if not address:
-        return False  # Streamlit's default without an address: all interfaces
-    host = address.strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
 
 def _server_option(name: str) -> Any:
     from streamlit import config
