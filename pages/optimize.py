@@ -14,7 +14,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.accuracy.evaluate import read_model
 from core.accuracy.requests import AccuracyRequest
 from core.datasets import PreprocessSpec, dataset_to_dict, list_datasets
 from core.datasets.catalog import KIND_NPZ, get_dataset
@@ -22,6 +21,7 @@ from core.datasets.defaults import spec_for_variant
 from core.datasets.feeding import RANDOM_DATA_WARNING
 from core.datasets.preview import thumbnail_data_urls
 from core.errors import UserError
+from core.ov_core import read_model
 from core.precision import compute_choices, device_compute
 from core.quantize.compression import fp16_runtime_note
 from core.quantize.layers import WEIGHTED_TYPES, model_layers

@@ -20,7 +20,6 @@ from core.accuracy.metrics import AgreementReport, LabelAccuracy, class_scores, 
 from core.datasets.feeding import SampleSource
 from core.errors import UserError
 from core.ov_core import core_instance
-from core.ov_core import read_model  # noqa: F401 - still imported from here by core/analysis/requests.py and pages/optimize.py
 from core.progress import Progress, no_progress
 
 ACCURACY_CONFIG = {"INFERENCE_PRECISION_HINT": "f32"}

@@ -13,13 +13,13 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from core.accuracy.evaluate import read_model
 from core.analysis.inputs import open_inputs
 from core.analysis.layer_error import LayerScope
 from core.analysis.models import ModelRef, default_preprocessing, resolve_model_ref
 from core.datasets.feeding import open_source
 from core.datasets.preprocessing import PreprocessSpec
 from core.errors import UserError
+from core.ov_core import read_model
 from core.quantize.layers import model_layers
 from core.quantize.requests import NNCF_OPTIONS, Preset, QuantizeRequest
 from core.requests import JobSpec, Request, option

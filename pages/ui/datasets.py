@@ -11,7 +11,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.accuracy.evaluate import read_model
 from core.datasets import PreprocessSpec, dataset_to_dict, list_datasets, open_source, preview_samples
 from core.datasets.catalog import get_dataset
 from core.datasets.fitness import dataset_problem
@@ -20,6 +19,7 @@ from core.datasets.uploads import DatasetUploadRequest, stage_dataset_upload
 from core.errors import UserError
 from core.importer.archives import archive_stem
 from core.jobs import wait_for_job
+from core.ov_core import read_model
 from core.store import Variant
 from core.variants import variant_xml
 from pages.ui.jobs import job_panel, show_error, submit_request
