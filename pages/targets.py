@@ -21,6 +21,7 @@ from core.cluster.certs import AppCerts, default_certs_dir
 from core.cluster.names import check_name
 from core.targets.summary import device_rows, simd_flags, table_row
 from pages.ui.frame import page_setup
+from pages.ui.jobs import show_error
 from pages.ui.text import error_text, md_text, plural
 
 page_setup("Targets", "The machines a job can measure on: this one, and lab machines that joined with one command.")
@@ -114,7 +115,7 @@ def machines() -> None:
     try:
         targets = list_targets()
     except UserError as exc:
-        st.error(error_text(exc.message, exc.hint))
+        show_error(exc)
         return
     counts = {state: sum(t["state"] == state for t in targets if t["name"] != LOCAL_NAME)
               for state in ("online", "busy", "lost")}
@@ -144,7 +145,7 @@ def add_target(state: dict[str, Any] | None) -> None:
             try:
                 create_certs(certs.folder)
             except UserError as exc:
-                st.error(error_text(exc.message, exc.hint))
+                show_error(exc)
             else:
                 st.session_state[CERTS_DONE_KEY] = True
                 st.rerun()
@@ -156,7 +157,7 @@ def add_target(state: dict[str, Any] | None) -> None:
     try:
         check_name(name)
     except UserError as exc:
-        st.error(error_text(exc.message, exc.hint))
+        show_error(exc)
         return
     st.code(join_command(name), language="bash", wrap_lines=True)
     if state is None:
