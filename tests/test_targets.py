@@ -8,6 +8,8 @@ folder outside the app's workspace and no database; one is pinned to a single co
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import os
 import shutil
@@ -29,6 +31,13 @@ JOIN_TIMEOUT_S = 90
 LEASE_S = 15  # a measurement nobody asks about for this long is stopped on the target (app polls every 2 s)
 # f32 compute where figures are compared (the device default may be bf16 on one CPU, f32 on another).
 F32 = {"device": "CPU", "infer_precision": "f32", "hint": "throughput"}
+
+
+def run_coroutine(coroutine: Any) -> Any:
+    """asyncio.run in a thread of its own: earlier tests in the session (Playwright's sync API) may
+    leave an event loop running in this thread, where asyncio.run refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _free_port() -> int:
@@ -373,8 +382,6 @@ def test_only_holders_of_the_cluster_certificates_connect(app: dict[str, Any], t
             print(f"{label}: refused ({type(exc).__name__}: {str(exc)[:120]})")
         assert ran is None, label
     # One target cannot ask another anything (run code there): a target's worker answers the app side only.
-    import asyncio
-
     from distributed.core import rpc
 
     fast_address = _states()["fast"]["address"]
@@ -384,10 +391,10 @@ def test_only_holders_of_the_cluster_certificates_connect(app: dict[str, Any], t
             return await peer.identity()
 
     with pytest.raises(Exception, match="not allowed"):
-        asyncio.run(ask(target_security(app["bundle"])))
+        run_coroutine(ask(target_security(app["bundle"])))
     from core.cluster.certs import app_security
 
-    assert asyncio.run(ask(app_security(app["certs"])))["type"] == "Worker"  # the app side is answered
+    assert run_coroutine(ask(app_security(app["certs"])))["type"] == "Worker"  # the app side is answered
     # The target bundle cannot make a worker that would receive the app's own work (job
     # supervisors carry the database URL): only ovwb-target:* names with device resources register.
     from distributed import Worker
@@ -404,7 +411,7 @@ def test_only_holders_of_the_cluster_certificates_connect(app: dict[str, Any], t
 
     for name, resources in (("ovwb-target:evil", {APP_RESOURCE: 1000}), ("plain-worker", {"device-CPU": 1})):
         with pytest.raises(Exception):  # noqa: PT011 - refused registration (its type is Dask's)
-            asyncio.run(rogue_worker(name, resources))
+            run_coroutine(rogue_worker(name, resources))
     assert "evil" not in _states()
     # A would-be target with a bundle of another CA never joins.
     other = Path(create_certs(app["base"] / "other-ca")["target_bundle"])
@@ -497,8 +504,6 @@ def test_plain_tcp_on_loopback_works_and_is_recorded_as_insecure(tmp_path: Path)
 
 
 def test_a_bundle_made_for_one_target_joins_as_that_target_only(app: dict[str, Any]) -> None:
-    import asyncio
-
     from distributed import Worker
 
     from core.cluster.certs import create_target_bundle, target_security
@@ -520,7 +525,7 @@ def test_a_bundle_made_for_one_target_joins_as_that_target_only(app: dict[str, A
             await worker.close()
 
     with pytest.raises(Exception):  # noqa: PT011 - refused registration (its type is Dask's)
-        asyncio.run(impostor())
+        run_coroutine(impostor())
     assert "someone-else" not in _states()
     named.stop()
 

@@ -172,12 +172,12 @@ def test_after_an_import_the_uploader_is_empty_and_the_url_names_the_new_model(s
     main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(model_file))
     expect(main.get_by_test_id("stFileChip")).to_have_count(1)
     wait_for_app(page)
-    main.get_by_label("Model name (optional)").fill("my tiny cnn")
-    main.get_by_label("Model name (optional)").press("Enter")
+    main.get_by_role("textbox", name="Model name (optional)").fill("my tiny cnn")
+    main.get_by_role("textbox", name="Model name (optional)").press("Enter")
     wait_for_app(page)
     main.get_by_role("button", name="Import").click()
     expect(main.get_by_text(re.compile("Imported my tiny cnn"))).to_be_visible(timeout=120_000)
     expect(main.get_by_test_id("stFileChip")).to_have_count(0)  # a fresh, empty uploader
-    expect(main.get_by_label("Model name (optional)")).to_have_value("")  # no stale name for the next one
+    expect(main.get_by_role("textbox", name="Model name (optional)")).to_have_value("")  # no stale name for the next one
     _shows(main, "Model", "my tiny cnn · onnx · #1")
     _wait_params(page, model="1")
