@@ -193,10 +193,6 @@ class Request:
 
 
 # --- the CLI side ----------------------------------------------------------------------------
-def _parse_bool(text: str) -> bool:
-    return text.lower() in ("1", "true", "yes", "on")
-
-
 def add_options(parser: argparse.ArgumentParser, request_type: type[Request], skip: tuple[str, ...] = ()) -> None:
     """One flag per CLI option of the request, with its default, choices and help."""
     for opt in request_type.options():

@@ -14,20 +14,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import open_page, page_text
-from test_targets import F32, Target, app, two_targets  # noqa: F401 - fixtures: the listening app, fast + slow
+from test_targets import F32, Target, app, benchmark_result, two_targets  # noqa: F401 - fixtures: the listening app, fast + slow
 
 SETTINGS = {**F32, "duration_s": 3}
-
-
-def _benchmark(variant_id: int, host: str) -> int:
-    from core.benchmark.requests import BenchmarkRequest
-    from core.jobs import run_job_inline
-
-    spec = BenchmarkRequest(**SETTINGS, variant_id=variant_id, target=host).job()
-    job = run_job_inline(spec.kind, spec.entrypoint, spec.params, target=spec.target, variant_id=variant_id,
-                         host=spec.host, timeout_s=240)
-    assert job.state == "done", (host, job.error, job.error_hint)
-    return int(job.result["id"])
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +32,8 @@ def measured(app: dict[str, Any], two_targets: dict[str, Target]) -> dict[str, i
     fp32 = register_variant(model_id, xml, precision="FP32", method="imported", name="FP32")
     fp16_xml = Path(compress_ir(xml, new_artifact_dir("models") / "fp16.xml", "fp16")["xml"])
     fp16 = register_variant(model_id, fp16_xml, "FP16", "fp16", name="FP16", parent_id=fp32)
-    return {"local": _benchmark(fp32, ""), "fast": _benchmark(fp32, "fast"), "slow": _benchmark(fp32, "slow"),
-            "fast-fp16": _benchmark(fp16, "fast")}
+    return {"local": benchmark_result(fp32, "", SETTINGS), "fast": benchmark_result(fp32, "fast", SETTINGS),
+            "slow": benchmark_result(fp32, "slow", SETTINGS), "fast-fp16": benchmark_result(fp16, "fast", SETTINGS)}
 
 
 def _rows(doc: dict[str, Any]) -> dict[int, dict[str, Any]]:

@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from core.jobs import submit_job, wait_for_job
 from core.jobs.cluster import get_client
 

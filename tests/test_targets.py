@@ -211,6 +211,15 @@ def _run(spec: Any) -> Any:
                           host=spec.host, timeout_s=240)
 
 
+def benchmark_result(variant_id: int, host: str, settings: dict[str, Any]) -> int:
+    """One benchmark request run inline on `host` ("" = this machine); the stored result's id."""
+    from core.benchmark.requests import BenchmarkRequest
+
+    job = _run(BenchmarkRequest(**settings, variant_id=variant_id, target=host).job())
+    assert job.state == "done", (host, job.error, job.error_hint)
+    return int(job.result["id"])
+
+
 def test_certificates_are_private_and_signed_by_the_cluster_ca(app: dict[str, Any]) -> None:
     from cryptography import x509
 

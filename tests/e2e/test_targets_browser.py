@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from benchmark_models import conv_net
-from core.jobs import run_job_inline
+from test_targets import benchmark_result
 from tests.conftest import ROOT, choose_option, free_port, open_from_sidebar, screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("patient_expect")]
@@ -27,16 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("pa
 NAME = "lab-box"
 SETTINGS = {"device": "CPU", "hint": "throughput", "infer_precision": "f32", "duration_s": 2.0}
 TALL = {"width": 1400, "height": 3000}
-
-
-def _benchmark(variant_id: int, host: str) -> int:
-    from core.benchmark.requests import BenchmarkRequest
-
-    spec = BenchmarkRequest(**SETTINGS, variant_id=variant_id, target=host).job()
-    job = run_job_inline(spec.kind, spec.entrypoint, spec.params, target=spec.target, variant_id=variant_id,
-                         host=spec.host, timeout_s=240)
-    assert job.state == "done", (host, job.error, job.error_hint)
-    return int(job.result["id"])
 
 
 def _join(command: str, bundle: Path, folder: Path) -> subprocess.Popen[bytes]:
@@ -99,7 +89,7 @@ def test_add_a_target_benchmark_on_it_and_compare(workspace: Path, server_factor
 
         model_id = create_model("conv net", "ir", task="classification")
         variant_id = register_variant(model_id, xml, precision="FP32", method="imported", name="FP32")
-        local_id = _benchmark(variant_id, "")
+        local_id = benchmark_result(variant_id, "", SETTINGS)
         main = open_from_sidebar(page, server, "Benchmark & profile")
         choose_option(page, "Target machine", re.compile(rf"^{NAME} · online · CPU"))
         bench_form = main.get_by_test_id("stForm").filter(has_text="Run benchmark")
