@@ -475,6 +475,88 @@ def test_profile_and_sweep_on_a_target_store_their_rows_here(app: dict[str, Any]
     assert "point_runs" not in summary.metrics
 
 
+@pytest.fixture(scope="module")
+def classifier(app: dict[str, Any]) -> dict[str, Any]:
+    """A trained classifier (FP32 parent, FP16 child) and labelled photos, in the app's workspace."""
+    import openvino as ov
+    from orientation_data import ORIENTATION_HINTS, orientation_ir, photo_paths, write_rotated_dataset
+
+    from core.datasets import import_dataset, spec_from_model
+    from core.variants import create_model, register_variant
+    from core.workspace import new_artifact_dir
+
+    folder = new_artifact_dir("models")
+    fp32 = orientation_ir(folder)
+    fp16 = folder / "orientation_fp16.xml"
+    ov.save_model(ov.Core().read_model(fp32), str(fp16), compress_to_fp16=True)
+    model_id = create_model("orientation", "onnx", task="classification")
+    parent = register_variant(model_id, fp32, "FP32", "converted", name="FP32")
+    child = register_variant(model_id, fp16, "FP16", "fp16", name="FP16", parent_id=parent)
+    photos = write_rotated_dataset(app["base"] / "photos", photo_paths()[:3])
+    spec = spec_from_model(ov.Core().read_model(fp32), ORIENTATION_HINTS)
+    return {"parent": parent, "child": child, "dataset": import_dataset(photos), "spec": spec.to_dict()}
+
+
+def test_accuracy_on_a_target_is_the_figure_measured_here(app: dict[str, Any], two_targets: dict[str, Target],
+                                                          classifier: dict[str, Any]) -> None:
+    """The dataset's samples (packed) and the reference travel with the model; the figure is the
+    local one (f32 on both machines), the row names the target, and a second run sends nothing."""
+    from core.accuracy.requests import AccuracyRequest
+    from core.store import Result, session_scope
+
+    def accuracy(target: str) -> Any:
+        request = AccuracyRequest(variant_id=classifier["child"], dataset_id=classifier["dataset"], limit=9,
+                                  preprocessing=classifier["spec"], target=target)
+        request.check()
+        job = _run(request.job())
+        assert job.state == "done", (target, job.error, job.error_hint)
+        assert (job.host or "") == target
+        with session_scope() as s:
+            return s.get(Result, job.result["result_id"])
+
+    here, there = accuracy(""), accuracy("fast")
+    assert "target" not in (here.machine or {}) and there.machine["target"] == "fast"
+    assert there.config["target"] == "fast" and there.config["device"] == "CPU"
+    for key in ("metric", "value", "reference_value", "samples", "compute_precision", "preprocessing", "dataset_id"):
+        assert there.metrics[key] == here.metrics[key], key
+    assert there.metrics["report"]["per_image"] == here.metrics["report"]["per_image"]
+    sent = there.metrics["target"]["model_bytes_sent"]
+    assert sent > 0  # the FP16 model, its FP32 reference and the pack of 9 photos
+    assert accuracy("fast").metrics["target"]["model_bytes_sent"] == 0  # all cached on the target by digest
+    # The CLI measures a variant on a target the same way (its job), and refuses a plain file there.
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "core", "accuracy", str(classifier["child"]), "--data", str(classifier["dataset"]),
+               "--target", "slow", "--limit", "5", "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads(done.stdout)
+    assert data["target"]["name"] == "slow" and data["samples"] == 5 and len(data["per_image"]) == 5
+    assert data["compute_precision"] == "f32" and data["result_id"] and data["job_id"]
+    from core.variants import get_variant, variant_xml
+
+    command[4] = str(variant_xml(get_variant(classifier["child"])))
+    refused = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=240)
+    assert refused.returncode == 2 and "A target measures a workspace variant" in refused.stdout, refused.stdout
+
+
+def test_a_dataset_input_benchmark_on_a_target(app: dict[str, Any], two_targets: dict[str, Target],
+                                               classifier: dict[str, Any]) -> None:
+    from core.benchmark.requests import BenchmarkRequest
+    from core.benchmark.results import get_result
+    from core.errors import UserError
+
+    request = BenchmarkRequest(**F32, duration_s=1, variant_id=classifier["parent"], input="dataset",
+                               dataset_id=classifier["dataset"], target="slow")
+    request.check()
+    job = _run(request.job())
+    assert job.state == "done", (job.error, job.error_hint)
+    row = get_result(job.result["id"])
+    assert row.machine["target"] == "slow" and row.config["input"] == str(classifier["dataset"])
+    assert row.metrics["target"]["model_bytes_sent"] > 0 and row.metrics["throughput_fps"] > 0
+    with pytest.raises(UserError, match="Target slow has no NPU"):
+        BenchmarkRequest(**{**F32, "device": "NPU"}, variant_id=classifier["parent"], target="slow").check()
+
+
 def test_a_job_on_a_target_that_is_not_connected_says_so(app: dict[str, Any], variant: int) -> None:
     job = _benchmark(variant, "nowhere", {**F32, "duration_s": 1})
     assert job.state == "failed" and job.error == "Target nowhere is not connected.", job.error

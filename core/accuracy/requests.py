@@ -1,9 +1,9 @@
 """The accuracy request: a model (variant or file) on a dataset, optionally against a reference.
 
-Declared once (samples limit, compute precision: label, help, default, choices), checked once
-before a job exists, and rebuilt by the job from its params, so the CLI, the pages that start
-an accuracy job (Optimize, Compare's missing runs, INT8 analysis' before/after) and the job
-read one record.
+Declared once (samples limit, compute precision, device, target machine: label, help, default,
+choices), checked once before a job exists, and rebuilt by the job from its params, so the CLI,
+the pages that start an accuracy job (Optimize, Compare's missing runs, INT8 analysis'
+before/after) and the job read one record.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from core.accuracy.evaluate import COMPUTE_OPTIONS, Progress, no_progress
+from core.accuracy.evaluate import COMPUTE_OPTIONS, Progress, check_compute_option, no_progress
 from core.accuracy.measure import measure_accuracy
+from core.benchmark.devices import check_device
 from core.datasets.catalog import get_dataset
 from core.errors import UserError
 from core.requests import JobSpec, Request, option
+from core.targets.choice import check_target, is_remote, target_option
 from core.variants import get_variant, variant_xml
 from core.workspace import resolve
 
@@ -56,6 +58,9 @@ class AccuracyRequest(Request):
         help="What the measured model computes in (the reference stays f32): f32 (exact, the default), default "
              "(the device's own choice, e.g. bf16 where it reports BF16: shows what its reduced compute costs in "
              "accuracy), or a native bf16/f16")
+    device: str = option("CPU", label="Device",
+                         help="the device that runs the model and its reference (the reference in f32)")
+    target: str = target_option()
 
     def model_xml(self) -> Path:
         if self.variant_id is not None:
@@ -76,16 +81,29 @@ class AccuracyRequest(Request):
         reference = self.reference_id()
         return variant_xml(get_variant(int(reference))) if reference is not None else None
 
+    def on_target(self) -> bool:
+        return is_remote(self.target)
+
     def check(self) -> None:
         super().check()
         get_dataset(int(self.dataset_id))
         self.model_xml()
         self.reference_xml()
+        if self.on_target():
+            check_target(self.target, self.device)  # the target checks the compute precision when it runs
+        else:
+            check_device(self.device)
+            check_compute_option(str(self.compute_precision), self.device)
 
     def measure(self, progress: Progress = no_progress) -> dict[str, Any]:
-        """The measurement itself (the job holds the compute lock around it; the CLI runs it as is)."""
+        """The measurement on this machine (a job holds the device's lock around it; the CLI on
+        files runs it as is)."""
         return measure_accuracy(self.model_xml(), int(self.dataset_id), self.reference_xml(), self.preprocessing,
-                                self.limit, progress, compute=str(self.compute_precision))
+                                self.limit, progress, compute=str(self.compute_precision), device=self.device)
+
+    def where(self) -> str:
+        """The device, and the machine when it is not this one (job titles, results)."""
+        return f"{self.device} on {self.target}" if self.on_target() else self.device
 
     def job(self) -> JobSpec:
         if self.variant_id is None:
@@ -94,4 +112,5 @@ class AccuracyRequest(Request):
         variant = get_variant(int(self.variant_id))
         name = f"{variant.model.name} / {variant.name}" if variant.model is not None else variant.name
         return JobSpec(kind=self.KIND, entrypoint=self.ENTRYPOINT, params=self.to_params(),
-                       target=f"accuracy · {name} in {self.compute_precision} compute", variant_id=variant.id)
+                       target=f"accuracy · {name} in {self.compute_precision} compute on {self.where()}",
+                       variant_id=variant.id, host=self.target if self.on_target() else "")

@@ -176,7 +176,8 @@ def measure_sync_loop(request: Any, iterations: int | None, duration_s: float | 
     return LoopResult(latencies_ms=latencies, duration_s=total, iterations=iteration)
 
 
-def _fill_inputs(requests: list[Any], compiled: Any, prepared: PreparedModel, settings: BenchmarkSettings) -> None:
+def _fill_inputs(requests: list[Any], compiled: Any, prepared: PreparedModel, settings: BenchmarkSettings,
+                 samples: Path | None = None) -> None:
     import openvino as ov
 
     model = prepared.model
@@ -185,7 +186,7 @@ def _fill_inputs(requests: list[Any], compiled: Any, prepared: PreparedModel, se
     elif prepared.data_shapes:
         raise UserError("-data_shape works with random input only here.", "Leave --input at random, or drop -data_shape.")
     else:
-        sets = dataset_inputs(compiled, model, int(settings.dataset_id or 0), len(requests))
+        sets = dataset_inputs(compiled, model, int(settings.dataset_id or 0), len(requests), samples)
     for request_index, request in enumerate(requests):
         for port_index, array in sets[request_index % len(sets)].items():
             if port_index in prepared.data_shapes:  # a dynamic input: the tensor brings its shape
@@ -220,8 +221,10 @@ def run_benchmark(
     xml_path: Path,
     settings: BenchmarkSettings,
     progress: Progress | None = None,
+    samples: Path | None = None,
 ) -> dict[str, Any]:
-    """Measure one configuration (`settings.repeats` times); returns the stored metrics."""
+    """Measure one configuration (`settings.repeats` times); returns the stored metrics.
+    `samples`: for dataset input on a target, the pack of the dataset's samples sent with the job."""
     import openvino as ov
 
     report = reporter(progress)
@@ -233,7 +236,7 @@ def run_benchmark(
     queue = None if sync else ov.AsyncInferQueue(compiled, nireq)
     requests = [compiled.create_infer_request()] if queue is None else [queue[i] for i in range(len(queue))]
     nireq = len(requests)
-    _fill_inputs(requests, compiled, prepared, settings)
+    _fill_inputs(requests, compiled, prepared, settings, samples)
 
     report(0.05, "First inference (warm-up, not counted)")
     if queue is None:

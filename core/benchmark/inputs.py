@@ -297,12 +297,27 @@ def random_inputs(compiled: Any, count: int, seed: int = 0,
     return sets
 
 
-def dataset_inputs(compiled: Any, model: Any, dataset_id: int, count: int) -> list[dict[int, np.ndarray]]:
-    """Input sets made of real samples of a stored dataset, preprocessed as the datasets
-    feature prepares them for this model (one sample per batch slot)."""
+BENCHMARK_PACK_SAMPLES = 128  # what a target is sent for dataset input: more than any set of requests reads
+
+
+def benchmark_source(dataset_id: int, model: Any) -> Any:
+    """The checked samples of a stored dataset a benchmark feeds `model` (on this machine)."""
     from core.datasets.feeding import open_source
 
-    source = open_source(dataset_id, model, minimum=1, purpose="a benchmark")
+    return open_source(dataset_id, model, minimum=1, purpose="a benchmark")
+
+
+def dataset_inputs(compiled: Any, model: Any, dataset_id: int, count: int,
+                   samples: Path | None = None) -> list[dict[int, np.ndarray]]:
+    """Input sets made of real samples of a stored dataset, preprocessed as the datasets
+    feature prepares them for this model (one sample per batch slot). On a target the dataset's
+    first samples arrive packed (`samples`, core/datasets/packs.py) and are read from there."""
+    if samples is not None:
+        from core.datasets.packs import PackedSource
+
+        source = PackedSource(Path(samples))
+    else:
+        source = benchmark_source(dataset_id, model)
     names = [(index, port.get_names()) for index, port in enumerate(compiled.inputs)]
     sets = []
     cursor = 0

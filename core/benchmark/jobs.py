@@ -10,6 +10,8 @@ Every stored result carries both precision axes: `weight_precision` (the variant
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +20,13 @@ from core.benchmark.measure import measured_notes
 from core.benchmark.profile_summary import variant_hints
 from core.benchmark.requests import BenchmarkRequest, ProfileRequest, SweepRequest, resolve_model
 from core.benchmark.results import latest_profile, save_result
-from core.benchmark.settings import BenchmarkSettings
+from core.benchmark.inputs import BENCHMARK_PACK_SAMPLES, benchmark_source
+from core.benchmark.settings import BenchmarkSettings, InputSource
+from core.datasets.packs import packed_samples
 from core.jobs import JobContext
-from core.ov_core import core_instance
+from core.ov_core import core_instance, read_model
 from core.precision import ir_weight_precision, precision_label, weight_precision
-from core.targets.measure import measure
+from core.targets.measure import Travels, measure
 from core.variants import get_variant
 
 BENCHMARK_ENTRYPOINT = BenchmarkRequest.ENTRYPOINT
@@ -50,6 +54,18 @@ def label_precisions(metrics: dict[str, Any], weights: str | None) -> None:
     metrics["precision_label"] = precision_label(weights, metrics.get("compute_precision"))
 
 
+@contextmanager
+def travelling_samples(ctx: JobContext, options: BenchmarkSettings, xml_path: Path) -> Iterator[dict[str, Any]]:
+    """The adapter's extra arguments: for a dataset input measured on a target, the dataset's first
+    samples packed (checked for the model here, as a local run checks them) to travel with the IR."""
+    if not ctx.host or options.input is not InputSource.DATASET:
+        yield {}
+        return
+    source = benchmark_source(int(options.dataset_id or 0), read_model(xml_path))
+    with packed_samples(source, range(min(len(source), BENCHMARK_PACK_SAMPLES))) as pack:
+        yield {"samples": Travels(pack)}
+
+
 def _config(settings: BenchmarkSettings, xml_path: Path) -> dict[str, Any]:
     config = settings.to_config()
     config["model_path"] = str(xml_path)
@@ -60,7 +76,9 @@ def benchmark_job(ctx: JobContext, **params: Any) -> dict[str, Any]:
     """A BenchmarkRequest's job (checked before it was submitted): measure, label, store."""
     options = BenchmarkRequest.from_params(params)
     xml_path, variant_id = options.model()
-    metrics = measure(ctx, adapters.benchmark, xml_path, device=options.device, settings=options.measured().to_params())
+    with travelling_samples(ctx, options, xml_path) as samples:
+        metrics = measure(ctx, adapters.benchmark, xml_path, device=options.device,
+                          settings=options.measured().to_params(), **samples)
     weights = _variant_precision(variant_id, xml_path)
     label_precisions(metrics, weights)
     metrics["notes"] = measured_notes(weights, metrics, options.device)
@@ -144,9 +162,10 @@ def sweep_job(ctx: JobContext, **params: Any) -> dict[str, Any]:
         config["sweep_job_id"] = ctx.job_id
         return save_result("benchmark", config, metrics, variant_id, ctx.job_id, point_settings.device)
 
-    metrics = measure(ctx, adapters.sweep, xml_path, device=base.device, settings=base.measured().to_params(),
-                      batches=base.batches, nstreams=base.nstreams_values, nireqs=base.nireq_values,
-                      latency_limit_ms=base.latency_limit_ms, on_point=store_point)
+    with travelling_samples(ctx, base, xml_path) as samples:
+        metrics = measure(ctx, adapters.sweep, xml_path, device=base.device, settings=base.measured().to_params(),
+                          batches=base.batches, nstreams=base.nstreams_values, nireqs=base.nireq_values,
+                          latency_limit_ms=base.latency_limit_ms, on_point=store_point, **samples)
     if ctx.host:  # measured on a target: its points come back together, stored here in order
         adapters.replay_points(metrics, store_point)
     for point in metrics["points"]:

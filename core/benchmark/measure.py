@@ -35,12 +35,13 @@ def _capabilities(device: str) -> dict[str, list[str]]:
     return found
 
 
-def benchmark(xml_path: Path, progress: Progress, settings: dict[str, Any]) -> dict[str, Any]:
+def benchmark(xml_path: Path, progress: Progress, settings: dict[str, Any], samples: str | None = None) -> dict[str, Any]:
     """One benchmark (core.benchmark.engine.run_benchmark) with `settings` (BenchmarkSettings params).
-    Checked again here: on a target, against the devices that target has."""
+    Checked again here: on a target, against the devices that target has. `samples`: the pack of
+    the dataset's samples when a dataset input is measured on a target."""
     options = BenchmarkSettings.from_params(settings)
     options.check()
-    metrics = run_benchmark(Path(xml_path), options, progress=progress)
+    metrics = run_benchmark(Path(xml_path), options, progress=progress, samples=Path(samples) if samples else None)
     metrics["device_capabilities"] = _capabilities(options.device)
     return metrics
 
@@ -60,7 +61,8 @@ def profile(xml_path: Path, progress: Progress, settings: dict[str, Any], iterat
 def sweep(xml_path: Path, progress: Progress, settings: dict[str, Any], batches: list[int] | None = None,
           nstreams: list[int] | None = None, nireqs: list[int] | None = None,
           latency_limit_ms: float | None = None,
-          on_point: Callable[[BenchmarkSettings, dict[str, Any]], int] | None = None) -> dict[str, Any]:
+          on_point: Callable[[BenchmarkSettings, dict[str, Any]], int] | None = None,
+          samples: str | None = None) -> dict[str, Any]:
     """A group of benchmarks (core.benchmark.sweep.run_sweep).
 
     `on_point(settings, metrics)` stores each point as it is measured (here, on the app host).
@@ -80,7 +82,7 @@ def sweep(xml_path: Path, progress: Progress, settings: dict[str, Any], batches:
         return None
 
     result = run_sweep(Path(xml_path), base, list(batches or []), list(nstreams or []), list(nireqs or []),
-                       latency_limit_ms, progress=progress, on_point=record)
+                       latency_limit_ms, progress=progress, on_point=record, samples=Path(samples) if samples else None)
     result["device_capabilities"] = capabilities
     if on_point is None:
         result["point_runs"] = runs

@@ -17,10 +17,9 @@ from core.benchmark.profile import DEFAULT_PROFILE_ITERATIONS, DEFAULT_PROFILE_R
 from core.benchmark.results import variant_for_path
 from core.benchmark.settings import Api, BenchmarkSettings, Hint, InputSource, int_list
 from core.benchmark.sweep import DEFAULT_POINT_DURATION_S, sweep_settings
-from core.devices import VIRTUAL_DEVICES
 from core.errors import UserError
 from core.requests import JobSpec, option
-from core.targets import LOCAL_NAME, list_targets
+from core.targets.choice import check_target, is_remote, target_option
 from core.variants import get_variant, variant_xml
 from core.workspace import resolve
 
@@ -53,15 +52,13 @@ class _Measure(BenchmarkSettings):
 
     variant_id: int | None = None
     model_path: str | None = None
-    target: str = option("", label="Target machine",
-                         help="the machine that measures: a joined target's name (Targets page, `python -m core "
-                              "target list`); empty or local: this machine")
+    target: str = target_option()
 
     def model(self) -> tuple[Path, int | None]:
         return resolve_model(self.variant_id, self.model_path)
 
     def on_target(self) -> bool:
-        return self.target not in ("", LOCAL_NAME)
+        return is_remote(self.target)
 
     def check(self) -> None:
         if self.on_target():
@@ -72,22 +69,8 @@ class _Measure(BenchmarkSettings):
         self.model()
 
     def check_target(self) -> None:
-        """The target is connected and has the device; what a target cannot be sent is refused now."""
-        if self.input is InputSource.DATASET:
-            raise UserError("Dataset inputs are not sent to remote targets yet.",
-                            "Use random inputs on a target, or measure with the dataset on this machine.")
-        known = {t["name"]: t for t in list_targets(refresh=True)}
-        found = known.get(self.target)
-        if found is None:
-            raise UserError(f"There is no target named {self.target!r}.",
-                            "See the Targets page (or `python -m core target list`) for the machines that joined.")
-        if found["state"] == "lost":
-            raise UserError(f"Target {self.target} is not connected (lost at {found['lost_at'] or 'an unknown time'}).",
-                            f"Start `python -m core target join ... --name {self.target}` on that machine again.")
-        head = self.device.split(":", 1)[0].split(".", 1)[0].upper()
-        devices = [str(d) for d in found["devices"]]
-        if head not in VIRTUAL_DEVICES and not any(d.split(".", 1)[0].upper() == head for d in devices):
-            raise UserError(f"Target {self.target} has no {self.device}.", f"Devices there: {', '.join(devices) or 'none'}.")
+        """The target is connected and has the device (its samples, for dataset input, travel with the job)."""
+        check_target(self.target, self.device)
 
     def job_title(self, what: str = "") -> str:
         """How the jobs list names this run: the variant (or file), the device and the machine."""

@@ -67,6 +67,7 @@ def run_sweep(
     latency_limit_ms: float | None = None,
     progress: Progress | None = None,
     on_point: Any = None,
+    samples: Path | None = None,
 ) -> dict[str, Any]:
     """Benchmark each point of the matrix (plain values in: the request that checked them sits a
     floor above); `on_point(settings, metrics)` may store it and return its id."""
@@ -77,7 +78,7 @@ def run_sweep(
             if progress is not None:
                 progress((index + (fraction or 0.0)) / len(plan), f"Point {index + 1}/{len(plan)}: {message}")
 
-        metrics = run_benchmark(Path(xml_path), settings, progress=point_progress)
+        metrics = run_benchmark(Path(xml_path), settings, progress=point_progress, samples=samples)
         point = {
             "batch": metrics.get("batch_actual"),
             "nstreams": settings.nstreams,

@@ -21,7 +21,7 @@ from typing import Any
 from core.cluster.address import check_address
 from core.cluster.certs import target_security
 from core.cluster.guard import guard_target_worker
-from core.cluster.names import LOCAL_NAME, WORKER_PREFIX, check_name
+from core.cluster.names import WORKER_PREFIX, check_name
 from core.errors import UserError
 from core.ov_core import core_instance
 from core.workspace import make_private_dir, private_files

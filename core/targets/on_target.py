@@ -51,6 +51,12 @@ _runs_lock = threading.Lock()
 _asked: dict[str, float] = {}  # run key -> when the app last read its progress (monotonic)
 
 
+# How a file sent for an adapter (core/targets/travels.Travels) is named in its arguments.
+MODEL_MARK = "ovwb-target-model:"
+BLOB_MARK = "ovwb-target-blob:"
+MODEL_KEY = re.compile(r"^[0-9a-f]{64}-[0-9a-f]{64}$")
+
+
 def work_dir() -> Path:
     folder = os.environ.get("OVWB_TARGET_DIR")
     if not folder:
@@ -121,6 +127,20 @@ def materialize_model(xml_digest: str, bin_digest: str) -> str:
     except OSError:  # another job made it first
         shutil.rmtree(tmp, ignore_errors=True)
     return key
+
+
+def resolve_travelled(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """An adapter's arguments with each sent-file marker replaced by the path of this target's copy."""
+    resolved = dict(kwargs)
+    for key, value in kwargs.items():
+        if isinstance(value, str) and value.startswith(MODEL_MARK):
+            model_key = value.removeprefix(MODEL_MARK)
+            if not MODEL_KEY.match(model_key):
+                raise ValueError(f"bad model key {model_key!r}")
+            resolved[key] = str(work_dir() / "models" / model_key / "model.xml")
+        elif isinstance(value, str) and value.startswith(BLOB_MARK):
+            resolved[key] = str(_blob_path(value.removeprefix(BLOB_MARK)))
+    return resolved
 
 
 def host_report() -> dict[str, Any]:
@@ -194,7 +214,7 @@ def run_measurement(run_key: str, function: str, model_key: str, device: str, kw
     A child, as core.jobs.child on the app host: a crash or a hang costs one process, and a
     stop request (stop_run) can always end it. JSON in and out; nothing is unpickled from files.
     """
-    if not RUN_KEY.match(run_key) or not re.match(r"^[0-9a-f]{64}-[0-9a-f]{64}$", model_key):
+    if not RUN_KEY.match(run_key) or not MODEL_KEY.match(model_key):
         raise ValueError("bad run or model key")
     run_dir = work_dir() / "runs" / run_key
     run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -7,9 +7,7 @@ child, the CLI — can reach the same scheduler with the app's certificates.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import socket
 import threading
 from datetime import datetime

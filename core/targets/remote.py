@@ -1,14 +1,15 @@
 """Measuring on a remote target, from inside a job's child on the app host (`JobContext.measure`).
 
 1. The IR is content-addressed (sha256 of .xml and .bin); the target says which blobs it
-   lacks and only those travel, in chunks, checked on arrival and kept in its cache.
+   lacks and only those travel, in chunks, checked on arrival and kept in its cache. Files
+   the adapter needs besides (`Travels`: a reference IR, a sample pack) travel the same way.
 2. One Dask task restricted to the target's worker and to its `device-<DEV>` resources runs
    the adapter (core/benchmark/measure.py) in a child process there and returns JSON metrics.
 3. Every 2 s the progress is read from the target and relayed to the job; cancel or SIGTERM
    stops the remote child; a target whose worker leaves the scheduler fails the job with
    "Target NAME lost at TIME" and is marked lost.
-Only the model files, the adapter's name and JSON settings travel: never the database URL
-or an app path (checked before sending).
+Only the model files, sample packs, the adapter's name and JSON settings travel: never the
+database URL or an app path (checked before sending).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from core.jobs.supervisor import crash_reason
 from core.targets import on_target
 from core.targets.registry import cluster_client, mark_lost, target_workers
 from core.targets.runner import ALLOWED_FUNCTIONS
+from core.targets.travels import Travels
 from core.workspace import make_private_dir
 
 log = logging.getLogger("ovwb.job")
@@ -73,11 +75,9 @@ def cached_digest(path: Path) -> str:
     return digest
 
 
-def send_model(client: Any, address: str, xml_path: Path,
-               progress: Callable[[float | None, str], None] | None = None) -> tuple[str, int]:
-    """Put the IR on the target (only the blobs it lacks); returns (model key, bytes sent)."""
-    xml_path = Path(xml_path)
-    files = [xml_path, xml_path.with_suffix(".bin")]
+def send_files(client: Any, address: str, files: list[Path],
+               progress: Callable[[float | None, str], None] | None = None) -> tuple[list[str], int]:
+    """Put these files on the target (only the blobs it lacks); returns (their digests, bytes sent)."""
     digests = [cached_digest(p) for p in files]
     missing = set(client.run(on_target.missing_blobs, digests, workers=[address])[address])
     total = sum(p.stat().st_size for p, d in zip(files, digests) if d in missing)
@@ -85,6 +85,7 @@ def send_model(client: Any, address: str, xml_path: Path,
     for path, digest in zip(files, digests):
         if digest not in missing:
             continue
+        missing.discard(digest)  # the same file twice (a reference equal to the model) travels once
         token = uuid.uuid4().hex
         with open(path, "rb") as handle:
             offset = 0
@@ -93,11 +94,37 @@ def send_model(client: Any, address: str, xml_path: Path,
                 offset += len(chunk)
                 sent += len(chunk)
                 if progress is not None and total:
-                    progress(None, f"Sending the model: {sent >> 20}/{total >> 20} MB")
+                    progress(None, f"Sending the model and its data: {sent >> 20}/{total >> 20} MB")
         if not client.run(on_target.finish_blob, digest, token, workers=[address])[address]:
             raise UserError(f"{path.name} arrived damaged on the target (checksum differs).", "Run the job again.")
+    return digests, sent
+
+
+def send_model(client: Any, address: str, xml_path: Path,
+               progress: Callable[[float | None, str], None] | None = None) -> tuple[str, int]:
+    """Put the IR on the target (only the blobs it lacks); returns (model key, bytes sent)."""
+    xml_path = Path(xml_path)
+    digests, sent = send_files(client, address, [xml_path, xml_path.with_suffix(".bin")], progress)
     key = client.run(on_target.materialize_model, digests[0], digests[1], workers=[address])[address]
     return key, sent
+
+
+def send_travelling(client: Any, address: str, kwargs: dict[str, Any],
+                    progress: Callable[[float | None, str], None] | None = None) -> tuple[dict[str, Any], int]:
+    """The adapter's arguments with each `Travels` file sent and replaced by its marker."""
+    sent = 0
+    replaced = dict(kwargs)
+    for key, value in kwargs.items():
+        if not isinstance(value, Travels):
+            continue
+        if value.model:
+            model_key, count = send_model(client, address, value.path, progress)
+            replaced[key] = on_target.MODEL_MARK + model_key
+        else:
+            (digest,), count = send_files(client, address, [Path(value.path)], progress)
+            replaced[key] = on_target.BLOB_MARK + digest
+        sent += count
+    return replaced, sent
 
 
 def device_resources(device: str, resources: dict[str, Any]) -> dict[str, float]:
@@ -124,15 +151,16 @@ def device_resources(device: str, resources: dict[str, Any]) -> dict[str, float]
 def _check_portable(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The settings as they may travel: no app path, no database URL, no dataset of the app's."""
     settings = dict(kwargs.get("settings") or {})
-    if str(settings.get("input", "random")) not in ("", "random", "None"):
-        raise UserError("Dataset inputs are not sent to remote targets yet.",
-                        "Use random inputs on a target, or run with dataset inputs on this machine.")
+    if str(settings.get("input", "random")) not in ("", "random", "None") and not isinstance(kwargs.get("samples"), Travels):
+        raise ValueError("a dataset input on a target needs its samples packed (samples=Travels(pack))")
     settings.pop("cache_dir", None)  # an app path; `cache` uses the target's own model cache
     portable = {**kwargs, "settings": settings} if "settings" in kwargs else dict(kwargs)
     app = get_settings()
     forbidden = [str(app.workspace), app.database_url]
 
     def walk(value: Any) -> None:
+        if isinstance(value, Travels):
+            return  # sent as a file, replaced by the target's own path
         if isinstance(value, str) and any(f and f in value for f in forbidden):
             raise UserError("A setting names a path of the app's workspace, which a target cannot see.",
                             "Remove that setting for a remote run.")
@@ -154,7 +182,7 @@ def _lost(name: str) -> UserError:
 
 def measure_remote(ctx: Any, function: Callable[..., dict[str, Any]], xml_path: Path, device: str,
                    kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Run `function` (a core.benchmark.measure adapter) on target `ctx.host`; its metrics dict."""
+    """Run `function` (an adapter of runner.ALLOWED_FUNCTIONS) on target `ctx.host`; its metrics dict."""
     name = ctx.host
     entry = f"{function.__module__}:{function.__name__}"
     if entry not in ALLOWED_FUNCTIONS:
@@ -171,13 +199,15 @@ def measure_remote(ctx: Any, function: Callable[..., dict[str, Any]], xml_path: 
     started = time.monotonic()
     try:
         model_key, sent = send_model(client, address, Path(xml_path), ctx.progress)
+        portable, extra_sent = send_travelling(client, address, portable, ctx.progress)
+        sent += extra_sent
     except UserError:
         raise
-    except Exception as exc:  # noqa: BLE001 - the worker vanished while we sent
+    except Exception:  # noqa: BLE001 - the worker vanished while we sent
         if address not in client.scheduler_info(n_workers=-1)["workers"]:
             raise _lost(name) from None
         raise
-    ctx.log("model on %s: %.1f MB sent in %.2f s", name, sent / 1e6, time.monotonic() - started)
+    ctx.log("model and data on %s: %.1f MB sent in %.2f s", name, sent / 1e6, time.monotonic() - started)
     run_key = f"ovwb-measure-{ctx.job_id}-{uuid.uuid4().hex[:12]}"
     future = client.submit(on_target.run_measurement, run_key, entry, model_key, device, portable, key=run_key,
                            workers=[address], resources=resources, allow_other_workers=False, pure=False, retries=0)

@@ -1,7 +1,8 @@
 """The measuring child on a target: `python -m core.targets.runner RUN_DIR`.
 
 Reads RUN_DIR/spec.json ({"function", "xml_path", "device", "kwargs"}), runs one of the
-measurement adapters of core/benchmark/measure.py, and writes RUN_DIR/result.json
+measurement adapters (ALLOWED_FUNCTIONS; files sent with it are named by markers in kwargs,
+resolved to this target's copies), and writes RUN_DIR/result.json
 ({"ok": true, "metrics": ...} or {"ok": false, "error", "hint"}); progress goes to
 RUN_DIR/progress.json, which the app reads every 2 s. No database, no app paths.
 """
@@ -21,6 +22,7 @@ from typing import Any
 
 from core.errors import UserError
 from core.jobs.child import explain_unexpected, resolve_entrypoint
+from core.targets.on_target import resolve_travelled
 from core.telemetry import disable_telemetry
 from core.workspace import private_files
 
@@ -29,6 +31,7 @@ ALLOWED_FUNCTIONS = {
     "core.benchmark.measure:benchmark",
     "core.benchmark.measure:profile",
     "core.benchmark.measure:sweep",
+    "core.accuracy.measure:accuracy_on_samples",
 }
 PROGRESS_INTERVAL_S = 0.5
 
@@ -82,7 +85,8 @@ def run(run_dir: Path) -> int:
 
     try:
         function = resolve_entrypoint(spec["function"])
-        metrics = function(Path(spec["xml_path"]), progress, **dict(spec.get("kwargs") or {}))
+        kwargs = resolve_travelled(dict(spec.get("kwargs") or {}))
+        metrics = function(Path(spec["xml_path"]), progress, **kwargs)
         _write_json(result_path, {"ok": True, "metrics": _finite(metrics)})
         return 0
     except Stopped:
