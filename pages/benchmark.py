@@ -27,11 +27,10 @@ from core.benchmark.results import result_label
 from core.benchmark.settings import BenchmarkSettings, InputSource
 from core.datasets.catalog import list_datasets
 from core.errors import UserError
-from core.devices import devices_overview
 from core.precision import compute_choices
 from core.requests import Option
-from core.targets import LOCAL_NAME, list_targets
-from pages.ui import links
+from core.targets import LOCAL_NAME
+from pages.ui import links, machines
 from pages.ui.forms import option_widget
 from pages.ui.devices import device_cards
 from pages.ui.frame import page_setup
@@ -62,32 +61,9 @@ RESULTS_TAB = "Stored results"
 LINKED_TAB = "_bench_link_tab"  # a ?result= link opens the stored results (kept: tabs are keyed by it)
 
 
-@st.cache_data(ttl=600, show_spinner="Asking OpenVINO which devices this machine has…")
-def cached_devices() -> dict[str, Any]:
-    return devices_overview()
-
-
-@st.cache_data(ttl=5, show_spinner=False)
-def cached_targets() -> list[dict[str, Any]]:
-    return list_targets(refresh=True)
-
-
-def pick_target(local: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The machine that measures ("local", or a connected target) and its devices as it reported
-    them — the forms offer those devices and compute precisions (the target checks them again)."""
-    usable = {t["name"]: t for t in cached_targets() if t["name"] == LOCAL_NAME or t["state"] != "lost"}
-    declared = BenchmarkRequest.option("target").info
-
-    def label(name: str) -> str:
-        if name == LOCAL_NAME:
-            return "local (this machine)"
-        found = usable[name]
-        return f"{name} · {found['state']} · {', '.join(map(str, found['devices'])) or 'no devices'}"
-
-    name = st.selectbox(declared.label, list(usable), format_func=label, key=TARGET_KEY, help=declared.help)
-    if name == LOCAL_NAME or name not in usable:
-        return LOCAL_NAME, local
-    return name, {"devices": usable[name]["info"].get("devices") or [], "virtual": [], "absent": []}
+def pick_target() -> tuple[str, dict[str, Any]]:
+    """The machine every form of the page measures on, and its devices (pages/ui/machines.py)."""
+    return machines.pick_target(BenchmarkRequest.option("target").info, TARGET_KEY)
 
 
 def device_choices(overview: dict[str, Any]) -> list[str]:
@@ -360,7 +336,7 @@ if link_result is not None:
 links.show_problems(link_problems)
 
 variant = pick_variant("Model variant to measure", key="bench-variant")
-target, overview = pick_target(cached_devices())
+target, overview = pick_target()
 tab_bench, tab_sweep, tab_profile, tab_results, tab_devices = st.tabs(
     ["Benchmark", "Group run", "Per-layer profile", RESULTS_TAB, "Devices"], default=st.session_state.get(LINKED_TAB))
 shown_result: int | None = None

@@ -38,7 +38,7 @@ from core.requests import Request
 from core.store import Variant
 from core.store.reads import stored_metrics
 from core.variants import get_variant, list_variants, variant_xml
-from pages.ui import links
+from pages.ui import links, machines
 from pages.ui.datasets import RANDOM, dataset_problems, pick_dataset, preprocessing_form, show_preview, upload_dataset
 from pages.ui.forms import option_widget
 from pages.ui.frame import page_setup
@@ -260,6 +260,29 @@ def int8_device_note(variant: Variant, device: str = "CPU") -> str:
                    f"{seen['layers']} layers in integer kernels ({kernels}).")
 
 
+def _choice(key: str, options: list[str]) -> None:
+    """Forget a pick the new machine or device does not offer (the select falls back to its first)."""
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+
+
+def pick_accuracy_machine() -> tuple[str, str, str]:
+    """(target, device, compute precision) for an accuracy job: the machine, one of the devices it
+    reported, and the compute precisions that device has (f32 first: the exact figure is the default)."""
+    target, overview = machines.pick_target(AccuracyRequest.option("target").info, "accuracy_target")
+    devices = {d["device"]: d for d in overview["devices"]} or {"CPU": {}}
+    declared_device = AccuracyRequest.option("device").info
+    _choice("accuracy_device", list(devices))
+    device = st.selectbox(declared_device.label, list(devices), key="accuracy_device", help=declared_device.help)
+    computes = dict(compute_choices(device, devices[device].get("compute")))
+    declared = AccuracyRequest.option("compute_precision").info
+    offered = ["f32", *[c for c in computes if c != "f32"]]
+    _choice("accuracy_compute", offered)
+    compute = st.selectbox(declared.label, offered, key="accuracy_compute", format_func=lambda c: computes.get(c, c),
+                           help=declared.help)
+    return target, device, compute
+
+
 def measure_existing_variant(variant: Variant, data: Any, spec: PreprocessSpec | None, blocked: bool) -> None:
     """Accuracy of the chosen variant as it is (e.g. an imported INT8 IR), with the data of section 1."""
     st.subheader("5 · Measure the accuracy of this variant")
@@ -278,14 +301,11 @@ def measure_existing_variant(variant: Variant, data: Any, spec: PreprocessSpec |
     if problem is not None:
         st.error(md_text(problem) + " It cannot be scored for this model: pick another dataset in section 1.")
     limit = option_widget(AccuracyRequest.option("limit"), "accuracy_limit")
-    # The choices are what this device reports (f32 first: the exact figure is the default).
-    computes, declared = dict(compute_choices("CPU")), AccuracyRequest.option("compute_precision")
-    compute = st.selectbox(declared.info.label, ["f32", *[c for c in computes if c != "f32"]], key="accuracy_compute",
-                           format_func=lambda c: computes.get(c, c), help=declared.info.help)
+    target, device, compute = pick_accuracy_machine()
     if st.button("Measure accuracy", key="accuracy_start", disabled=blocked or problem is not None):
         request = AccuracyRequest(variant_id=variant.id, dataset_id=data, reference_variant_id=reference,
                                   preprocessing=spec.to_dict() if spec is not None else None,
-                                  compute_precision=compute, limit=limit)
+                                  compute_precision=compute, limit=limit, device=device, target=target)
         if submit_request(request, ACCURACY_JOB_KEY) is not None:
             st.rerun()
     finished_accuracy = job_panel(ACCURACY_JOB_KEY)
@@ -293,8 +313,10 @@ def measure_existing_variant(variant: Variant, data: Any, spec: PreprocessSpec |
         accuracy = stored_metrics(finished_accuracy.result["result_id"])
         st.dataframe(pd.DataFrame(accuracy_rows(accuracy)), hide_index=True, width="stretch")
         st.caption(headline_text(accuracy))
-        st.caption(f"Computed in {accuracy.get('compute_precision') or 'f32'} (read back from the compiled model); "
-                   "the reference in f32.")
+        where = accuracy.get("report", {}).get("device") or "CPU"
+        machine = (accuracy.get("target") or {}).get("name")
+        st.caption(f"Computed in {accuracy.get('compute_precision') or 'f32'} (read back from the compiled model) on "
+                   f"{where}{f' of target {machine}' if machine else ''}; the reference in f32.")
         rows = agreement_rows(accuracy)
         if rows:
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -91,6 +91,36 @@ def listening(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
             shutdown_client()
 
 
+def test_accuracy_on_the_target_picked_on_the_optimize_page(listening: dict[str, Any]) -> None:
+    """The accuracy step offers the joined target, the devices it reported and their compute
+    precisions; the job measures there and the page says where the figure was computed."""
+    from core.jobs import wait_for_job
+    from core.sample import seed_sample
+    from core.store import Result, session_scope
+
+    seed_sample()
+    at = open_page("pages/optimize.py")
+    assert not at.exception, at.exception
+    labelled = next(o for o in at.selectbox(key="optimize_dataset").options if "rotated" in o)
+    at.radio(key="optimize_method").set_value("fp16").run()
+    at.selectbox(key="optimize_dataset").select(labelled).run()
+    picker = at.selectbox(key="accuracy_target")
+    assert picker.value == "local" and "bench-1" in picker.options[1]
+    picker.set_value("bench-1").run()
+    assert "CPU" in at.selectbox(key="accuracy_device").options
+    assert at.selectbox(key="accuracy_compute").value == "f32"
+    at.button(key="accuracy_start").click().run()
+    job = wait_for_job(at.session_state["optimize_accuracy_job"], timeout_s=180)
+    assert job.state == "done", (job.error, job.error_hint)
+    assert job.host == "bench-1"
+    at.run()
+    assert not at.exception, at.exception
+    with session_scope() as s:
+        stored = s.get(Result, job.result["result_id"])
+        assert stored.machine["target"] == "bench-1" and stored.config["target"] == "bench-1"
+    assert "(read back from the compiled model) on CPU of target bench-1" in page_text(at)
+
+
 def test_listening_with_tls_lists_the_joined_target_then_lost(listening: dict[str, Any]) -> None:
     at = open_page(PAGE)
     assert not at.exception, at.exception
