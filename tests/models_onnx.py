@@ -185,3 +185,11 @@ def make_tiny_cnn_ir(folder: Path, name: str = "tiny_cnn", compress_to_fp16: boo
 def light_zoo_model(name: str = "light_resnet50") -> Path:
     """A real-architecture ONNX model shipped in the onnx wheel (fake weights, real graph)."""
     return ONNX_LIGHT / f"{name}.onnx"
+
+
+def two_input_tensors(path: Path, rows: int = 6) -> Path:
+    """A .npz dataset for `make_two_input_onnx` (one array per input name), seeded."""
+    rng = np.random.default_rng(0)
+    np.savez(path, image=rng.normal(size=(rows, 3, 16, 16)).astype(np.float32),
+             mask=rng.uniform(size=(rows, 1, 16, 16)).astype(np.float32))
+    return path

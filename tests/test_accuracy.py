@@ -102,13 +102,10 @@ def test_cli_accuracy(workspace: Path, tmp_path: Path, orientation_xml: Path, fp
 
 def test_npz_agreement_for_any_model(workspace: Path, tmp_path: Path) -> None:
     """A non-classifier with two inputs: per-output cosine / max-abs-diff / PSNR, from a .npz."""
-    from models_onnx import make_two_input_onnx
+    from models_onnx import make_two_input_onnx, two_input_tensors
 
     model = ov.Core().read_model(make_two_input_onnx(tmp_path / "two"))
-    rng = np.random.default_rng(0)
-    npz = tmp_path / "tensors.npz"
-    np.savez(npz, image=rng.normal(size=(6, 3, 16, 16)).astype(np.float32),
-             mask=rng.uniform(size=(6, 1, 16, 16)).astype(np.float32))
+    npz = two_input_tensors(tmp_path / "tensors.npz")
     fp16 = tmp_path / "two_fp16.xml"
     ov.save_model(model, str(fp16), compress_to_fp16=True)
     source = open_source(import_dataset(npz), model)

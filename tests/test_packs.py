@@ -75,13 +75,10 @@ def test_the_accuracy_adapter_on_a_pack_gives_the_local_figure(workspace: Path, 
 
 
 def test_a_packed_tensor_dataset_keeps_its_rows_and_labels(workspace: Path, tmp_path: Path) -> None:
-    from models_onnx import make_two_input_onnx
+    from models_onnx import make_two_input_onnx, two_input_tensors
 
     model = ov.Core().read_model(make_two_input_onnx(tmp_path / "two"))
-    rng = np.random.default_rng(0)
-    npz = tmp_path / "tensors.npz"
-    np.savez(npz, image=rng.normal(size=(6, 3, 16, 16)).astype(np.float32),
-             mask=rng.uniform(size=(6, 1, 16, 16)).astype(np.float32))
+    npz = two_input_tensors(tmp_path / "tensors.npz")
     source = open_source(import_dataset(npz), model)
     pack = tmp_path / "pack.npz"
     write_pack(source, [1, 3, 5], pack)

@@ -1,8 +1,9 @@
 """Issue 13 in Debian's Chromium: the app listens for targets with TLS on loopback; a user reads
 the Targets page, copies the certificate bundle, runs the join command the page shows (a real
 `python -m core target join` process with its own folder and nothing of the app's environment),
-sees the machine appear online, benchmarks a small model on it and on this machine, and reads
-one comparison that names both machines."""
+sees the machine appear online, benchmarks a small model on it and on this machine, reads one
+comparison that names both machines, and measures a classifier's accuracy there from the
+Optimize page (the labelled photos travel to the target as a sample pack)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from benchmark_models import conv_net
+from orientation_data import orientation_ir, photo_paths, register_orientation_variant, write_rotated_dataset
 from test_targets import benchmark_result
 from tests.conftest import ROOT, choose_option, free_port, open_from_sidebar, screenshot, wait_for_app
 
@@ -123,6 +125,27 @@ def test_add_a_target_benchmark_on_it_and_compare(workspace: Path, server_factor
         assert any(f",{NAME}," in row for row in rows) and any(",local," in row for row in rows), rows
         assert any("cross-machine ratio" in row for row in rows), rows
         assert {local_id, remote_id} == {int(row.split(",")[0]) for row in rows}
+
+        # accuracy of a trained classifier on labelled photos, measured on the target from the Optimize page
+        from core.datasets import import_dataset
+
+        orientation = register_orientation_variant(orientation_ir(tmp_path / "orientation"))
+        import_dataset(write_rotated_dataset(tmp_path / "rotated", photo_paths()[:2]))
+        main = open_from_sidebar(page, server, "Optimize precision")
+        choose_option(page, "Model variant to optimize", re.compile(r"orientation", re.IGNORECASE))
+        choose_option(page, "Data to measure accuracy with (optional)", re.compile(r"rotated"))
+        choose_option(page, "Target machine", re.compile(rf"^{NAME} · online · CPU"))
+        expect(main.get_by_role("combobox", name="Device", exact=True)).to_have_value("CPU")
+        main.get_by_role("button", name="Measure accuracy").click()
+        where = main.get_by_text(f"(read back from the compiled model) on CPU of target {NAME}")
+        expect(where).to_be_visible(timeout=180_000)
+        where.scroll_into_view_if_needed()
+        screenshot(page, "targets-accuracy")
+        from core.store import Result, session_scope
+
+        with session_scope() as s:
+            rows = [r for r in s.query(Result).filter(Result.kind == "accuracy", Result.variant_id == orientation)]
+        assert len(rows) == 1 and rows[0].machine["target"] == NAME and rows[0].metrics["samples"] == 8
     finally:
         if target.poll() is None:
             os.killpg(target.pid, signal.SIGTERM)
