@@ -6,6 +6,9 @@
 2. Transfer time of a ~100 MB IR (built here with openvino.opset) to the target, and of the
    same IR again (content-addressed: nothing travels the second time).
 3. Time from starting `target join` to the target being usable (listed online with its report).
+4. Accuracy of an FP16 light_resnet50 against its FP32 parent on real photos (each in four
+   rotations), measured locally and on the target: the figures must be equal; the job times,
+   and the bytes sent (model + reference + sample pack the first time, nothing the second).
 
     .venv/bin/python benchmarks/targets.py [--rounds 3] [--seconds 10] [--mb 100] [--json out.json]
 
@@ -68,6 +71,59 @@ def resnet_ir(folder: Path) -> Path:
     path = folder / "resnet50.xml"
     ov.save_model(ov.convert_model(str(RESNET)), str(path), compress_to_fp16=False)
     return path
+
+
+def photo_folder(folder: Path) -> Path:
+    """Real photos shipped with scikit-image, each in four rotations (a flat, unlabelled dataset)."""
+    import cv2
+
+    folder.mkdir(parents=True)
+    photos = sorted(p for p in (SITE / "skimage" / "data").glob("*") if p.suffix.lower() in (".png", ".jpg"))
+    for path in photos:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None or min(image.shape[:2]) < 64:
+            continue
+        for turn, rotation in enumerate((None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE)):
+            cv2.imwrite(str(folder / f"{path.stem}_{turn}.jpg"), image if rotation is None else cv2.rotate(image, rotation))
+    return folder
+
+
+def accuracy_figures(base: Path, fp32_xml: Path, parent: int, model_id: int) -> dict[str, Any]:
+    """The same accuracy job here and on target "here" (twice there: the second finds all cached)."""
+    import openvino as ov
+
+    from core.accuracy.requests import AccuracyRequest
+    from core.datasets import import_dataset
+    from core.jobs import submit_job, wait_for_job
+    from core.store import Result, session_scope
+    from core.variants import register_variant
+
+    fp16 = fp32_xml.with_name("resnet50_fp16.xml")
+    ov.save_model(ov.Core().read_model(fp32_xml), str(fp16), compress_to_fp16=True)
+    child = register_variant(model_id, fp16, precision="FP16", method="fp16", parent_id=parent)
+    dataset = import_dataset(photo_folder(base / "photos"))
+    runs = {}
+    for name, host in (("local", ""), ("target", "here"), ("target_again", "here")):
+        spec = AccuracyRequest(variant_id=child, dataset_id=dataset, limit=None, target=host).job()
+        started = time.monotonic()
+        job = wait_for_job(submit_job(spec.kind, spec.entrypoint, spec.params, target=spec.target, variant_id=child,
+                                      host=spec.host), timeout_s=900)
+        seconds = time.monotonic() - started
+        if job.state != "done":
+            raise SystemExit(f"accuracy {name}: {job.state}: {job.error} {job.error_hint}")
+        with session_scope() as s:
+            metrics = s.get(Result, job.result["result_id"]).metrics
+        runs[name] = {"seconds": round(seconds, 2), "metric": metrics["metric"], "value": metrics["value"],
+                      "samples": metrics["samples"],
+                      "bytes_sent": (metrics.get("target") or {}).get("model_bytes_sent")}
+        sent = f", {runs[name]['bytes_sent'] / 1e6:.1f} MB sent" if host else ""
+        print(f"accuracy {name}: {metrics['metric']} {metrics['value']:.4f} on {metrics['samples']} samples in "
+              f"{seconds:.2f} s (job wall time){sent}")
+    runs["same_figure"] = runs["local"]["value"] == runs["target"]["value"] == runs["target_again"]["value"]
+    runs["time_ratio_target_again_over_local"] = round(runs["target_again"]["seconds"] / runs["local"]["seconds"], 3)
+    print(f"accuracy: same figure here and on the target: {runs['same_figure']}; job time target (cached) ÷ local: "
+          f"{runs['time_ratio_target_again_over_local']:.3f}")
+    return runs
 
 
 def main() -> int:
@@ -133,7 +189,8 @@ def main() -> int:
 
         folder = new_artifact_dir("models")
         xml = resnet_ir(folder)
-        variant = register_variant(create_model("resnet50", "ir"), xml, precision="FP32", method="imported")
+        model_id = create_model("resnet50", "ir")
+        variant = register_variant(model_id, xml, precision="FP32", method="imported")
         settings = {"device": "CPU", "hint": "throughput", "infer_precision": "f32", "duration_s": args.seconds}
         rounds = []
         for index in range(args.rounds):
@@ -167,6 +224,7 @@ def main() -> int:
               f"mean {figures['fps']['ratio_mean']:.3f} "
               f"± {figures['fps']['ratio_stdev']:.3f} over {len(ratios)} rounds (goal ≥ 0.98); "
               f"load average now {os.getloadavg()[0]:.2f}")
+        figures["accuracy"] = accuracy_figures(base, xml, variant, model_id)
     finally:
         if target.poll() is None:
             os.killpg(target.pid, signal.SIGTERM)

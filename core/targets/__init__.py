@@ -13,10 +13,12 @@ How it fits together
   device, and its own work folder; it never sees the app's workspace or database.
 * Jobs stay on the app host (supervisor, child, database). A job with `host="edge-box"`
   (`submit_job(..., host=...)`, `run_job_inline(..., host=...)`) measures there:
-  `ctx.measure(adapter, xml_path, device=..., **json_kwargs)` sends the IR once
-  (content-addressed), runs the adapter (core/benchmark/measure.py) in a child process on the
-  target, relays progress, stops it on cancel, and fails with "Target NAME lost at TIME" if the
-  target leaves (remote.py, on_target.py, runner.py). The stored Result's `machine` is the
+  `core.targets.measure.measure(ctx, adapter, xml_path, device=..., **json_kwargs)` sends the IR
+  once (content-addressed) with any `Travels(path)` argument (a reference IR, a sample pack of
+  core/datasets/packs.py), runs the adapter (core/benchmark/measure.py, core/accuracy/measure.py)
+  in a child process on the target, relays progress, stops it on cancel, and fails with "Target
+  NAME lost at TIME" if the target leaves (remote.py, on_target.py, runner.py, travels.py).
+  Which machine a request measures on: its `target` option (choice.py). The stored Result's `machine` is the
   target's machine summary plus {"target": NAME}; its metrics carry `target` too. A local
   result has no "target" key in `machine`: read it as `machine.get("target", "local")`.
 
