@@ -112,5 +112,5 @@ class AccuracyRequest(Request):
         variant = get_variant(int(self.variant_id))
         name = f"{variant.model.name} / {variant.name}" if variant.model is not None else variant.name
         return JobSpec(kind=self.KIND, entrypoint=self.ENTRYPOINT, params=self.to_params(),
-                       target=f"accuracy · {name} in {self.compute_precision} compute on {self.where()}",
+                       target=f"{name} in {self.compute_precision} compute on {self.where()}",
                        variant_id=variant.id, host=self.target if self.on_target() else "")

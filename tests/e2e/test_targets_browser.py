@@ -133,6 +133,8 @@ def test_add_a_target_benchmark_on_it_and_compare(workspace: Path, server_factor
         import_dataset(write_rotated_dataset(tmp_path / "rotated", photo_paths()[:2]))
         main = open_from_sidebar(page, server, "Optimize precision")
         choose_option(page, "Model variant to optimize", re.compile(r"orientation", re.IGNORECASE))
+        main.get_by_test_id("stRadio").get_by_text("FP16 — half-precision weights").click()  # no calibration data
+        wait_for_app(page)
         choose_option(page, "Data to measure accuracy with (optional)", re.compile(r"rotated"))
         choose_option(page, "Target machine", re.compile(rf"^{NAME} · online · CPU"))
         expect(main.get_by_role("combobox", name="Device", exact=True)).to_have_value("CPU")
