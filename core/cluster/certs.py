@@ -22,6 +22,7 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from core.cluster.names import check_name
 from core.config import get_settings
@@ -33,10 +34,11 @@ CA_NAME = "OV Workbench cluster CA"
 
 
 @dataclass(frozen=True)
-class AppCerts:
-    """The app side's files (scheduler, its local workers and its clients all use them)."""
+class _CertFolder:
+    """A folder of PEM files: the CA, and one signed certificate with its key named by STEM."""
 
     folder: Path
+    STEM: ClassVar[str]
 
     @property
     def ca(self) -> Path:
@@ -44,11 +46,18 @@ class AppCerts:
 
     @property
     def cert(self) -> Path:
-        return self.folder / "scheduler.pem"
+        return self.folder / f"{self.STEM}.pem"
 
     @property
     def key(self) -> Path:
-        return self.folder / "scheduler-key.pem"
+        return self.folder / f"{self.STEM}-key.pem"
+
+
+@dataclass(frozen=True)
+class AppCerts(_CertFolder):
+    """The app side's files (scheduler, its local workers and its clients all use them)."""
+
+    STEM: ClassVar[str] = "scheduler"
 
     @property
     def target_bundle(self) -> Path:
@@ -56,22 +65,10 @@ class AppCerts:
 
 
 @dataclass(frozen=True)
-class TargetCerts:
+class TargetCerts(_CertFolder):
     """A target's bundle: the CA to check the scheduler with, and its own signed cert/key."""
 
-    folder: Path
-
-    @property
-    def ca(self) -> Path:
-        return self.folder / "ca.pem"
-
-    @property
-    def cert(self) -> Path:
-        return self.folder / "target.pem"
-
-    @property
-    def key(self) -> Path:
-        return self.folder / "target-key.pem"
+    STEM: ClassVar[str] = "target"
 
 
 def default_certs_dir() -> Path:
