@@ -32,8 +32,9 @@ def _accuracy(args: argparse.Namespace) -> Any:
     model = model_context(args.model)
     reference: dict[str, Any] = {}
     if args.reference:
-        reference = {"reference_variant_id": int(args.reference)} if args.reference.isdigit() and not Path(
-            args.reference).exists() else {"reference_path": str(Path(args.reference).resolve())}
+        given = model_context(args.reference)  # a variant id, or a file (as the measured model is read)
+        reference = ({"reference_variant_id": given["variant_id"]} if "variant_id" in given
+                     else {"reference_path": given["model_path"]})
     request = from_args(AccuracyRequest, args, **model, **reference, dataset_id=dataset_id)
     if get_dataset(dataset_id).kind != KIND_NPZ:
         request.preprocessing = spec_from_arguments(args, spec_from_model(read_model(request.model_xml()))).to_dict()

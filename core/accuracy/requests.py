@@ -19,7 +19,7 @@ from core.benchmark.devices import check_device
 from core.datasets.catalog import get_dataset
 from core.errors import UserError
 from core.requests import JobSpec, Request, option
-from core.targets.choice import check_target, is_remote, target_option
+from core.targets.choice import check_target, device_on, is_remote, target_option
 from core.variants import get_variant, variant_xml
 from core.workspace import resolve
 
@@ -101,10 +101,6 @@ class AccuracyRequest(Request):
         return measure_accuracy(self.model_xml(), int(self.dataset_id), self.reference_xml(), self.preprocessing,
                                 self.limit, progress, compute=str(self.compute_precision), device=self.device)
 
-    def where(self) -> str:
-        """The device, and the machine when it is not this one (job titles, results)."""
-        return f"{self.device} on {self.target}" if self.on_target() else self.device
-
     def job(self) -> JobSpec:
         if self.variant_id is None:
             raise UserError("An accuracy job measures a workspace variant.",
@@ -112,5 +108,5 @@ class AccuracyRequest(Request):
         variant = get_variant(int(self.variant_id))
         name = f"{variant.model.name} / {variant.name}" if variant.model is not None else variant.name
         return JobSpec(kind=self.KIND, entrypoint=self.ENTRYPOINT, params=self.to_params(),
-                       target=f"{name} in {self.compute_precision} compute on {self.where()}",
+                       target=f"{name} in {self.compute_precision} compute on {device_on(self.device, self.target)}",
                        variant_id=variant.id, host=self.target if self.on_target() else "")

@@ -19,7 +19,7 @@ from core.benchmark.settings import Api, BenchmarkSettings, Hint, InputSource, i
 from core.benchmark.sweep import DEFAULT_POINT_DURATION_S, sweep_settings
 from core.errors import UserError
 from core.requests import JobSpec, option
-from core.targets.choice import check_target, is_remote, target_option
+from core.targets.choice import check_target, device_on, is_remote, target_option
 from core.variants import get_variant, variant_xml
 from core.workspace import resolve
 
@@ -80,8 +80,7 @@ class _Measure(BenchmarkSettings):
             name = f"{model} · {variant.name} · {variant.precision} · #{variant.id}"
         else:
             name = str(self.model_path)
-        where = f"{self.device} on {self.target}" if self.on_target() else self.device
-        return f"{name}{f' ({what})' if what else ''} on {where}"
+        return f"{name}{f' ({what})' if what else ''} on {device_on(self.device, self.target)}"
 
     def job(self) -> JobSpec:
         return JobSpec(kind=self.KIND, entrypoint=self.ENTRYPOINT, params=self.to_params(), target=self.job_title(),

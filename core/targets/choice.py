@@ -24,6 +24,11 @@ def is_remote(target: str | None) -> bool:
     return (target or "") not in ("", LOCAL_NAME)
 
 
+def device_on(device: str, target: str | None) -> str:
+    """How a job title names where it measures: "CPU", or "CPU on edge-box" on a target."""
+    return f"{device} on {target}" if is_remote(target) else device
+
+
 def check_target(target: str, device: str) -> dict[str, Any]:
     """The target is known, connected and has `device` (as it reported its devices); its entry.
     The target checks the device's details (compute precisions, properties) again when it runs."""
